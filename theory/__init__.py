@@ -1,0 +1,74 @@
+"""superdyn.theory: symbolic and closed-form results for power-law training dynamics.
+
+Profiles and the task (paper Section 2), closed-form exponents of the three decay
+classes (Section 3, Appendix A.1), the symbolic scaling-law engine (Watson's lemma),
+the linear superposition limits (Appendix A.2) and width scaling (Liu et al. 2025).
+Only sympy, mpmath and numpy are used here.
+"""
+
+from .closed_form import (
+    PhaseDiagram,
+    alpha_algebraic,
+    alpha_exponential,
+    alpha_power_law,
+    log_power_exponential,
+    phase_diagram,
+    prefactor_algebraic,
+    prefactor_exponential,
+    prefactor_power_law,
+)
+from .engine import DerivationError, derive
+from .profiles import (
+    PROFILES,
+    AlgebraicEdge,
+    Constant,
+    Custom,
+    PowerLaw,
+    Profile,
+    StretchedExponential,
+    make_profile,
+)
+from .scaling_law import ScalingLaw
+from .spectrum import ModeSpectrum
+from .superposition import (
+    ClusteredLimit,
+    IsotropicLimit,
+    clustered_limit,
+    contiguous_clusters,
+    isotropic_limit,
+)
+from .task import Task
+from .width import weak_superposition_loss, width_exponent_strong, width_exponent_weak
+
+__all__ = [
+    "PROFILES",
+    "AlgebraicEdge",
+    "ClusteredLimit",
+    "Constant",
+    "Custom",
+    "DerivationError",
+    "IsotropicLimit",
+    "ModeSpectrum",
+    "PhaseDiagram",
+    "PowerLaw",
+    "Profile",
+    "ScalingLaw",
+    "StretchedExponential",
+    "Task",
+    "alpha_algebraic",
+    "alpha_exponential",
+    "alpha_power_law",
+    "clustered_limit",
+    "contiguous_clusters",
+    "derive",
+    "isotropic_limit",
+    "log_power_exponential",
+    "make_profile",
+    "phase_diagram",
+    "prefactor_algebraic",
+    "prefactor_exponential",
+    "prefactor_power_law",
+    "weak_superposition_loss",
+    "width_exponent_strong",
+    "width_exponent_weak",
+]

@@ -1,0 +1,119 @@
+"""Argument checks shared by the theory package.
+
+Every public function validates its inputs here so that bad input raises a
+``ValueError`` that names the argument and the allowed range, never a NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "as_float_array",
+    "broadcast_arrays",
+    "check_count",
+    "check_real",
+    "require",
+    "scalar_or_array",
+]
+
+
+def check_real(
+    name: str,
+    value,
+    *,
+    lower: float | None = None,
+    upper: float | None = None,
+    lower_open: bool = False,
+    upper_open: bool = False,
+) -> float:
+    """Return ``value`` as a float after checking it is finite and in range.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the error message.
+    value : real number
+        Value to check.
+    lower, upper : float, optional
+        Bounds of the allowed interval.
+    lower_open, upper_open : bool
+        Whether the bound itself is excluded.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a finite real number inside the interval.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if lower is not None and (x < lower or (lower_open and x == lower)):
+        raise ValueError(f"{name} must be {'>' if lower_open else '>='} {lower}, got {name}={x:g}")
+    if upper is not None and (x > upper or (upper_open and x == upper)):
+        raise ValueError(f"{name} must be {'<' if upper_open else '<='} {upper}, got {name}={x:g}")
+    return x
+
+
+def check_count(name: str, value, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int after checking it is a whole number >= ``minimum``.
+
+    Floats holding whole numbers (``1e12``) are accepted, so that large sizes can be
+    written in scientific notation.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        n = int(value)
+    elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        n = int(value)
+    else:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    if n < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {name}={n}")
+    if maximum is not None and n > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {name}={n}")
+    return n
+
+
+def as_float_array(name: str, value) -> np.ndarray:
+    """Return ``value`` as a float64 array, rejecting non-finite entries and empty input."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be real numbers, got {value!r}") from exc
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got non-finite entries in {name}")
+    return arr
+
+
+def broadcast_arrays(**named):
+    """Validate named array-likes (finite reals) and broadcast them to one shape."""
+    arrays = {k: as_float_array(k, v) for k, v in named.items()}
+    try:
+        shapes = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        raise ValueError(f"{', '.join(named)} must broadcast together") from None
+    return {k: np.broadcast_to(a, shapes) for k, a in arrays.items()}
+
+
+def scalar_or_array(value, *inputs):
+    """Return a float when every input was a scalar, else a float64 array."""
+    if all(np.ndim(x) == 0 for x in inputs):
+        return float(value)
+    return np.asarray(value, dtype=np.float64)
+
+
+def require(condition: np.ndarray, message: str, **values) -> None:
+    """Raise ValueError(message, first offending values) unless ``condition`` holds everywhere."""
+    if not np.all(condition):
+        bad = ~np.asarray(condition)
+        shown = ", ".join(f"{k}={np.asarray(v)[bad].ravel()[0]:g}" for k, v in values.items())
+        raise ValueError(f"{message}, got {shown}")

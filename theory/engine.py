@@ -1,0 +1,317 @@
+"""Symbolic derivation of asymptotic loss laws by Watson's lemma (paper Appendix A.1).
+
+For modes on a continuous index z with rate lambda(z) and weight w(z), the loss
+L(t) ~ int w(z) exp(-2 lambda(z) t) dz becomes, with u = lambda(z),
+
+    L(t) ~ int rho(u) exp(-2 u t) du,     rho(u) = w(z) / |lambda'(z)|.
+
+If rho(u) ~ c u^(alpha - 1) (ln 1/u)^delta [1 + d1 / ln(1/u)] as u -> 0+, then
+(Watson's lemma, Olver 1974, Ch. 3 Sec. 8)
+
+    L(t) ~ c Gamma(alpha) (2t)^-alpha (ln 2t)^delta [1 + (d1 - delta psi(alpha)) / ln 2t].
+
+The small-u behaviour is read off as the index goes to the edge where lambda
+vanishes, without inverting lambda. With l = ln lambda -> -oo and every quantity
+expanded into logarithms:
+
+    alpha - 1 = lim (ln rho)' / l'
+    delta     = lim g' / (ln(-l))',          g = ln rho - (alpha - 1) l
+    ln c      = lim g - delta ln(-l)
+    d1        = lim (g - delta ln(-l) - ln c) (-l)
+
+A finite edge z* is mapped to a tail by z = z* - 1/s (s -> oo), which multiplies the
+weight by dz/ds = 1/s^2. Every law is then checked numerically at high precision:
+rho divided by the law must tend to 1 along z -> edge; a law that fails is rejected
+with the evidence, never returned.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import mpmath
+import sympy as sp
+
+from ._subprocess import TimeLimitExceeded, call_with_time_limit
+from .scaling_law import ScalingLaw
+
+__all__ = ["DerivationError", "derive"]
+
+#: Positive trial values given to free parameters in the numeric check.
+_TRIAL_VALUES = (1.37, 0.73, 2.21, 0.46, 1.83, 3.1, 0.29)
+#: Points along the approach to the edge (decimal exponents of z or s).
+_CHECK_EXPONENTS = (8, 32, 128, 512)
+_CHECK_TOLERANCE = 0.05
+#: Seconds allowed for the optional first log correction d1.
+_CORRECTION_SECONDS = 10.0
+
+
+class DerivationError(ValueError):
+    """The engine could not establish a law; ``partial`` holds what it found."""
+
+    def __init__(self, message: str, partial: dict | None = None):
+        super().__init__(message)
+        self.partial = dict(partial or {})
+
+
+def _log_expand(expr: sp.Expr) -> sp.Expr:
+    """ln(expr) expanded into a sum of logarithms (all symbols are taken positive)."""
+    return sp.expand(sp.expand_log(sp.log(expr), force=True))
+
+
+def _is_finite_number(value: sp.Expr) -> bool:
+    if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan, sp.AccumBounds, sp.Limit):
+        return False
+    return value.is_finite is not False
+
+
+def _limit(expr: sp.Expr, var: sp.Symbol, what: str, partial: dict) -> sp.Expr:
+    """lim_{var -> oo} expr, trying a few equivalent forms; finite or DerivationError."""
+    problems = []
+    for prepare in (sp.simplify, lambda e: e, sp.cancel):
+        try:
+            value = sp.limit(prepare(expr), var, sp.oo)
+        except (NotImplementedError, ValueError, TypeError, ZeroDivisionError, RecursionError) as exc:
+            problems.append(f"{type(exc).__name__}: {exc}")
+            continue
+        if _is_finite_number(value):
+            return value
+        problems.append(f"the limit is {value}")
+    raise DerivationError(
+        f"cannot decide the {what}: {problems[-1]} "
+        "(rho(u) may not be of the form c u^(alpha-1) (ln 1/u)^delta, or a parameter's sign "
+        "or size is needed; try numeric parameter values)",
+        partial,
+    )
+
+
+def _symbolic(rate: sp.Expr, weight: sp.Expr, z: sp.Symbol, edge) -> dict:
+    """The limits of the module docstring; returns sympy expressions."""
+    var, partial = z, {}
+    if edge != sp.oo:
+        var = sp.Dummy("s", positive=True)
+        rate = rate.subs(z, edge - 1 / var)
+        weight = weight.subs(z, edge - 1 / var) / var**2
+    rate_limit = sp.limit(rate, var, sp.oo)
+    if rate_limit != 0:
+        raise DerivationError(f"the rate must vanish at the edge z -> {edge}; its limit is {rate_limit}")
+    ln_rho = _log_expand(weight) - _log_expand(-sp.diff(rate, var))
+    log_rate = _log_expand(rate)
+    d_log_rate = sp.diff(log_rate, var)
+    alpha_m1 = _limit(sp.diff(ln_rho, var) / d_log_rate, var, "exponent alpha", partial)
+    partial["alpha"] = sp.simplify(alpha_m1 + 1)
+    g = sp.expand(ln_rho - alpha_m1 * log_rate)
+    log_log = sp.log(-log_rate)
+    delta = _limit(sp.diff(g, var) / sp.diff(log_log, var), var, "log power delta", partial)
+    partial["log_power"] = sp.simplify(delta)
+    h = g - delta * log_log
+    ln_c = _limit(h, var, "prefactor", partial)
+    prefactor = sp.simplify(sp.powsimp(sp.exp(ln_c), force=True))
+    constant, varying = (h - ln_c).as_independent(var, as_Add=True)
+    residual = sp.logcombine(sp.simplify(sp.logcombine(constant, force=True)) + varying, force=True)
+    return {
+        "alpha": partial["alpha"],
+        "log_power": partial["log_power"],
+        "prefactor": prefactor,
+        "residual": residual,
+        "log_rate": log_rate,
+        "variable": var,
+        "rate": rate,
+        "weight": weight,
+    }
+
+
+def _trial_parameters(symbols: list[sp.Symbol], alpha: sp.Expr):
+    """Yield parameter assignments under which the law's condition alpha > 0 holds."""
+    for shift in range(len(_TRIAL_VALUES)):
+        values = {s: sp.Float(_TRIAL_VALUES[(k + shift) % len(_TRIAL_VALUES)]) for k, s in enumerate(symbols)}
+        if sp.sympify(alpha.subs(values) > 0) is sp.true:
+            yield values
+
+
+def _relative_errors(found: dict, values: dict, correction) -> tuple[list, list]:
+    """|rho / law - 1| and ln(1/u) at the check points, at 60 digits."""
+    var = found["variable"]
+    with mpmath.workdps(60):
+        rate = sp.lambdify(var, found["rate"].subs(values), "mpmath")
+        slope = sp.lambdify(var, -sp.diff(found["rate"], var).subs(values), "mpmath")
+        weight = sp.lambdify(var, found["weight"].subs(values), "mpmath")
+        alpha, delta, c = (
+            mpmath.mpf(sp.N(found[k].subs(values), 60)) for k in ("alpha", "log_power", "prefactor")
+        )
+        d1 = mpmath.mpf(sp.N(correction.subs(values), 60)) if correction is not None else 0
+        errors, logs = [], []
+        for exponent in _CHECK_EXPONENTS:
+            x = mpmath.mpf(10) ** exponent
+            u = rate(x)
+            log_inv = -mpmath.log(u)
+            law = c * u ** (alpha - 1) * log_inv**delta * (1 + d1 / log_inv)
+            errors.append(float(abs(weight(x) / slope(x) / law - 1)))
+            logs.append(log_inv)
+    return errors, logs
+
+
+def _converges(errors: list[float]) -> bool:
+    decreasing = all(b <= a or b < 1e-10 for a, b in itertools.pairwise(errors))
+    return decreasing and errors[-1] < _CHECK_TOLERANCE
+
+
+def _numeric_check(found: dict, symbols: list[sp.Symbol]) -> tuple[dict, ...]:
+    """Check rho / law -> 1 along the approach to the edge; return the points used."""
+    for values in _trial_parameters(symbols, found["alpha"]):
+        errors, _ = _relative_errors(found, values, None)
+        evidence = {str(k): float(v) for k, v in values.items()}
+        evidence["relative_errors"] = errors
+        if not _converges(errors):
+            raise DerivationError(
+                "the derived law fails the numeric check: rho(u) / law(u) does not tend to 1 "
+                f"(relative errors {[f'{e:.2e}' for e in errors]} at parameters {evidence})",
+                {k: found[k] for k in ("alpha", "log_power", "prefactor")},
+            )
+        return (evidence,)
+    return ()
+
+
+def _symbols(rate, weight, z, edge) -> list[sp.Symbol]:
+    return sorted((rate.free_symbols | weight.free_symbols | sp.sympify(edge).free_symbols) - {z}, key=str)
+
+
+def _leading_worker(rate, weight, z, edge, check):
+    """Leading law, conditions and numeric check (runs in the worker process)."""
+    start = time.perf_counter()
+    found = _symbolic(rate, weight, z, edge)
+    condition = sp.simplify(found["alpha"] > 0)
+    if condition is sp.false:
+        raise DerivationError(
+            f"alpha = {found['alpha']} <= 0: rho is not integrable at u -> 0, so the loss is set by "
+            "the finite-N cutoff and Watson's lemma gives no law",
+            {k: found[k] for k in ("alpha", "log_power", "prefactor")},
+        )
+    checked = _numeric_check(found, _symbols(rate, weight, z, edge)) if check else ()
+    found["conditions"] = () if condition is sp.true else (condition,)
+    found["checked_at"] = checked
+    found["seconds"] = time.perf_counter() - start
+    return found
+
+
+def _numeric_correction(found: dict) -> sp.Float | None:
+    """d1 from f(L) = L (rho/law - 1) = d1 + O(1/L), extrapolated from two points (no parameters)."""
+    var = found["variable"]
+    with mpmath.workdps(300):
+        rate = sp.lambdify(var, found["rate"], "mpmath")
+        slope = sp.lambdify(var, -sp.diff(found["rate"], var), "mpmath")
+        weight = sp.lambdify(var, found["weight"], "mpmath")
+        alpha, delta, c = (mpmath.mpf(sp.N(found[k], 300)) for k in ("alpha", "log_power", "prefactor"))
+        points = []
+        for exponent in _CHECK_EXPONENTS[1:3]:
+            x = mpmath.mpf(10) ** exponent
+            u = rate(x)
+            log_inv = -mpmath.log(u)
+            ratio = weight(x) / slope(x) / (c * u ** (alpha - 1) * log_inv**delta)
+            points.append((log_inv, log_inv * (ratio - 1)))
+        (l1, f1), (l2, f2) = points
+        d1 = (l2 * f2 - l1 * f1) / (l2 - l1)
+    return sp.Float(d1, 15) if mpmath.isfinite(d1) else None
+
+
+def _correction_worker(found: dict, symbols: list[sp.Symbol]):
+    """d1 of rho ~ c u^(alpha-1) L^delta (1 + d1/L), kept only if it passes the numeric check.
+
+    The symbolic limit is tried first; for a law without free parameters a numeric
+    extrapolation is the fallback. Returns None when neither gives a checked value.
+    """
+    var = found["variable"]
+    try:
+        d1 = sp.simplify(sp.limit(found["residual"] * (-found["log_rate"]), var, sp.oo))
+    except (NotImplementedError, ValueError, TypeError, ZeroDivisionError, RecursionError):
+        d1 = None
+    if d1 is None or not _is_finite_number(d1):
+        d1 = None if symbols else _numeric_correction(found)
+    if d1 is None:
+        return None
+    for values in _trial_parameters(symbols, found["alpha"]):
+        errors, logs = _relative_errors(found, values, d1)
+        if not (_converges(errors) and float(errors[-1] * logs[-1]) < _CHECK_TOLERANCE):
+            return None
+        break
+    return d1
+
+
+def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: bool = True) -> ScalingLaw:
+    """Derive the asymptotic loss law of modes with rate lambda(z) and weight w(z).
+
+    Parameters
+    ----------
+    rate, weight : sympy.Expr or str
+        lambda(z) > 0, vanishing at ``edge``, and w(z) > 0. Other symbols are
+        parameters (declare them ``positive=True`` for symbolic results).
+    z : sympy.Symbol
+        The continuous feature index.
+    edge : sympy expression
+        End of the domain where the rate vanishes: ``sympy.oo`` for a tail
+        (power law, stretched exponential), z* for an algebraic edge.
+    timeout : float or None
+        Wall-clock limit in seconds; the derivation runs in a child process that
+        is killed when it passes. ``None`` runs in this process without a limit.
+    check : bool
+        Verify the law numerically along the approach to the edge (default).
+
+    Returns
+    -------
+    ScalingLaw
+        rho(u) ~ prefactor u^(alpha - 1) (ln 1/u)^log_power, with conditions.
+
+    Raises
+    ------
+    DerivationError
+        If a limit cannot be decided, the law fails its numeric check, or the
+        time limit passes. ``err.partial`` holds what was found.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> z, a, b = sp.symbols("z a b", positive=True)
+    >>> law = derive(z**-a / 3, z**(-a - 2*b) / 6, z)
+    >>> law.alpha
+    (a + 2*b - 1)/a
+    """
+    if isinstance(z, str):
+        z = sp.Symbol(z, positive=True)
+    if not isinstance(z, sp.Symbol):
+        raise ValueError(f"z must be a sympy Symbol, got {z!r}")
+    try:
+        rate, weight, edge = (sp.sympify(x, locals={z.name: z}) for x in (rate, weight, edge))
+    except (sp.SympifyError, TypeError, SyntaxError) as exc:
+        raise ValueError(f"rate, weight and edge must be sympy expressions: {exc}") from exc
+    if z not in rate.free_symbols:
+        raise ValueError(f"rate must depend on {z}, got {rate}")
+    if timeout is None:
+        found = _leading_worker(rate, weight, z, edge, check)
+        correction = _correction_worker(found, _symbols(rate, weight, z, edge))
+    else:
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
+        try:
+            found = call_with_time_limit(_leading_worker, (rate, weight, z, edge, check), seconds=timeout)
+        except TimeLimitExceeded as exc:
+            raise DerivationError(f"the derivation did not finish: {exc} (timeout={timeout:g} s)") from None
+        budget = min(_CORRECTION_SECONDS, timeout)
+        try:
+            args = (found, _symbols(rate, weight, z, edge))
+            correction = call_with_time_limit(_correction_worker, args, seconds=budget)
+        except TimeLimitExceeded:
+            correction = None
+    return ScalingLaw(
+        alpha=found["alpha"],
+        log_power=found["log_power"],
+        prefactor=found["prefactor"],
+        correction=correction,
+        conditions=found["conditions"],
+        rate=rate,
+        weight=weight,
+        variable=z,
+        edge=edge,
+        checked_at=found["checked_at"],
+        seconds=found["seconds"],
+    )

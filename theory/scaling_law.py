@@ -1,0 +1,213 @@
+"""The result of a derivation: an asymptotic loss law and its finite-time corrections.
+
+With rho(u) ~ c u^(alpha-1) (ln 1/u)^delta [1 + d1 / ln(1/u)] (see :mod:`theory.engine`):
+
+* leading law (Watson's lemma):  L(t) ~ c Gamma(alpha) (2t)^-alpha (ln 2t)^delta;
+* first log correction: the factor [1 + (d1 - delta psi(alpha)) / ln 2t];
+* finite-N cutoff (delta = 0): the modes stop at lambda_min, so
+  L_N(t) = c (2t)^-alpha Gamma(alpha, 2 t lambda_min) (upper incomplete gamma),
+  with local exponent alpha + y^alpha e^-y / Gamma(alpha, y), y = 2 t lambda_min.
+  The discrete sum over i = 1..N is read as the midpoint rule on [1/2, N + 1/2],
+  so lambda_min = lambda(N + 1/2) (for an edge z*, lambda(i_last + 1/2));
+* mid-training window 1/lambda(1) << t << 1/lambda_min.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ._validate import as_float_array, check_count
+
+__all__ = ["ScalingLaw"]
+
+
+@dataclass(frozen=True)
+class ScalingLaw:
+    """An asymptotic loss law L(t) ~ c Gamma(alpha) (2t)^-alpha (ln 2t)^delta.
+
+    Attributes
+    ----------
+    alpha : sympy.Expr
+        Power-law exponent of the loss.
+    log_power : sympy.Expr
+        delta, the power of the logarithm.
+    prefactor : sympy.Expr
+        c in rho(u) ~ c u^(alpha-1) (ln 1/u)^delta as u -> 0+.
+    correction : sympy.Expr or None
+        d1 of the next term of rho (None when the engine could not find it).
+    conditions : tuple of sympy relationals
+        Conditions on the parameters for the law to hold (empty: always).
+    rate, weight : sympy.Expr
+        The mode rate lambda(z) and weight w(z) the law was derived from.
+    variable : sympy.Symbol
+        The index z.
+    edge : sympy.Expr
+        Where lambda vanishes (``oo`` for a tail).
+    checked_at : tuple of dict
+        Parameter values and relative errors of the numeric check.
+    seconds : float
+        Time the derivation took.
+    """
+
+    alpha: sp.Expr
+    log_power: sp.Expr
+    prefactor: sp.Expr
+    correction: sp.Expr | None
+    conditions: tuple
+    rate: sp.Expr
+    weight: sp.Expr
+    variable: sp.Symbol
+    edge: sp.Expr = sp.oo
+    checked_at: tuple = ()
+    seconds: float = field(default=0.0, compare=False)
+
+    # -- parameters --------------------------------------------------------------
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Free parameters of the law (symbols other than the index), sorted by name."""
+        found = self.rate.free_symbols | self.weight.free_symbols | sp.sympify(self.edge).free_symbols
+        return tuple(sorted(found - {self.variable}, key=str))
+
+    def _substitution(self, params: dict) -> dict:
+        names = {s.name: s for s in self.parameters}
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown}; the law has {sorted(names)}")
+        missing = sorted(set(names) - set(params))
+        if missing:
+            raise ValueError(f"missing value(s) for parameter(s) {missing}")
+        return {
+            names[k]: sp.nsimplify(v) if isinstance(v, int) else sp.Float(v, 30) for k, v in params.items()
+        }
+
+    def _numbers(self, params: dict) -> tuple[float, float, float, float]:
+        sub = self._substitution(params)
+        for condition in self.conditions:
+            if sp.sympify(condition.subs(sub)) is sp.false:
+                raise ValueError(f"the parameters {params} violate the law's condition {condition}")
+        values = []
+        for expr in (self.alpha, self.log_power, self.prefactor, self.correction or sp.Integer(0)):
+            value = complex(sp.N(expr.subs(sub), 30))
+            if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)) or not math.isfinite(value.real):
+                raise ValueError(f"the law is not real and finite at {params}: {expr} = {value}")
+            values.append(value.real)
+        return tuple(values)
+
+    def _rate_at(self, z: float, params: dict) -> float:
+        value = float(sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, z), 30))
+        if not value > 0:
+            raise ValueError(f"the rate is not positive at z={z}: {value}")
+        return value
+
+    def _cutoff_index(self, n_features: int, params: dict) -> int:
+        n = check_count("n_features", n_features)
+        if self.edge == sp.oo:
+            return n
+        edge = float(sp.N(sp.sympify(self.edge).subs(self._substitution(params))))
+        return min(n, math.ceil(edge) - 1)
+
+    def window(self, n_features: int, **params) -> tuple[float, float]:
+        """Mid-training window (1/lambda(1), 1/lambda(i_last)) for N features."""
+        last = self._cutoff_index(n_features, params)
+        return 1.0 / self._rate_at(1, params), 1.0 / self._rate_at(last, params)
+
+    def rate_min(self, n_features: int, **params) -> float:
+        """The cutoff rate lambda(i_last + 1/2) of the finite-N law."""
+        return self._rate_at(self._cutoff_index(n_features, params) + 0.5, params)
+
+    # -- evaluation --------------------------------------------------------------
+    def _prepare(self, t, n_features, log_correction, params):
+        t = as_float_array("t", t)
+        if np.any(t <= 0):
+            raise ValueError("t must be > 0")
+        alpha, delta, c, d1 = self._numbers(params)
+        k = (d1 - delta * float(mpmath.digamma(alpha))) if log_correction else 0.0
+        if (delta != 0 or k != 0) and np.any(t <= 0.5):
+            raise ValueError("t must be > 1/2 for a law with a logarithmic factor (ln 2t > 0)")
+        if n_features is not None and delta != 0:
+            raise ValueError(
+                f"the finite-N cutoff in closed form needs log_power = 0, got {delta:g}; "
+                "use the exact discrete sum (numerics.exact_loss) instead"
+            )
+        rate_min = self.rate_min(n_features, **params) if n_features is not None else None
+        return t, alpha, delta, c, k, rate_min
+
+    def loss(self, t, *, n_features: int | None = None, log_correction: bool = True, **params) -> np.ndarray:
+        """Asymptotic loss at times t (t = eta * steps).
+
+        Parameters
+        ----------
+        t : array_like
+            Times, > 0 (> 1/2 when the law has a logarithm).
+        n_features : int, optional
+            Apply the finite-N cutoff of a Task with N features (needs delta = 0).
+        log_correction : bool
+            Include the first log-correction factor [1 + (d1 - delta psi(alpha)) / ln 2t].
+        **params : float
+            Values of the law's parameters.
+        """
+        t, alpha, delta, c, k, rate_min = self._prepare(t, n_features, log_correction, params)
+        x = np.log(2.0 * t)
+        factor = 1.0 + k / x if k else 1.0
+        if np.any(factor <= 0):
+            raise ValueError("the log correction exceeds the leading term at the smallest t; use larger t")
+        if rate_min is None:
+            base = c * math.gamma(alpha) * (2.0 * t) ** (-alpha) * (x**delta if delta else 1.0)
+        else:
+            upper = np.array([float(mpmath.gammainc(alpha, 2.0 * ti * rate_min)) for ti in t.ravel()])
+            base = c * (2.0 * t) ** (-alpha) * upper.reshape(t.shape)
+        return base * factor
+
+    evaluate = loss
+
+    def local_exponent(
+        self, t, *, n_features: int | None = None, log_correction: bool = True, **params
+    ) -> np.ndarray:
+        """-d ln L / d ln t of :meth:`loss`, computed analytically.
+
+        alpha - delta/x + (k/x^2) / (1 + k/x) with x = ln 2t and k = d1 - delta psi(alpha);
+        with the finite-N cutoff add y^alpha e^-y / Gamma(alpha, y), y = 2 t lambda_min.
+        """
+        t, alpha, delta, _, k, rate_min = self._prepare(t, n_features, log_correction, params)
+        x = np.log(2.0 * t)
+        out = np.full_like(t, alpha)
+        if delta:
+            out -= delta / x
+        if k:
+            out += (k / x**2) / (1.0 + k / x)
+        if rate_min is not None:
+            extra = []
+            for ti in t.ravel():
+                y = mpmath.mpf(2.0 * ti * rate_min)
+                extra.append(float(mpmath.exp(alpha * mpmath.log(y) - y) / mpmath.gammainc(alpha, y)))
+            out += np.array(extra).reshape(t.shape)
+        return out
+
+    # -- presentation ------------------------------------------------------------
+    def latex(self) -> str:
+        r"""LaTeX of the law, ``\mathcal{L}(t) \simeq ...``."""
+        amplitude = sp.latex(sp.simplify(self.prefactor * sp.gamma(self.alpha)))
+        text = rf"\mathcal{{L}}(t) \simeq {amplitude}\,(2t)^{{-{sp.latex(self.alpha)}}}"
+        if self.log_power != 0:
+            text += rf"\,(\ln 2t)^{{{sp.latex(self.log_power)}}}"
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "alpha": str(self.alpha),
+            "log_power": str(self.log_power),
+            "prefactor": str(self.prefactor),
+            "correction": None if self.correction is None else str(self.correction),
+            "conditions": [str(c) for c in self.conditions],
+            "rate": str(self.rate),
+            "weight": str(self.weight),
+            "variable": str(self.variable),
+            "edge": str(self.edge),
+            "checked_at": list(self.checked_at),
+            "seconds": self.seconds,
+        }
