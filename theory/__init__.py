@@ -28,7 +28,7 @@ from .profiles import (
     StretchedExponential,
     make_profile,
 )
-from .scaling_law import ScalingLaw
+from .scaling_law import ScalingLaw, finite_size_exponent
 from .spectrum import ModeSpectrum
 from .superposition import (
     ClusteredLimit,
@@ -61,6 +61,7 @@ __all__ = [
     "clustered_limit",
     "contiguous_clusters",
     "derive",
+    "finite_size_exponent",
     "isotropic_limit",
     "log_power_exponential",
     "make_profile",

@@ -23,7 +23,24 @@ import sympy as sp
 
 from ._validate import as_float_array, check_count
 
-__all__ = ["ScalingLaw"]
+__all__ = ["ScalingLaw", "finite_size_exponent"]
+
+
+def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
+    """Local exponent alpha + y^alpha e^-y / Gamma(alpha, y), y = 2 t lambda_min, of the
+    finite-N law L_N(t) = c (2t)^-alpha Gamma(alpha, 2 t lambda_min).
+
+    Examples
+    --------
+    >>> round(float(finite_size_exponent(0.5, 1e-3, [1.0])[0]), 4)
+    0.5265
+    """
+    t = as_float_array("t", t)
+    extra = []
+    for ti in t.ravel():
+        y = mpmath.mpf(2.0 * ti * rate_min)
+        extra.append(float(mpmath.exp(alpha * mpmath.log(y) - y) / mpmath.gammainc(alpha, y)))
+    return alpha + np.array(extra).reshape(t.shape)
 
 
 @dataclass(frozen=True)
@@ -181,11 +198,7 @@ class ScalingLaw:
         if k:
             out += (k / x**2) / (1.0 + k / x)
         if rate_min is not None:
-            extra = []
-            for ti in t.ravel():
-                y = mpmath.mpf(2.0 * ti * rate_min)
-                extra.append(float(mpmath.exp(alpha * mpmath.log(y) - y) / mpmath.gammainc(alpha, y)))
-            out += np.array(extra).reshape(t.shape)
+            out += finite_size_exponent(alpha, rate_min, t) - alpha
         return out
 
     # -- presentation ------------------------------------------------------------

@@ -1,0 +1,35 @@
+"""The public names other layers rely on, pinned, and the layer direction."""
+
+import pathlib
+import re
+
+import numerics
+import theory
+import verify
+
+THEORY_API = {
+    "PROFILES", "AlgebraicEdge", "ClusteredLimit", "Constant", "Custom", "DerivationError",
+    "IsotropicLimit", "ModeSpectrum", "PhaseDiagram", "PowerLaw", "Profile", "ScalingLaw",
+    "StretchedExponential", "Task", "alpha_algebraic", "alpha_exponential", "alpha_power_law",
+    "clustered_limit", "contiguous_clusters", "derive", "finite_size_exponent", "isotropic_limit",
+    "log_power_exponential", "make_profile", "phase_diagram", "prefactor_algebraic",
+    "prefactor_exponential", "prefactor_power_law", "weak_superposition_loss",
+    "width_exponent_strong", "width_exponent_weak",
+}  # fmt: skip
+
+
+def test_theory_api_is_pinned():
+    assert set(theory.__all__) == THEORY_API
+    assert all(hasattr(theory, name) for name in THEORY_API)
+
+
+def test_layers_point_one_way():
+    root = pathlib.Path(theory.__file__).parent.parent
+    forbidden = {
+        "theory": r"^\s*(import|from)\s+(numerics|verify|torch|numba|scipy)\b",
+        "numerics": r"^\s*(import|from)\s+(verify|torch)\b",
+    }
+    for package, pattern in forbidden.items():
+        for path in (root / package).rglob("*.py"):
+            assert not re.search(pattern, path.read_text(), re.M), path
+    assert numerics.__all__ == [] and isinstance(verify.__all__, list)
