@@ -234,6 +234,8 @@ def _correction_worker(found: dict, symbols: list[sp.Symbol]):
         d1 = None if symbols else _numeric_correction(found)
     if d1 is None:
         return None
+    if d1.is_Rational and d1.q > 10**6:  # a float in disguise (from Float coefficients)
+        d1 = sp.Float(d1, 30)
     for values in _trial_parameters(symbols, found["alpha"]):
         errors, logs = _relative_errors(found, values, d1)
         if not (_converges(errors) and float(errors[-1] * logs[-1]) < _CHECK_TOLERANCE):
