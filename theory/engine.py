@@ -129,16 +129,20 @@ def _trial_parameters(symbols: list[sp.Symbol], alpha: sp.Expr):
             yield values
 
 
+def _density_and_law(found: dict, values: dict, dps: int):
+    """mpmath functions u(x) and rho(x) = w / (-lambda') and the numbers (alpha, delta, c)."""
+    var = found["variable"]
+    rate = sp.lambdify(var, found["rate"].subs(values), "mpmath")
+    slope = sp.lambdify(var, -sp.diff(found["rate"], var).subs(values), "mpmath")
+    weight = sp.lambdify(var, found["weight"].subs(values), "mpmath")
+    numbers = (mpmath.mpf(sp.N(found[k].subs(values), dps)) for k in ("alpha", "log_power", "prefactor"))
+    return rate, (lambda x: weight(x) / slope(x)), *numbers
+
+
 def _relative_errors(found: dict, values: dict, correction) -> tuple[list, list]:
     """|rho / law - 1| and ln(1/u) at the check points, at 60 digits."""
-    var = found["variable"]
     with mpmath.workdps(60):
-        rate = sp.lambdify(var, found["rate"].subs(values), "mpmath")
-        slope = sp.lambdify(var, -sp.diff(found["rate"], var).subs(values), "mpmath")
-        weight = sp.lambdify(var, found["weight"].subs(values), "mpmath")
-        alpha, delta, c = (
-            mpmath.mpf(sp.N(found[k].subs(values), 60)) for k in ("alpha", "log_power", "prefactor")
-        )
+        rate, rho, alpha, delta, c = _density_and_law(found, values, 60)
         d1 = mpmath.mpf(sp.N(correction.subs(values), 60)) if correction is not None else 0
         errors, logs = [], []
         for exponent in _CHECK_EXPONENTS:
@@ -146,7 +150,7 @@ def _relative_errors(found: dict, values: dict, correction) -> tuple[list, list]
             u = rate(x)
             log_inv = -mpmath.log(u)
             law = c * u ** (alpha - 1) * log_inv**delta * (1 + d1 / log_inv)
-            errors.append(float(abs(weight(x) / slope(x) / law - 1)))
+            errors.append(float(abs(rho(x) / law - 1)))
             logs.append(log_inv)
     return errors, logs
 
@@ -201,18 +205,14 @@ def _leading_worker(rate, weight, z, edge, check):
 
 def _numeric_correction(found: dict) -> sp.Float | None:
     """d1 from f(L) = L (rho/law - 1) = d1 + O(1/L), extrapolated from two points (no parameters)."""
-    var = found["variable"]
     with mpmath.workdps(300):
-        rate = sp.lambdify(var, found["rate"], "mpmath")
-        slope = sp.lambdify(var, -sp.diff(found["rate"], var), "mpmath")
-        weight = sp.lambdify(var, found["weight"], "mpmath")
-        alpha, delta, c = (mpmath.mpf(sp.N(found[k], 300)) for k in ("alpha", "log_power", "prefactor"))
+        rate, rho, alpha, delta, c = _density_and_law(found, {}, 300)
         points = []
         for exponent in _CHECK_EXPONENTS[1:3]:
             x = mpmath.mpf(10) ** exponent
             u = rate(x)
             log_inv = -mpmath.log(u)
-            ratio = weight(x) / slope(x) / (c * u ** (alpha - 1) * log_inv**delta)
+            ratio = rho(x) / (c * u ** (alpha - 1) * log_inv**delta)
             points.append((log_inv, log_inv * (ratio - 1)))
         (l1, f1), (l2, f2) = points
         d1 = (l2 * f2 - l1 * f1) / (l2 - l1)
