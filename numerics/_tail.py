@@ -165,12 +165,12 @@ def _endpoint(exprs, var, at: float, mirror: bool) -> np.ndarray:
     return np.array([_derivatives(e, var, at) * parity for e in exprs])
 
 
-
 def tail_plan(task: Task, first: int, last: int) -> TailPlan:
     """Plan sum_{i=first}^{last} of the task's modes (first < last, both inside 1..i_last)."""
     z = sp.Symbol("z", positive=True)
     rate = task.rate_expr(z)
-    exprs = (sp.expand_log(sp.log(task.weight_expr(z)), force=True), rate, sp.expand_log(sp.log(rate), force=True))
+    log_weight = sp.expand_log(sp.log(task.weight_expr(z)), force=True)
+    exprs = (log_weight, rate, sp.expand_log(sp.log(rate), force=True))
     edge = task.frequencies.edge(task.n_features)
     middle = (first + last) / 2.0
     fine, coarse = _nodes(exprs, z, float(first), middle)

@@ -10,11 +10,13 @@ Sigma = diag(p m2) + (p p^T - diag(p^2)) m1^2 = V diag(s) V^T, B - A = -A e^{-Si
     L(t) = sum_k (s_k / 2) ||A v_k||^2 exp(-2 s_k t).
 
 For large N the diagonal sum is split into the first and the last ``head`` terms,
-summed exactly by the kernel, and the smooth middle, summed by Euler-Maclaurin with an error estimate (``numerics._tail``).
+summed exactly by the kernel, and the smooth middle, summed by Euler-Maclaurin with
+an error estimate (``numerics._tail``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -50,7 +52,7 @@ def _exact_covariance(task: Task, t, per_mode: bool) -> LossCurve:
     spectrum = np.clip(spectrum, 0.0, None)  # Sigma is positive semi-definite
     weights = 0.5 * spectrum * (task.channel**2 @ vectors**2)
     curve = spectral_loss(spectrum, weights, t, per_mode=per_mode)
-    return LossCurve(curve.t, curve.loss, curve.log_loss, curve.local_exponent, curve.mode_losses, None, "eigen")
+    return replace(curve, method="eigen")
 
 
 @lru_cache(maxsize=32)

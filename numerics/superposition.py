@@ -18,6 +18,8 @@ are special cases.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from theory import ModeSpectrum, Task
@@ -117,4 +119,4 @@ def linear_superposition(task: Task, W, t=None, *, covariance="diagonal", per_mo
     modes = superposition_modes(task, W, covariance=covariance)
     t = default_times(modes.rates) if t is None else check_times(t)
     curve = spectral_loss(modes.rates, modes.weights, t, plateau=modes.plateau, per_mode=per_mode)
-    return LossCurve(curve.t, curve.loss, curve.log_loss, curve.local_exponent, curve.mode_losses, None, "modes")
+    return replace(curve, method="modes")
