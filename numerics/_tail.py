@@ -34,6 +34,12 @@ __all__ = ["TailPlan", "tail_plan"]
 _GAUSS_NODES = 16
 _EM_COEFFICIENTS = (1.0 / 12.0, -1.0 / 720.0, 1.0 / 30240.0)  # B_2k / (2k)!, k = 1, 2, 3
 _ORDER = 5
+# panel length at most this many local scales of the summand; never below _MIN_WIDTH
+_RESOLUTION = 1.0
+_MIN_WIDTH = 0.25
+_MAX_PANELS = 200_000
+# a middle term below exp(-_NEGLIGIBLE) of the first, times N, is dropped
+_NEGLIGIBLE = 800.0
 
 
 def _bell(g):
@@ -48,15 +54,25 @@ def _bell(g):
     return y1, y3, y5
 
 
-def _panels(lo: float, hi: float) -> np.ndarray:
-    """Break points from lo to hi, each panel twice as long as the last (first length 1)."""
-    points = [lo]
+def _panels(start: float, stop: float, scale, give_up=None) -> tuple[np.ndarray, float]:
+    """Break points from ``start`` toward ``stop`` (either direction).
+
+    The first panel has length 1; each next one is at most twice the last and at most
+    _RESOLUTION * scale(position), the local length over which ln w or lambda change
+    by one. ``give_up(position)`` may end the range early; the end is returned.
+    """
+    sign = 1.0 if stop >= start else -1.0
+    points = [start]
     width = 1.0
-    while points[-1] + 2.5 * width < hi:
-        points.append(points[-1] + width)
-        width *= 2.0
-    points.append(hi)
-    return np.array(points)
+    while abs(stop - points[-1]) > 2.5 * width:
+        if give_up is not None and give_up(points[-1]):
+            return np.array(points), points[-1]
+        width = max(min(2.0 * width, _RESOLUTION * scale(points[-1])), _MIN_WIDTH)
+        points.append(points[-1] + sign * width)
+        if len(points) > _MAX_PANELS:
+            raise ValueError(f"the mode sum needs more than {_MAX_PANELS} quadrature panels")
+    points.append(stop)
+    return np.array(points), stop
 
 
 def _gauss(breaks: np.ndarray):
@@ -140,19 +156,25 @@ def _derivatives(expr, var, at: float) -> np.ndarray:
     return out
 
 
-def _nodes(exprs, var, lo: float, hi: float, toward_lo: bool = True) -> tuple:
-    """ln w, lambda, ln lambda and quadrature weights on fine and coarse panels of [lo, hi].
-
-    The panels start at length 1 at ``lo`` (``toward_lo``) or at ``hi`` and double.
-    """
-    fns = [sp.lambdify(var, e, "numpy") for e in exprs]
-    breaks = _panels(lo, hi) if toward_lo else (hi + lo - _panels(lo, hi))[::-1]
+def _nodes(fns, breaks: np.ndarray) -> tuple:
+    """ln w, lambda, ln lambda and quadrature weights on fine and coarse panels."""
+    breaks = np.sort(breaks)
     out = []
     for points in (breaks, np.append(breaks[:-1:2], breaks[-1])):
         nodes, weights = _gauss(points)
         values = [np.broadcast_to(np.asarray(fn(nodes), dtype=np.float64), nodes.shape) for fn in fns]
         out.append((*values, weights))
     return tuple(out)
+
+
+class _Summand:
+    """ln w, lambda and ln lambda of one variable, with the local scale of the summand."""
+
+    def __init__(self, exprs, var):
+        self.exprs, self.var = exprs, var
+        self.fns = [sp.lambdify(var, e, "numpy") for e in exprs]
+        slopes = [sp.lambdify(var, sp.diff(e, var), "math") for e in (exprs[0], exprs[2])]
+        self.scale = lambda v: 1.0 / max(abs(slopes[0](v)), abs(slopes[1](v)), 1e-300)
 
 
 def _endpoint(exprs, var, at: float, mirror: bool) -> np.ndarray:
@@ -165,26 +187,41 @@ def _endpoint(exprs, var, at: float, mirror: bool) -> np.ndarray:
     return np.array([_derivatives(e, var, at) * parity for e in exprs])
 
 
-def tail_plan(task: Task, first: int, last: int) -> TailPlan:
-    """Plan sum_{i=first}^{last} of the task's modes (first < last, both inside 1..i_last)."""
+def tail_plan(task: Task, first: int, last: int, t_max: float) -> TailPlan:
+    """Plan sum_{i=first}^{last} of the task's modes for times up to ``t_max``."""
     z = sp.Symbol("z", positive=True)
     rate = task.rate_expr(z)
     log_weight = sp.expand_log(sp.log(task.weight_expr(z)), force=True)
-    exprs = (log_weight, rate, sp.expand_log(sp.log(rate), force=True))
+    summand = _Summand((log_weight, rate, sp.expand_log(sp.log(rate), force=True)), z)
     edge = task.frequencies.edge(task.n_features)
-    middle = (first + last) / 2.0
-    fine, coarse = _nodes(exprs, z, float(first), middle)
-    left = _Side(fine, coarse, _endpoint(exprs, z, float(first), False))
     if edge == sp.oo:
-        fine, coarse = _nodes(exprs, z, middle, float(last), toward_lo=False)
-        right = _Side(fine, coarse, _endpoint(exprs, z, float(last), False))
-        return TailPlan(first, last, (left, right))
+        # F(z) <= w(z) and F(first) >= w(first) exp(-2 t_max lambda(first)): past the point
+        # where ln w has fallen by 2 t_max lambda(first) + _NEGLIGIBLE + ln N, the rest of
+        # the (non-increasing) summand is below exp(-_NEGLIGIBLE) of the total
+        log_w, rate_fn = summand.fns[0], summand.fns[1]
+        budget = 2.0 * t_max * float(rate_fn(float(first))) + _NEGLIGIBLE + np.log(task.n_features)
+        top = float(log_w(float(first)))
+        _, end = _panels(float(first), float(last), summand.scale, lambda v: top - float(log_w(v)) > budget)
+        last = int(np.floor(end)) if end < last else last
+        middle = (first + last) / 2.0
+        left, _ = _panels(float(first), middle, summand.scale)
+        right, _ = _panels(float(last), middle, summand.scale)
+        sides = (
+            _Side(*_nodes(summand.fns, left), _endpoint(summand.exprs, z, float(first), False)),
+            _Side(*_nodes(summand.fns, right), _endpoint(summand.exprs, z, float(last), False)),
+        )
+        return TailPlan(first, last, sides)
     # a finite edge: the half next to it is written in the distance d = z* - z, exactly
     d = sp.Symbol("d", positive=True)
-    mirrored = [sp.expand_log(e.subs(z, edge - d), force=True) for e in exprs]
+    mirrored = _Summand([sp.expand_log(e.subs(z, edge - d), force=True) for e in summand.exprs], d)
     with mpmath.workdps(30):
         gap_first = float(edge - first)
         gap_last = float(edge - last)
-    fine, coarse = _nodes(mirrored, d, gap_last, gap_first - (middle - first))
-    right = _Side(fine, coarse, _endpoint(mirrored, d, gap_last, True))
-    return TailPlan(first, last, (left, right))
+    middle = (first + last) / 2.0
+    left, _ = _panels(float(first), middle, summand.scale)
+    right, _ = _panels(gap_last, gap_first - (middle - first), mirrored.scale)
+    sides = (
+        _Side(*_nodes(summand.fns, left), _endpoint(summand.exprs, z, float(first), False)),
+        _Side(*_nodes(mirrored.fns, right), _endpoint(mirrored.exprs, d, gap_last, True)),
+    )
+    return TailPlan(first, last, sides)

@@ -56,8 +56,8 @@ def _exact_covariance(task: Task, t, per_mode: bool) -> LossCurve:
 
 
 @lru_cache(maxsize=32)
-def _plan(task: Task, first: int, last: int):
-    return tail_plan(task, first, last)
+def _plan(task: Task, first: int, last: int, decade: int):
+    return tail_plan(task, first, last, 10.0**decade)
 
 
 def _tail_loss(task: Task, t: np.ndarray, head: int, last: int) -> LossCurve:
@@ -66,7 +66,7 @@ def _tail_loss(task: Task, t: np.ndarray, head: int, last: int) -> LossCurve:
     rates = task.rates_at(exact_index)
     with np.errstate(divide="ignore"):
         log_head, ratio = mode_sums(np.log(task.weights_at(exact_index)), rates, t, 0.0)
-        log_s0, log_s1, relative = _plan(task, head + 1, stop).log_sums(t)
+        log_s0, log_s1, relative = _plan(task, head + 1, stop, int(np.ceil(np.log10(max(t.max(), 1.0))))).log_sums(t)
         log_loss = np.logaddexp(log_head, log_s0)
         log_slope = np.logaddexp(log_head + np.log(ratio), log_s1)
     local = np.where(t > 0, 2.0 * t * np.exp(log_slope - log_loss), 0.0)

@@ -32,8 +32,6 @@ __all__ = ["check_times", "default_times", "effective_rates", "mode_sums", "spec
 
 _BLOCK = 512
 _TINY = 1e-280
-#: Effective rate of a mode that gradient descent removes in one step (eta lambda = 1).
-_INSTANT = 1e300
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -93,6 +91,10 @@ def mode_sums(log_weights, rates, times, plateau):
         shift = log_plateau
         for m in range(rates.size):
             shift = max(shift, log_weights[m] + minus_2t * rates[m])
+        if shift == -np.inf:  # nothing left: the loss is exactly 0
+            log_loss[it] = -np.inf
+            ratio[it] = np.inf
+            continue
         total, slope = _shifted_sums(log_weights, rates, minus_2t, shift, pbuf, kbuf, kint, sint, sflt)
         if plateau > 0.0 and log_plateau - shift >= EXP_FLOOR:
             total += math.exp(log_plateau - shift)
@@ -144,8 +146,7 @@ def effective_rates(rates, lr=None) -> np.ndarray:
             f"max rate {rates.max():g} (lr * rate = {product.max():g})"
         )
     with np.errstate(divide="ignore"):
-        mu = -np.log(np.abs(1.0 - product)) / lr
-    return np.minimum(mu, _INSTANT)
+        return -np.log(np.abs(1.0 - product)) / lr
 
 
 def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) -> LossCurve:
@@ -163,7 +164,9 @@ def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) ->
         L_inf >= 0.
     lr : float, optional
         Learning rate eta of discrete gradient descent, L(eta k) = L_inf +
-        sum_m w_m (1 - eta lambda_m)^(2k); ``None`` (default) is gradient flow.
+        sum_m w_m (1 - eta lambda_m)^(2k); ``None`` (default) is gradient flow. Needs
+        eta lambda_m <= 2; a mode with eta lambda_m = 1 is gone after one step. Where
+        nothing is left the loss is 0, ``log_loss`` -inf and the local exponent inf.
     per_mode : bool
         Also return the per-mode losses (a T x M array).
 
@@ -185,14 +188,21 @@ def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) ->
     if plateau == 0.0 and not np.any(weights > 0):
         raise ValueError("the loss is identically zero: every weight is 0 and plateau=0")
     mu = effective_rates(rates, lr)
+    # a mode with eta lambda = 1 is gone after one step: it counts at t = 0 only
+    instant = np.isinf(mu)
+    live_weights = np.where(instant, 0.0, weights)
     with np.errstate(divide="ignore"):
-        log_weights = np.log(weights)
-    log_loss, ratio = mode_sums(log_weights, mu, t, plateau)
-    local = np.where(t > 0, 2.0 * t * ratio, 0.0) if np.any(t == 0) else 2.0 * t * ratio
+        log_weights = np.log(live_weights)
+    log_loss, ratio = mode_sums(log_weights, np.where(instant, 0.0, mu), t, plateau)
+    start = t == 0
+    if np.any(start):
+        log_loss[start] = np.log(plateau + weights.sum())
+    with np.errstate(invalid="ignore"):
+        local = np.where(start, 0.0, 2.0 * t * ratio)
     modes = None
     if per_mode:
-        with np.errstate(under="ignore"):
-            modes = np.exp(log_weights[None, :] - 2.0 * t[:, None] * mu[None, :])
+        with np.errstate(under="ignore", invalid="ignore"):
+            modes = np.where(start[:, None], weights, np.exp(log_weights - 2.0 * np.outer(t, mu)))
     return LossCurve(t, np.exp(log_loss), log_loss, local, modes, None, "direct" if lr is None else "gd")
 
 

@@ -53,7 +53,7 @@ def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
                         minus_slope -= 2 / eta * mpmath.log(base) * weight * decay
                 loss += weight * decay
             losses.append(loss)
-            exponents.append(time * minus_slope / loss)
+            exponents.append(time * minus_slope / loss if loss > 0 else mpmath.inf)
         return losses, exponents
 
 
