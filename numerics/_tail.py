@@ -29,6 +29,8 @@ import sympy as sp
 
 from theory import Task
 
+from .kernel import mode_sums
+
 __all__ = ["TailPlan", "tail_plan"]
 
 _GAUSS_NODES = 16
@@ -38,8 +40,8 @@ _ORDER = 5
 _RESOLUTION = 1.0
 _MIN_WIDTH = 0.25
 _MAX_PANELS = 200_000
-# a middle term below exp(-_NEGLIGIBLE) of the first, times N, is dropped
-_NEGLIGIBLE = 800.0
+# middle terms below exp(-_NEGLIGIBLE) / N of the total (1e-20 in all) are dropped
+_NEGLIGIBLE = 46.0
 
 
 def _bell(g):
@@ -86,65 +88,63 @@ def _gauss(breaks: np.ndarray):
 class _Side:
     """Quadrature nodes and endpoint data on one side of the middle range."""
 
-    fine: tuple  # (log w, lambda, log lambda, quadrature weights) at the fine nodes
+    fine: tuple  # (ln w, lambda, ln lambda, quadrature weights) at the fine nodes
     coarse: tuple
     endpoint: np.ndarray  # shape (3, 6): ln w, lambda, ln lambda and derivatives 0..5 in z
 
 
-@dataclass(frozen=True)
 class TailPlan:
-    """Everything t-independent about sum_{i=m}^{n} F(i); built once per task."""
+    """Everything t-independent about sum_{i=m}^{n} F(i); built once per task.
 
-    first: int
-    last: int
-    sides: tuple
+    Parameters
+    ----------
+    first, last : int
+        m and n (n < m: nothing to sum).
+    sides : tuple of _Side
+        The left side (ending at m) and the right side (ending at n).
+    """
+
+    def __init__(self, first: int, last: int, sides: tuple):
+        self.first, self.last = first, last
+        self.empty = last < first or not sides
+        if self.empty:
+            return
+        fine = [np.concatenate(parts) for parts in zip(*(side.fine for side in sides), strict=True)]
+        coarse = [np.concatenate(parts) for parts in zip(*(side.coarse for side in sides), strict=True)]
+        # a quadrature sum of q_k w(z_k) exp(-2 lambda(z_k) t) is a spectral sum with
+        # weights q_k w(z_k), so the fast kernel evaluates it (in log space when needed)
+        self.fine = (fine[0] + np.log(fine[3]), fine[1])
+        self.coarse = (coarse[0] + np.log(coarse[3]), coarse[1])
+        self.endpoints = [(-1.0, sides[0].endpoint), (1.0, sides[1].endpoint)]  # F^(j)(n) - F^(j)(m)
 
     def log_sums(self, t: np.ndarray):
         """Return (ln sum F_0, ln sum F_1, error estimate of sum F_0 relative to it), per t."""
-        t = t[:, None]
-        parts = {}
-        for key in ("fine", "coarse"):
-            logs = [s.fine if key == "fine" else s.coarse for s in self.sides]
-            parts[key] = [(lw - 2.0 * t * lam, llam, q) for lw, lam, llam, q in logs]
+        if self.empty:
+            return np.full(t.shape, -np.inf), np.full(t.shape, -np.inf), np.zeros(t.shape)
+        minus_2t = -2.0 * t[:, None]
+        log_fine, ratio = mode_sums(*self.fine, t, 0.0)
+        log_coarse, _ = mode_sums(*self.coarse, t, 0.0)
         ends = []
-        for side in self.sides:
-            lw, lam, llam = side.endpoint
-            g0 = lw[0] - 2.0 * t[:, 0] * lam[0]
-            derivs = [lw[j] - 2.0 * t[:, 0] * lam[j] for j in range(1, _ORDER + 1)]
-            derivs1 = [d + llam[j] for j, d in zip(range(1, _ORDER + 1), derivs, strict=True)]
-            ends.append((g0, llam[0], _bell(derivs), _bell(derivs1)))
-        # shift by the largest exponent
-        shift = np.max(np.concatenate([g for g, _, _ in parts["fine"]] + [e[0][:, None] for e in ends], 1), 1)
+        for sign, (lw, lam, llam) in self.endpoints:
+            g_end = lw[0] + minus_2t[:, 0] * lam[0]
+            derivs = [lw[j] + minus_2t[:, 0] * lam[j] for j in range(1, _ORDER + 1)]
+            ends.append((sign, g_end, llam, derivs))
+        shift = np.maximum(log_fine, np.max([e[1] for e in ends], axis=0))
         shift = np.where(np.isfinite(shift), shift, 0.0)
-        results = []
-        for which in (0, 1):
-            quad = {}
-            for key in ("fine", "coarse"):
-                total = 0.0
-                for g, llam, q in parts[key]:
-                    total = total + np.exp(g + which * llam - shift[:, None]) @ q
-                quad[key] = total
-            em_last = 0.0
-            boundary = 0.0
-            for sign, (g0, llam0, bell0, bell1) in zip(self._signs(), ends, strict=True):
-                value = np.exp(g0 + which * llam0 - shift)
-                bell = bell1 if which else bell0
-                boundary = boundary + value / 2.0
-                for k, coefficient in enumerate(_EM_COEFFICIENTS):
-                    term = sign * coefficient * value * bell[k]
-                    boundary = boundary + term
-                    if k == len(_EM_COEFFICIENTS) - 1:
-                        em_last = em_last + np.abs(term)
-            total = quad["fine"] + boundary
-            results.append((total, em_last + np.abs(quad["fine"] - quad["coarse"])))
-        (s0, err0), (s1, _) = results
-        with np.errstate(divide="ignore"):
-            return shift + np.log(s0), shift + np.log(s1), err0 / s0
-
-    @staticmethod
-    def _signs():
-        # the derivative terms are F^(j)(n) - F^(j)(m): the left end m enters with -, n with +
-        return (-1.0, 1.0)
+        scaled = np.exp(log_fine - shift)
+        sums = [scaled, scaled * ratio]
+        error = np.abs(scaled - np.exp(log_coarse - shift))
+        for sign, g_end, llam, derivs in ends:
+            value = np.exp(g_end - shift)
+            for which in (0, 1):
+                d = derivs if which == 0 else [x + llam[j] for j, x in enumerate(derivs, start=1)]
+                v = value * np.exp(llam[0]) if which else value
+                terms = [sign * c * v * y for c, y in zip(_EM_COEFFICIENTS, _bell(d), strict=True)]
+                sums[which] = sums[which] + v / 2.0 + sum(terms)
+                if which == 0:
+                    error = error + np.abs(terms[-1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return shift + np.log(sums[0]), shift + np.log(sums[1]), error / sums[0]
 
 
 def _derivatives(expr, var, at: float) -> np.ndarray:
@@ -187,22 +187,30 @@ def _endpoint(exprs, var, at: float, mirror: bool) -> np.ndarray:
     return np.array([_derivatives(e, var, at) * parity for e in exprs])
 
 
-def tail_plan(task: Task, first: int, last: int, t_max: float) -> TailPlan:
-    """Plan sum_{i=first}^{last} of the task's modes for times up to ``t_max``."""
+def tail_plan(task: Task, first: int, last: int, t_max: float, log_floor: float = -np.inf) -> TailPlan:
+    """Plan sum_{i=first}^{last} of the task's modes for times up to ``t_max``.
+
+    ``log_floor`` is a lower bound on ln L(t) for t <= t_max from the modes summed
+    exactly elsewhere; it lets negligible parts of the middle be dropped.
+    """
     z = sp.Symbol("z", positive=True)
     rate = task.rate_expr(z)
     log_weight = sp.expand_log(sp.log(task.weight_expr(z)), force=True)
     summand = _Summand((log_weight, rate, sp.expand_log(sp.log(rate), force=True)), z)
     edge = task.frequencies.edge(task.n_features)
     if edge == sp.oo:
-        # F(z) <= w(z) and F(first) >= w(first) exp(-2 t_max lambda(first)): past the point
-        # where ln w has fallen by 2 t_max lambda(first) + _NEGLIGIBLE + ln N, the rest of
-        # the (non-increasing) summand is below exp(-_NEGLIGIBLE) of the total
+        # For t <= t_max every term is >= its value at t_max, so the total is at least
+        # floor = max_z ln w(z) - 2 t_max lambda(z) (on a grid of integers). Where ln w falls
+        # below floor - _NEGLIGIBLE - ln N, the rest of the (non-increasing) summand is
+        # below exp(-_NEGLIGIBLE) of the total and is dropped.
         log_w, rate_fn = summand.fns[0], summand.fns[1]
-        budget = 2.0 * t_max * float(rate_fn(float(first))) + _NEGLIGIBLE + np.log(task.n_features)
-        top = float(log_w(float(first)))
-        _, end = _panels(float(first), float(last), summand.scale, lambda v: top - float(log_w(v)) > budget)
+        grid = np.unique(np.round(np.geomspace(first, last, 2000)))
+        floor = max(log_floor, np.max(log_w(grid) - 2.0 * t_max * rate_fn(grid)))
+        cut = floor - _NEGLIGIBLE - np.log(task.n_features)
+        _, end = _panels(float(first), float(last), summand.scale, lambda v: float(log_w(v)) < cut)
         last = int(np.floor(end)) if end < last else last
+        if last <= first + 2:
+            return TailPlan(first, first - 1, ())
         middle = (first + last) / 2.0
         left, _ = _panels(float(first), middle, summand.scale)
         right, _ = _panels(float(last), middle, summand.scale)

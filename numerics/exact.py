@@ -56,17 +56,21 @@ def _exact_covariance(task: Task, t, per_mode: bool) -> LossCurve:
 
 
 @lru_cache(maxsize=32)
-def _plan(task: Task, first: int, last: int, decade: int):
-    return tail_plan(task, first, last, 10.0**decade)
+def _plan(task: Task, first: int, last: int, decade: int, log_floor: float):
+    return tail_plan(task, first, last, 10.0**decade, log_floor)
 
 
 def _tail_loss(task: Task, t: np.ndarray, head: int, last: int) -> LossCurve:
     stop = last - head
     exact_index = np.concatenate([np.arange(1, head + 1), np.arange(stop + 1, last + 1)]).astype(np.float64)
     rates = task.rates_at(exact_index)
+    decade = int(np.ceil(np.log10(max(t.max(), 1.0))))
     with np.errstate(divide="ignore"):
-        log_head, ratio = mode_sums(np.log(task.weights_at(exact_index)), rates, t, 0.0)
-        log_s0, log_s1, relative = _plan(task, head + 1, stop, int(np.ceil(np.log10(max(t.max(), 1.0))))).log_sums(t)
+        log_weights = np.log(task.weights_at(exact_index))
+        log_head, ratio = mode_sums(log_weights, rates, t, 0.0)
+        # every exact term at t_max bounds L(t <= t_max) from below (rounded down to a whole number)
+        log_floor = float(np.floor(np.max(log_weights - 2.0 * 10.0**decade * rates)))
+        log_s0, log_s1, relative = _plan(task, head + 1, stop, decade, log_floor).log_sums(t)
         log_loss = np.logaddexp(log_head, log_s0)
         log_slope = np.logaddexp(log_head + np.log(ratio), log_s1)
     local = np.where(t > 0, 2.0 * t * np.exp(log_slope - log_loss), 0.0)

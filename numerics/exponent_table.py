@@ -91,7 +91,7 @@ def power_law_exponent_table(
     """
     lo, hi = (float(w) for w in window)
     decades = np.log10(hi / lo)
-    t = np.logspace(np.log10(lo), np.log10(hi), int(round(decades * points_per_decade)) + 1)
+    t = np.logspace(np.log10(lo), np.log10(hi), round(decades * points_per_decade) + 1)
     rows = []
     for a in a_values:
         for b in b_values:
