@@ -145,8 +145,11 @@ def effective_rates(rates, lr=None) -> np.ndarray:
             f"lr * rate must be <= 2 for gradient descent to converge, got lr={lr:g} and "
             f"max rate {rates.max():g} (lr * rate = {product.max():g})"
         )
+    # log1p keeps ln(1 - x) accurate for small x = lr * rate; x - 1 is exact for x in [1, 2]
     with np.errstate(divide="ignore"):
-        return -np.log(np.abs(1.0 - product)) / lr
+        return (
+            np.where(product < 1.0, -np.log1p(-np.minimum(product, 1.0)), -np.log(np.abs(product - 1.0))) / lr
+        )
 
 
 def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) -> LossCurve:
