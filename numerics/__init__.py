@@ -9,16 +9,44 @@ in :mod:`numerics.reference` are the high-precision reference.
 
 from .curve import LossCurve
 from .exact import exact_loss
+from .exponent_table import ExponentRow, ExponentTable, power_law_exponent_table
+from .fit import (
+    FitError,
+    FlooredPowerLawFit,
+    LocalExponentProfile,
+    PowerLawFit,
+    WindowSensitivity,
+    find_window,
+    fit_power_law,
+    fit_power_law_with_floor,
+    local_exponent_profile,
+    matching_windows,
+    window_sensitivity,
+)
 from .kernel import spectral_loss
 from .reference import exact_loss_mpmath, spectral_loss_mpmath
 from .superposition import linear_superposition, superposition_modes
 
 __all__ = [
+    "ExponentRow",
+    "ExponentTable",
+    "FitError",
+    "FlooredPowerLawFit",
+    "LocalExponentProfile",
     "LossCurve",
+    "PowerLawFit",
+    "WindowSensitivity",
     "exact_loss",
     "exact_loss_mpmath",
+    "find_window",
+    "fit_power_law",
+    "fit_power_law_with_floor",
     "linear_superposition",
+    "local_exponent_profile",
+    "matching_windows",
+    "power_law_exponent_table",
     "spectral_loss",
     "spectral_loss_mpmath",
     "superposition_modes",
+    "window_sensitivity",
 ]

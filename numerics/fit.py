@@ -33,8 +33,13 @@ __all__ = [
     "fit_power_law",
     "fit_power_law_with_floor",
     "local_exponent_profile",
+    "matching_windows",
     "window_sensitivity",
 ]
+
+
+# a power-law term that falls by less than this fraction of L over the window is no decay
+_NO_DECAY = 1e-8
 
 
 class FitError(ValueError):
@@ -253,7 +258,8 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
                              window, int(ts.size), float(np.sqrt(np.mean(resid**2))))  # fmt: skip
     if not result.success:
         raise FitError(f"the optimiser did not converge: {result.message}", fit)
-    if alpha <= 0:
+    decay = fit.prefactor * (ts[0] ** -alpha - ts[-1] ** -alpha)
+    if alpha <= 0 or decay <= _NO_DECAY * ls[0]:
         raise FitError(f"the loss does not decay on window {window}", fit)
     if floor >= ceiling * (1 - 1e-6):
         raise FitError("the floor reaches the smallest loss in the window; no power law is left", fit)
@@ -407,3 +413,29 @@ def window_sensitivity(t, loss, windows=None) -> WindowSensitivity:
         except FitError as err:
             rejected.append((tuple(window), err.reason))
     return WindowSensitivity(tuple(fits), tuple(rejected))
+
+
+def matching_windows(t, loss, target, tolerance, *, min_decades=1.0) -> tuple:
+    """Every window [t_i, t_j] of the sample times whose plain fit is within ``tolerance`` of ``target``.
+
+    This is a search, not a method: it shows which windows reproduce a quoted exponent
+    (for example a paper's fit), so that the choice can be stated next to the result.
+
+    Returns
+    -------
+    tuple of PowerLawFit
+        Sorted by window start, then end.
+    """
+    t, loss = _curve(t, loss)
+    target = check_real("target", target)
+    tolerance = check_real("tolerance", tolerance, lower=0.0, lower_open=True)
+    x, y = np.log(t), np.log(loss)
+    found = []
+    for i in range(t.size):
+        for j in range(i + 2, t.size):
+            if x[j] - x[i] < min_decades * np.log(10.0) * (1 - 1e-9):
+                continue
+            slope, _, _, _ = _ols(x[i : j + 1], y[i : j + 1])
+            if abs(-slope - target) <= tolerance:
+                found.append(fit_power_law(t, loss, (t[i], t[j])))
+    return tuple(found)
