@@ -30,7 +30,8 @@ def test_plain_fit_recovers_a_power_law(alpha, c, lo, width):
 def test_standard_error_matches_the_spread_over_noise_draws():
     # ln L = ln c - alpha ln t + N(0, 0.05^2): the OLS stderr must match the empirical spread
     rng = np.random.default_rng(11)
-    fits = [fit_power_law(T, 2 * T**-0.8 * np.exp(rng.normal(0, 0.05, T.size)), (10, 1e4)) for _ in range(400)]
+    noisy = [2 * T**-0.8 * np.exp(rng.normal(0, 0.05, T.size)) for _ in range(400)]
+    fits = [fit_power_law(T, loss, (10, 1e4)) for loss in noisy]
     spread = np.std([f.alpha for f in fits])
     assert np.mean([f.stderr for f in fits]) == pytest.approx(spread, rel=0.1)
     assert np.mean([f.alpha for f in fits]) == pytest.approx(0.8, abs=3 * spread / np.sqrt(400))
@@ -56,6 +57,9 @@ def test_rejections_carry_the_estimate():
     assert 0.5 < info.value.estimate.alpha < 1.0
     with pytest.raises(FitError, match="does not decay"):
         fit_power_law_with_floor(T, np.full(T.size, 0.5), (1, 1e3))
+    with pytest.raises(FitError, match="floor reaches") as info:
+        fit_power_law_with_floor(T, np.maximum(T**-1.0, 0.01), (1, 1e3))
+    assert info.value.estimate.floor == pytest.approx(0.01)
 
 
 def test_auto_window_finds_the_straight_part():
