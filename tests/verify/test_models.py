@@ -1,0 +1,94 @@
+"""Every model's hand-written gradient against torch autograd on the dense formula."""
+
+import numpy as np
+import pytest
+import torch
+
+from verify.config import RunConfig
+from verify.models import MODELS
+from verify.sampler import SparseSampler
+
+
+def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64):
+    cfgs = [RunConfig(model=model_name, n_features=n, width=n if model_name == "linear" else k, a=0.6 + 0.3 * c,
+                      b=0.2 * c, seed=c, tied=tied, dtype="float64", init_scale=0.3, density=3.0)
+            for c in range(configs)]  # fmt: skip
+    gens = [torch.Generator().manual_seed(c.seed) for c in cfgs]
+    model = MODELS[model_name]()
+    params = model.init(cfgs, gens, torch.device("cpu"), torch.float64)
+    if model_name == "linear":  # start away from B = 0 so every term of the gradient is exercised
+        params["B_t"].normal_(0, 0.3, generator=gens[0])
+    params = {name: value.clone() for name, value in params.items()}
+    for name in ("bias",):
+        if name in params:
+            params[name].normal_(0, 0.2, generator=gens[0])
+    tasks = [c.task for c in cfgs]
+    sampler = SparseSampler([t.p for t in tasks], [1.0] * configs, torch.device("cpu"), torch.float64)
+    channel = torch.as_tensor(np.array([t.channel for t in tasks]))
+    return model, params, sampler.sample(batch, gens), channel
+
+
+def _dense_loss(model_name, params, x, channel):
+    """1/2 sum over outputs, mean over the batch, written densely for autograd."""
+    target = x * channel[:, None, :]
+    if model_name == "linear":
+        y = x @ params["B_t"]  # y_b = B x_b = (x_b^T B^T)
+    elif model_name == "autoencoder":
+        w = params["W"]
+        y = torch.relu(x @ w @ w.transpose(1, 2) + params["bias"][:, None, :])
+    else:
+        enc = params["enc"]
+        dec = params.get("dec", enc)
+        h = x @ enc
+        z = h @ params["B"].transpose(1, 2)
+        y = torch.relu(z @ dec.transpose(1, 2) + params["bias"][:, None, :])
+    return 0.5 * (y - target).pow(2).sum(2).mean(1)
+
+
+@pytest.mark.parametrize(("name", "tied"), [("linear", False), ("superposition", False), ("learnable", False),
+                                            ("learnable", True), ("autoencoder", False)])  # fmt: skip
+def test_gradient_matches_autograd(name, tied):
+    model, params, batch, channel = _setup(name, tied)
+    loss, grads, _, active = model.loss(params, batch, channel, grads=True)
+    leaves = {n: p.clone().requires_grad_(True) for n, p in params.items()}
+    x = batch.dense(channel.shape[1])
+    reference = _dense_loss(name, leaves, x, channel)
+    reference.sum().backward()
+    assert torch.allclose(loss, reference.detach(), rtol=1e-12)
+    trained = [n for n in model.trainable if n in params]
+    assert set(grads) == set(trained)
+    for n in trained:
+        assert torch.allclose(grads[n], leaves[n].grad, rtol=1e-10, atol=1e-13), n
+    if model.relu:
+        assert 0 < float(active.min()) < 1
+
+
+def test_sparse_and_dense_backward_agree():
+    # force the dense branch by lowering the switch, and compare
+    import verify.models.superposition as module
+
+    model, params, batch, channel = _setup("learnable")
+    _, sparse, _, _ = model.loss(params, batch, channel, grads=True)
+    saved = module._SPARSE_BACKWARD
+    module._SPARSE_BACKWARD = -1.0
+    try:
+        _, dense, _, _ = model.loss(params, batch, channel, grads=True)
+    finally:
+        module._SPARSE_BACKWARD = saved
+    for n in sparse:
+        assert torch.allclose(sparse[n], dense[n], rtol=1e-12, atol=1e-14)
+
+
+def test_sampler_is_exact_bernoulli():
+    # marginals p_i and independence (pairwise co-occurrence p_i p_j), from 200k samples
+    p = np.array([[0.5, 0.3, 0.1, 0.05, 0.01]])
+    sampler = SparseSampler(p, [2.0], torch.device("cpu"), torch.float64)
+    batch = sampler.sample(200_000, [torch.Generator().manual_seed(0)])
+    x = batch.dense(5)[0]
+    active = (x > 0).double()
+    tol = 4 * np.sqrt(p * (1 - p) / 200_000)
+    assert np.all(np.abs(active.mean(0).numpy() - p[0]) < tol[0])
+    both = (active[:, 0] * active[:, 1]).mean().item()
+    assert abs(both - 0.15) < 4 * np.sqrt(0.15 * 0.85 / 200_000)
+    values = x[x > 0]
+    assert abs(values.mean().item() - 1.0) < 0.01 and values.max().item() <= 2.0

@@ -1,0 +1,160 @@
+"""Run configurations: everything that fixes a training run, hashed to name its files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from importlib import metadata
+
+import numpy as np
+
+from theory import PowerLaw, Task
+from theory._validate import check_count, check_real
+
+__all__ = ["MODEL_NAMES", "RunConfig", "code_version", "measurement_steps"]
+
+#: The models of the paper (Eq. 3, Appendix A.3) and of Liu et al.
+MODEL_NAMES = ("linear", "superposition", "learnable", "autoencoder")
+_OPTIMIZERS = ("sgd", "adamw")
+_DTYPES = ("float32", "float64")
+
+
+def code_version() -> str:
+    """The installed superdyn version (part of every run's hash)."""
+    try:
+        return metadata.version("superdyn")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run (paper Section 2; t = lr * steps; loss 1/2 sum over N outputs).
+
+    Attributes
+    ----------
+    model : {"linear", "superposition", "learnable", "autoencoder"}
+    n_features, width : int
+        N and K (K = N for ``linear``; m for ``autoencoder``).
+    a, b : float
+        p_i ∝ i^-a, A_ii = i^-b.
+    lr, batch_size, steps, seed : learning rate > 0, samples per step, SGD steps, seed.
+    density, value_max : E = sum p_i and v_max.
+    optimizer : {"sgd", "adamw"}
+        ``adamw`` uses warm-up, cosine decay and decoupled ``weight_decay`` (may be < 0).
+    init_scale : float
+        Standard deviation of the entries of B(0) (or W(0) for the autoencoder).
+    embedding : {"gaussian", "orthogonal"}
+        How the random W is drawn before its columns are normalised.
+    tied : bool
+        ``learnable``: decoder tied to the encoder (W^T) or a separate matrix (default,
+        2NK parameters as in paper A.3).
+    dtype : {"float32", "float64"}
+    points_per_decade, eval_samples : measurement plan.
+    per_feature : bool
+        Also record per-feature losses L_i(t) (paper Fig. 8).
+    snapshot_times : tuple of float
+        Times t at which B (or W) is saved (paper Fig. 9).
+    """
+
+    model: str = "superposition"
+    n_features: int = 1024
+    width: int = 512
+    a: float = 1.1
+    b: float = 0.0
+    lr: float = 1.0
+    batch_size: int = 1024
+    steps: int = 1000
+    seed: int = 0
+    density: float = 1.0
+    value_max: float = 1.0
+    optimizer: str = "sgd"
+    weight_decay: float = 0.0
+    warmup_steps: int = 0
+    init_scale: float = 1e-3
+    embedding: str = "gaussian"
+    tied: bool = False
+    dtype: str = "float32"
+    points_per_decade: int = 10
+    eval_samples: int = 8192
+    eval_seed: int = 12345
+    per_feature: bool = False
+    snapshot_times: tuple = field(default_factory=tuple)
+    divergence_factor: float = 1.5
+
+    def __post_init__(self):
+        if self.model not in MODEL_NAMES:
+            raise ValueError(f"model must be one of {MODEL_NAMES}, got {self.model!r}")
+        n = check_count("n_features", self.n_features, maximum=1_000_000)
+        k = check_count("width", self.width)
+        if self.model == "linear":
+            k = n if self.width in (None, n) else k
+            if k != n:
+                raise ValueError(
+                    f"the linear model has no bottleneck: width must equal n_features={n}, got {k}"
+                )
+        if k > n:
+            raise ValueError(f"width must be <= n_features={n}, got width={k}")
+        object.__setattr__(self, "n_features", n)
+        object.__setattr__(self, "width", k)
+        check_real("a", self.a, lower=0.0)
+        check_real("b", self.b, lower=0.0)
+        check_real("lr", self.lr, lower=0.0, lower_open=True)
+        check_count("batch_size", self.batch_size)
+        check_count("steps", self.steps)
+        check_count("seed", self.seed, minimum=0)
+        check_real("weight_decay", self.weight_decay)
+        check_count("warmup_steps", self.warmup_steps, minimum=0)
+        check_real("init_scale", self.init_scale, lower=0.0)
+        check_count("points_per_decade", self.points_per_decade)
+        check_count("eval_samples", self.eval_samples)
+        check_real("divergence_factor", self.divergence_factor, lower=1.0, lower_open=True)
+        if self.optimizer not in _OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {_DTYPES}, got {self.dtype!r}")
+        if self.embedding not in ("gaussian", "orthogonal"):
+            raise ValueError(f"embedding must be 'gaussian' or 'orthogonal', got {self.embedding!r}")
+        times = tuple(float(check_real("snapshot_times", s, lower=0.0)) for s in self.snapshot_times)
+        object.__setattr__(self, "snapshot_times", times)
+        self.task  # validates density and value_max (p_1 <= 1)
+
+    @property
+    def task(self) -> Task:
+        """The theory Task of this run."""
+        return Task(PowerLaw(self.a), PowerLaw(self.b), self.n_features, self.density, self.value_max)
+
+    @property
+    def shape_key(self) -> tuple:
+        """Runs with equal keys train together in one batched computation."""
+        return (self.model, self.n_features, self.width, self.batch_size, self.steps, self.optimizer,
+                self.dtype, self.tied, self.points_per_decade, self.eval_samples, self.per_feature)  # fmt: skip
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["snapshot_times"] = list(self.snapshot_times)
+        return out
+
+    def run_id(self) -> str:
+        """16 hex digits of sha256 over the config and the code version."""
+        text = json.dumps({"config": self.to_dict(), "code": code_version()}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def replace(self, **changes) -> RunConfig:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunConfig:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        if "snapshot_times" in values:
+            values["snapshot_times"] = tuple(values["snapshot_times"])
+        return cls(**values)
+
+
+def measurement_steps(steps: int, points_per_decade: int) -> np.ndarray:
+    """Step 0 and log-spaced steps up to ``steps`` (integers, increasing, unique)."""
+    count = int(np.ceil(np.log10(max(steps, 1)) * points_per_decade)) + 1
+    grid = np.unique(np.round(np.logspace(0, np.log10(steps), count)).astype(np.int64))
+    return np.concatenate([[0], grid])

@@ -1,0 +1,57 @@
+"""No superposition: y = B x with B (N x N), B(0) = 0 (paper Section 3).
+
+Gradient of L = 1/2 mean_b ||(B - A) x_b||^2: dL/dB = mean_b r_b x_b^T with r = (B - A) x,
+accumulated over the few active features of each sample. The population loss is the
+quadratic form L = 1/2 Tr[D Sigma D^T], D = B - A, with the exact second moment
+Sigma = diag(p m2) + (p p^T - diag(p^2)) m1^2, so no evaluation noise is needed:
+
+    L_i = 1/2 [ sum_j D_ij^2 (p_j m2 - p_j^2 m1^2) + m1^2 (D p)_i^2 ].
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .base import Model, residual_targets
+
+__all__ = ["Linear"]
+
+
+class Linear(Model):
+    """y = B x; the parameter is stored as B^T ("B_t") so columns of B are contiguous rows."""
+
+    name = "linear"
+    trainable = ("B_t",)
+    relu = False
+
+    def init(self, configs, generators, device, dtype):
+        n = configs[0].n_features
+        return {"B_t": torch.zeros(len(configs), n, n, dtype=dtype, device=device)}
+
+    def loss(self, params, batch, channel, grads):
+        b = params["B_t"]
+        c, n, _ = b.shape
+        columns = b.reshape(c * n, n)[batch.config * n + batch.feature]  # B[:, i] = row i of B^T
+        residual = torch.zeros(c * batch.batch, n, dtype=b.dtype, device=b.device)
+        residual.index_add_(0, batch.row, columns * batch.value[:, None])
+        residual_targets(residual, batch, channel)
+        loss = 0.5 * residual.pow(2).sum(1).view(c, batch.batch).mean(1)
+        grad = None
+        if grads:
+            # dL/dB[:, i] = mean_b r_b x_bi: scatter r_b * x_bi into column i of config c
+            contributions = residual[batch.row] * (batch.value / batch.batch)[:, None]
+            grad_t = torch.zeros(c * n, n, dtype=b.dtype, device=b.device)
+            grad_t.index_add_(0, batch.config * n + batch.feature, contributions)
+            grad = {"B_t": grad_t.view(c, n, n)}
+        return loss, grad, residual, torch.ones(c, dtype=b.dtype, device=b.device)
+
+    def population_loss(self, params, task_moments):
+        d = params["B_t"].transpose(1, 2) - torch.diag_embed(task_moments["channel"])
+        p, m1, m2 = task_moments["p"], task_moments["m1"], task_moments["m2"]
+        diagonal = p * m2[:, None] - p**2 * (m1**2)[:, None]
+        mean_term = (m1**2)[:, None] * torch.einsum("cij,cj->ci", d, p) ** 2
+        per_feature = 0.5 * ((d**2 * diagonal[:, None, :]).sum(2) + mean_term)
+        return per_feature.sum(1), per_feature
+
+    def snapshot(self, params):
+        return {"B": params["B_t"].transpose(1, 2)}

@@ -1,0 +1,130 @@
+"""Superposition: y = ReLU(W^T B W x + bias), W (K x N) with unit-norm columns (paper Eq. 3).
+
+``Superposition`` keeps W fixed (random, Gaussian then column-normalised, or with
+orthonormal rows); ``Learnable`` trains W too (paper Appendix A.3), with the decoder a
+separate matrix initialised to W^T (2NK parameters, as the paper counts) or tied to W.
+
+Forward: h = W x (a gather of the active columns), z = B h, pre = W_dec z + bias,
+y = ReLU(pre). Backward with g = (y - y*) 1[pre > 0] / batch, which is non-zero only on
+the few outputs the ReLU leaves on, so dz = W_dec^T g runs over those entries only:
+
+    dB = sum_b dz_b h_b^T,   dbias = sum_b g_b,
+    dW_dec = sum_b g_b z_b^T,   dW_enc[:, i] = sum_b (B^T dz_b) x_bi.
+
+B(0) ~ N(0, init_scale^2) and bias(0) = 0: with B(0) = 0 the ReLU gradient never starts.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .base import Model, encode, residual_targets, sparse_rows
+
+__all__ = ["Learnable", "Superposition", "random_embedding", "superposition_diagnostics"]
+
+#: Above this share of active outputs the backward uses dense products.
+_SPARSE_BACKWARD = 0.25
+
+
+def random_embedding(n_features, width, generator, device, dtype, kind="gaussian") -> torch.Tensor:
+    """W (K x N): Gaussian (or orthonormal rows) with every column scaled to unit norm."""
+    w = torch.randn(width, n_features, generator=generator, device=device, dtype=torch.float64)
+    if kind == "orthogonal":
+        q, _ = torch.linalg.qr(w.T)  # N x K with orthonormal columns
+        w = q.T
+    return (w / w.norm(dim=0, keepdim=True)).to(dtype)
+
+
+def superposition_diagnostics(rows: torch.Tensor) -> dict:
+    """Liu et al.'s diagnostics of feature vectors ``rows`` (C, N, m).
+
+    phi_half: share of features with norm > 1/2; mean_sq_overlap: mean of
+    (w_i . w_j)^2 / (|w_i| |w_j|)^2 over i != j (1/m for random directions).
+    """
+    norms = rows.norm(dim=2)
+    unit = rows / norms.clamp_min(1e-30)[..., None]
+    gram = torch.bmm(unit, unit.transpose(1, 2)) ** 2
+    n = rows.shape[1]
+    off = (gram.sum((1, 2)) - gram.diagonal(dim1=1, dim2=2).sum(1)) / (n * (n - 1))
+    return {"phi_half": (norms > 0.5).to(rows.dtype).mean(1), "mean_sq_overlap": off}
+
+
+class Superposition(Model):
+    """y = ReLU(W^T B W x + bias) with W fixed."""
+
+    name = "superposition"
+    trainable = ("B", "bias")
+    learn_embedding = False
+    static_diagnostics = True
+
+    def init(self, configs, generators, device, dtype):
+        first = configs[0]
+        n, k = first.n_features, first.width
+        pairs = list(zip(configs, generators, strict=True))
+        enc = torch.stack([random_embedding(n, k, g, device, dtype, c.embedding).T for c, g in pairs])
+        b = torch.stack(
+            [torch.randn(k, k, generator=g, device=device, dtype=dtype) * c.init_scale for c, g in pairs]
+        )
+        params = {"B": b, "bias": torch.zeros(len(configs), n, dtype=dtype, device=device), "enc": enc}
+        if self.learn_embedding and not first.tied:
+            params["dec"] = enc.clone()  # a separate decoder, initialised to W^T
+        return params
+
+    def _decoder(self, params):
+        return params.get("dec", params["enc"])  # (C, N, K): row i is W_dec[i, :]
+
+    def loss(self, params, batch, channel, grads):
+        enc, dec, b = params["enc"], self._decoder(params), params["B"]
+        c, n, k = enc.shape
+        h = encode(batch, enc).view(c, batch.batch, k)
+        z = torch.bmm(h, b.transpose(1, 2))
+        pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
+        on = pre > 0
+        residual = torch.relu(pre).view(c * batch.batch, n)
+        residual_targets(residual, batch, channel)
+        loss = 0.5 * residual.pow(2).sum(1).view(c, batch.batch).mean(1)
+        active = on.to(pre.dtype).mean((1, 2))
+        if not grads:
+            return loss, None, residual, active
+        g = residual * on.view(c * batch.batch, n) / batch.batch
+        out = {"bias": g.view(c, batch.batch, n).sum(1)}
+        if float(active.max()) < _SPARSE_BACKWARD:
+            rows, cols, vals = sparse_rows(g)
+            config = rows // batch.batch
+            dz = torch.zeros(c * batch.batch, k, dtype=g.dtype, device=g.device)
+            dz.index_add_(0, rows, dec.reshape(c * n, k)[config * n + cols] * vals[:, None])
+            dz = dz.view(c, batch.batch, k)
+        else:
+            dz = torch.bmm(g.view(c, batch.batch, n), dec)
+        out["B"] = torch.bmm(dz.transpose(1, 2), h)
+        if self.learn_embedding:
+            if float(active.max()) < _SPARSE_BACKWARD:
+                d_dec = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)
+                d_dec.index_add_(0, config * n + cols, z.reshape(-1, k)[rows] * vals[:, None])
+                d_dec = d_dec.view(c, n, k)
+            else:
+                d_dec = torch.bmm(g.view(c, batch.batch, n).transpose(1, 2), z)
+            dh = torch.bmm(dz, b).reshape(-1, k)
+            d_enc = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)
+            d_enc.index_add_(0, batch.config * n + batch.feature, dh[batch.row] * batch.value[:, None])
+            d_enc = d_enc.view(c, n, k)
+            if "dec" in params:
+                out["enc"], out["dec"] = d_enc, d_dec
+            else:  # tied: W is both encoder and decoder
+                out["enc"] = d_enc + d_dec
+        return loss, out, residual, active
+
+    def snapshot(self, params):
+        return {"B": params["B"]}
+
+    def diagnostics(self, params):
+        return superposition_diagnostics(params["enc"])
+
+
+class Learnable(Superposition):
+    """y = ReLU(W_dec B W_enc x + bias) with W_enc, W_dec, B and bias trained (paper A.3)."""
+
+    name = "learnable"
+    trainable = ("B", "bias", "enc", "dec")  # "dec" only when untied
+    learn_embedding = True
+    static_diagnostics = False

@@ -1,0 +1,216 @@
+"""The training loop, written once: online SGD (or AdamW) over a batch of configurations.
+
+Every step draws fresh sparse samples for each configuration from its own
+``torch.Generator`` (so a run's curve does not depend on what it is batched with), runs
+the model's loss and gradient for all configurations at once, and updates in place.
+Measurements happen at log-spaced steps: the loss on a fixed evaluation set (the same
+set for every run with the same ``eval_seed`` and task) or, for the linear model, the
+exact population loss; the training-batch loss; the share of active ReLU outputs; and
+on request per-feature losses, parameter snapshots and the embedding diagnostics.
+
+A configuration whose loss becomes non-finite or rises above ``divergence_factor``
+times its start stops updating; its status records why, and the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .config import RunConfig, measurement_steps
+from .device import resolve_device
+from .models import MODELS
+from .optim import make_optimizer
+from .sampler import SparseSampler
+
+__all__ = ["RunResult", "train"]
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run.
+
+    Attributes
+    ----------
+    config : RunConfig
+    curve : dict of str -> ndarray (T,)
+        ``step``, ``t`` (= lr * step), ``loss``, ``train_loss``, ``active_fraction`` and
+        any per-measurement diagnostics.
+    status : {"completed", "diverged"}
+    reason : str
+        Why a run diverged ("" when it completed).
+    loss_measure : str
+        What ``loss`` is ("population" or "evaluation set of n samples").
+    wall_seconds, samples_per_second : float
+        Wall time of the batched computation and this run's samples per second in it.
+    device : str
+    arrays : dict of str -> ndarray
+        Per-feature losses (T, N), snapshots, the frame-operator spectrum.
+    extra : dict
+        Scalars recorded once (diagnostics of a fixed embedding).
+    """
+
+    config: RunConfig
+    curve: dict
+    status: str
+    reason: str
+    loss_measure: str
+    wall_seconds: float
+    samples_per_second: float
+    device: str
+    arrays: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+
+def _moments(configs, device, dtype):
+    tasks = [c.task for c in configs]
+    as_tensor = lambda rows: torch.as_tensor(np.array(rows), device=device, dtype=dtype)  # noqa: E731
+    return {
+        "p": as_tensor([t.p for t in tasks]),
+        "channel": as_tensor([t.channel for t in tasks]),
+        "m1": as_tensor([t.m1 for t in tasks]),
+        "m2": as_tensor([t.m2 for t in tasks]),
+    }, [t.p for t in tasks]
+
+
+def _generators(seeds, device):
+    return [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+
+
+def train(configs, *, device="auto", progress=True) -> list[RunResult]:
+    """Train configurations that share shapes in one batched computation.
+
+    Parameters
+    ----------
+    configs : sequence of RunConfig
+        Equal ``shape_key`` (model, N, K, batch size, steps, optimiser, dtype, ...).
+    device : {"auto", "cpu", "cuda"} or torch.device
+    progress : bool
+        Show a progress bar over steps.
+
+    Raises
+    ------
+    ValueError
+        Mixed shapes, or a dead start (no ReLU output on at initialisation).
+    """
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs must not be empty")
+    if len({c.shape_key for c in configs}) != 1:
+        raise ValueError("configs in one batch must share shape_key; group them (verify.run_sweep does)")
+    device = device if isinstance(device, torch.device) else resolve_device(device)
+    first = configs[0]
+    dtype = torch.float64 if first.dtype == "float64" else torch.float32
+    model = MODELS[first.model]()
+    moments, p_rows = _moments(configs, device, dtype)
+    sampler = SparseSampler(p_rows, [c.value_max for c in configs], device, dtype)
+    generators = _generators([c.seed for c in configs], device)
+    params = model.init(configs, generators, device, dtype)
+    optimizer = make_optimizer(first.optimizer, params, model.trainable, configs)
+    population = model.population_loss(params, moments) is not None
+    eval_batch = None
+    if not population:
+        eval_batch = sampler.sample(first.eval_samples, _generators([c.eval_seed for c in configs], device))
+    n_configs = len(configs)
+    steps = measurement_steps(first.steps, first.points_per_decade)
+    snapshot_steps = [{int(round(t / c.lr)) for t in c.snapshot_times} for c in configs]
+    measure_at = set(steps.tolist()) | set().union(*snapshot_steps)
+    live = torch.ones(n_configs, dtype=dtype, device=device)
+    reasons = [""] * n_configs
+    records = [{"step": [], "loss": [], "train_loss": [], "active_fraction": []} for _ in configs]
+    per_feature = [[] for _ in configs]
+    arrays = [{} for _ in configs]
+    extra = [{} for _ in configs]
+    if model.static_diagnostics:
+        for name, values in model.diagnostics(params).items():
+            for c in range(n_configs):
+                extra[c][name] = float(values[c])
+
+    def measure(k, train_loss):
+        if population:
+            loss, features = model.population_loss(params, moments)
+            active = torch.ones(n_configs, dtype=dtype, device=device)
+        else:
+            loss, _, residual, active = model.loss(params, eval_batch, moments["channel"], grads=False)
+            features = 0.5 * residual.pow(2).view(n_configs, first.eval_samples, -1).mean(1)
+        if k == 0 and model.relu and not population:
+            dead = [c.seed for c, a in zip(configs, active.tolist(), strict=True) if a == 0.0]
+            if dead:
+                raise ValueError(
+                    f"dead start (seeds {dead}): no ReLU output is on at initialisation, so no gradient "
+                    "flows; use init_scale > 0 (B(0) = 0 with bias(0) <= 0 never learns)"
+                )
+        diagnostics = {} if model.static_diagnostics else model.diagnostics(params)
+        snaps = model.snapshot(params) if any(k in s for s in snapshot_steps) else {}
+        for c in range(n_configs):
+            if live[c] == 0:
+                continue
+            value = float(loss[c])
+            if not np.isfinite(value) or (
+                records[c]["loss"] and value > first.divergence_factor * records[c]["loss"][0]
+            ):
+                kill(
+                    c,
+                    f"loss {value:.3g} at step {k} is not finite or above {first.divergence_factor} x its start",
+                )
+                continue
+            if k in steps_set:
+                rec = records[c]
+                rec["step"].append(k)
+                rec["loss"].append(value)
+                rec["train_loss"].append(float(train_loss[c]))
+                rec["active_fraction"].append(float(active[c]))
+                for name, values in diagnostics.items():
+                    rec.setdefault(name, []).append(float(values[c]))
+                if configs[c].per_feature:
+                    per_feature[c].append(features[c].detach().cpu().numpy())
+            if k in snapshot_steps[c]:
+                for name, tensor in snaps.items():
+                    arrays[c][f"{name}@step={k}"] = tensor[c].detach().cpu().numpy()
+
+    def kill(c, why):
+        live[c] = 0.0
+        reasons[c] = why
+        for tensor in params.values():
+            tensor[c].zero_()
+
+    steps_set = set(steps.tolist())
+    start = time.perf_counter()
+    bar = tqdm(total=first.steps, disable=not progress, desc=f"{first.model} x{n_configs}", mininterval=1.0)
+    for k in range(first.steps + 1):
+        batch = sampler.sample(first.batch_size, generators)
+        need_grads = k < first.steps
+        loss, grads, _, _ = model.loss(params, batch, moments["channel"], grads=need_grads)
+        for c in torch.nonzero(~torch.isfinite(loss) & (live > 0)).flatten().tolist():
+            kill(c, f"training loss is not finite at step {k}")
+        if k in measure_at:
+            with torch.no_grad():
+                measure(k, loss)
+        if not need_grads or not bool(live.any()):
+            break
+        optimizer.step(params, grads, live, k)
+        bar.update(1)
+    bar.close()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    wall = time.perf_counter() - start
+    frames = None
+    if "enc" in params or "W" in params:
+        rows = params["enc"] if "enc" in params else params["W"]
+        frames = torch.linalg.eigvalsh(torch.bmm(rows.transpose(1, 2), rows).double()).cpu().numpy()
+    results = []
+    for c, config in enumerate(configs):
+        curve = {name: np.asarray(values) for name, values in records[c].items()}
+        curve["t"] = config.lr * curve["step"].astype(np.float64)
+        if per_feature[c]:
+            arrays[c]["per_feature_loss"] = np.stack(per_feature[c])
+        if frames is not None:
+            arrays[c]["frame_spectrum"] = frames[c]
+        measure_name = "population" if population else f"evaluation set of {config.eval_samples} samples"
+        results.append(RunResult(config, curve, "diverged" if reasons[c] else "completed", reasons[c], measure_name,
+                                 wall, config.batch_size * config.steps / wall, str(device), arrays[c], extra[c]))  # fmt: skip
+    return results
