@@ -118,7 +118,7 @@ class RunConfig:
             raise ValueError(f"embedding must be 'gaussian' or 'orthogonal', got {self.embedding!r}")
         times = tuple(float(check_real("snapshot_times", s, lower=0.0)) for s in self.snapshot_times)
         object.__setattr__(self, "snapshot_times", times)
-        self.task  # validates density and value_max (p_1 <= 1)
+        _ = self.task  # validates density and value_max (p_1 <= 1)
 
     @property
     def task(self) -> Task:
@@ -128,8 +128,10 @@ class RunConfig:
     @property
     def shape_key(self) -> tuple:
         """Runs with equal keys train together in one batched computation."""
-        return (self.model, self.n_features, self.width, self.batch_size, self.steps, self.optimizer,
-                self.dtype, self.tied, self.points_per_decade, self.eval_samples, self.per_feature)  # fmt: skip
+        return (
+            self.model, self.n_features, self.width, self.batch_size, self.steps, self.optimizer,
+            self.dtype, self.tied, self.points_per_decade, self.eval_samples, self.per_feature,
+        )  # fmt: skip
 
     def to_dict(self) -> dict:
         out = asdict(self)

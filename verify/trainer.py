@@ -117,7 +117,7 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
         eval_batch = sampler.sample(first.eval_samples, _generators([c.eval_seed for c in configs], device))
     n_configs = len(configs)
     steps = measurement_steps(first.steps, first.points_per_decade)
-    snapshot_steps = [{int(round(t / c.lr)) for t in c.snapshot_times} for c in configs]
+    snapshot_steps = [{round(t / c.lr) for t in c.snapshot_times} for c in configs]
     measure_at = set(steps.tolist()) | set().union(*snapshot_steps)
     live = torch.ones(n_configs, dtype=dtype, device=device)
     reasons = [""] * n_configs
@@ -150,13 +150,10 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
             if live[c] == 0:
                 continue
             value = float(loss[c])
-            if not np.isfinite(value) or (
-                records[c]["loss"] and value > first.divergence_factor * records[c]["loss"][0]
-            ):
-                kill(
-                    c,
-                    f"loss {value:.3g} at step {k} is not finite or above {first.divergence_factor} x its start",
-                )
+            start_loss = records[c]["loss"][0] if records[c]["loss"] else np.inf
+            if not np.isfinite(value) or value > first.divergence_factor * start_loss:
+                factor = first.divergence_factor
+                kill(c, f"loss {value:.3g} at step {k} is not finite or above {factor} x its start")
                 continue
             if k in steps_set:
                 rec = records[c]
@@ -211,6 +208,11 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
         if frames is not None:
             arrays[c]["frame_spectrum"] = frames[c]
         measure_name = "population" if population else f"evaluation set of {config.eval_samples} samples"
-        results.append(RunResult(config, curve, "diverged" if reasons[c] else "completed", reasons[c], measure_name,
-                                 wall, config.batch_size * config.steps / wall, str(device), arrays[c], extra[c]))  # fmt: skip
+        status = "diverged" if reasons[c] else "completed"
+        speed = config.batch_size * config.steps / wall
+        results.append(
+            RunResult(
+                config, curve, status, reasons[c], measure_name, wall, speed, str(device), arrays[c], extra[c]
+            )
+        )
     return results

@@ -10,8 +10,9 @@ from verify.sampler import SparseSampler
 
 
 def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64):
-    cfgs = [RunConfig(model=model_name, n_features=n, width=n if model_name == "linear" else k, a=0.6 + 0.3 * c,
-                      b=0.2 * c, seed=c, tied=tied, dtype="float64", init_scale=0.3, density=3.0)
+    width = n if model_name == "linear" else k
+    cfgs = [RunConfig(model=model_name, n_features=n, width=width, a=0.6 + 0.3 * c, b=0.2 * c, seed=c,
+                      tied=tied, dtype="float64", init_scale=0.3, density=3.0)
             for c in range(configs)]  # fmt: skip
     gens = [torch.Generator().manual_seed(c.seed) for c in cfgs]
     model = MODELS[model_name]()
