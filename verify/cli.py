@@ -159,6 +159,34 @@ def _cmd_derive(args) -> int:
     return 0
 
 
+def _cmd_train(args) -> int:
+    from .config import RunConfig
+    from .store import ResultStore
+    from .sweep import run_sweep
+
+    width = (
+        args.features if args.width is None and args.model == "linear" else (args.width or args.features // 2)
+    )
+    configs = [
+        RunConfig(model=args.model, n_features=args.features, width=width, a=args.a, b=args.b, lr=args.lr,
+                  batch_size=args.batch_size, steps=args.steps, seed=seed, optimizer=args.optimizer,
+                  weight_decay=args.weight_decay, warmup_steps=args.warmup_steps, init_scale=args.init_scale,
+                  dtype=args.dtype, eval_samples=args.eval_samples)
+        for seed in args.seeds
+    ]  # fmt: skip
+    store = ResultStore(args.out)  # a path that is a file fails here, before any training
+    report = run_sweep(configs, store, device=args.device, max_batch=len(configs), progress=not args.quiet)
+    runs = []
+    for config in configs:
+        meta = store.metadata(config)
+        keys = ("run", "status", "final_loss", "samples_per_second", "wall_seconds", "loss_measure", "device")
+        runs.append(
+            {"seed": config.seed, **{k: meta[k] for k in keys}, "trained_now": meta["run"] in report.trained}
+        )
+    print(json.dumps({"runs": runs, "out": str(store.directory)}, indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="superdyn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +213,31 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--latex", action="store_true", help="print LaTeX")
     fmt.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_derive)
+
+    p = sub.add_parser(
+        "train", help="train one configuration for several seeds, batched, into a result store"
+    )
+    p.add_argument("--model", choices=["linear", "superposition", "learnable", "autoencoder"], required=True)
+    p.add_argument("--features", type=int, default=_PAPER_N, help="N (default 1024)")
+    p.add_argument("--width", type=int, default=None, help="K (default N for linear, N/2 otherwise)")
+    p.add_argument("--a", type=float, default=1.1, help="frequency decay a (default 1.1)")
+    p.add_argument("--b", type=float, default=0.0, help="channel decay b (default 0)")
+    p.add_argument("--lr", type=float, default=1.0, help="learning rate; t = lr * steps (default 1)")
+    p.add_argument("--batch-size", type=int, default=1024, help="samples per step (default 1024)")
+    p.add_argument("--steps", type=int, default=1000, help="optimiser steps (default 1000)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds, trained as one batch")
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
+    p.add_argument(
+        "--weight-decay", type=float, default=0.0, help="decoupled weight decay (adamw; may be < 0)"
+    )
+    p.add_argument("--warmup-steps", type=int, default=0, help="linear warm-up steps (adamw)")
+    p.add_argument("--init-scale", type=float, default=1e-3, help="std of B(0) (W(0) for the autoencoder)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--eval-samples", type=int, default=8192, help="size of the fixed evaluation set")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--out", default="results", help="result store directory (default ./results)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_cmd_train)
     return parser
 
 
