@@ -3,4 +3,21 @@
 The only package that imports torch.
 """
 
-__all__: list[str] = []
+from .config import MODEL_NAMES, RunConfig
+from .device import resolve_device
+from .store import CorruptResultWarning, ResultStore, load_results
+from .sweep import SweepReport, run_sweep
+from .trainer import RunResult, train
+
+__all__ = [
+    "MODEL_NAMES",
+    "CorruptResultWarning",
+    "ResultStore",
+    "RunConfig",
+    "RunResult",
+    "SweepReport",
+    "load_results",
+    "resolve_device",
+    "run_sweep",
+    "train",
+]

@@ -164,9 +164,9 @@ def _cmd_train(args) -> int:
     from .store import ResultStore
     from .sweep import run_sweep
 
-    width = (
-        args.features if args.width is None and args.model == "linear" else (args.width or args.features // 2)
-    )
+    width = args.width
+    if width is None:
+        width = args.features if args.model == "linear" else args.features // 2
     configs = [
         RunConfig(model=args.model, n_features=args.features, width=width, a=args.a, b=args.b, lr=args.lr,
                   batch_size=args.batch_size, steps=args.steps, seed=seed, optimizer=args.optimizer,

@@ -42,3 +42,46 @@ def test_derive_latex_and_json():
     assert law["alpha"] == "1" and law["log_power"] == "(1 - a)/a"
     latex = run("derive", "--rate", "(N - z)**2", "--weight", "(N - z)**2", "--edge", "N", "--latex")
     assert "\\frac{3}{2}" in latex.stdout
+
+
+TRAIN = ("train", "--model", "superposition", "--features", "64", "--width", "16", "--steps", "200",
+         "--batch-size", "128", "--eval-samples", "512", "--device", "cpu", "--quiet")  # fmt: skip
+
+
+def test_train_prints_a_summary_and_resumes(tmp_path):
+    first = run(*TRAIN, "--seeds", "0", "1", "--out", str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    runs = json.loads(first.stdout)["runs"]
+    assert [r["seed"] for r in runs] == [0, 1]
+    for r in runs:
+        assert r["status"] == "completed" and r["trained_now"] and r["final_loss"] > 0
+        assert r["samples_per_second"] > 0 and r["wall_seconds"] > 0
+        assert r["loss_measure"] == "evaluation set of 512 samples"
+    second = json.loads(run(*TRAIN, "--seeds", "1", "2", "--out", str(tmp_path)).stdout)["runs"]
+    assert [r["trained_now"] for r in second] == [False, True]
+    assert second[0]["final_loss"] == runs[1]["final_loss"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--width", "128"), "width must be <= n_features=64"),
+        (("--lr", "0"), "lr must be > 0"),
+        (("--batch-size", "0"), "batch_size must be >= 1"),
+        (("--width", "0"), "width must be >= 1"),
+    ],
+)
+def test_train_rejects_bad_input_before_training(tmp_path, extra, message):
+    result = run(*TRAIN, *extra, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_train_rejects_a_file_as_store_and_unknown_models(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = run(*TRAIN, "--out", str(target))
+    assert result.returncode == 2 and "is a file" in result.stderr
+    unknown = run("train", "--model", "mlp")
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr

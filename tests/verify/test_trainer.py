@@ -1,0 +1,127 @@
+"""The training loop's conventions, end to end against numerics, and its failure modes."""
+
+import numpy as np
+import pytest
+import torch
+
+from numerics import exact_loss
+from verify.config import RunConfig, measurement_steps
+from verify.trainer import train
+
+
+def _small(**changes):
+    base = dict(model="superposition", n_features=64, width=16, a=1.1, lr=1.0, batch_size=256, steps=300,
+                eval_samples=1024)  # fmt: skip
+    return RunConfig(**{**base, **changes})
+
+
+@pytest.mark.parametrize(("a", "lr"), [(1.1, 10.0), (1.5, 5.0)])
+def test_linear_sgd_tracks_the_exact_theory(a, lr):
+    # The first end-to-end check of the conventions: loss = 1/2 sum over outputs, t = lr * steps.
+    config = RunConfig(
+        model="linear", n_features=1024, width=1024, a=a, lr=lr, steps=int(1e4 / lr), batch_size=1024
+    )
+    (result,) = train([config], progress=False)
+    curve = result.curve
+    window = (curve["t"] >= 1e2) & (curve["t"] <= 1e4)
+    theory = exact_loss(config.task, curve["t"][window]).loss
+    assert result.loss_measure == "population"
+    assert np.max(np.abs(curve["loss"][window] / theory - 1)) < 0.02
+    # negative control: reading the time axis as steps (t = steps) misses by far more
+    wrong = exact_loss(config.task, curve["step"][window].astype(float)).loss
+    assert np.max(np.abs(curve["loss"][window] / wrong - 1)) > 0.1
+
+
+def test_loss_is_half_the_sum_over_outputs_and_time_is_lr_times_steps():
+    config = RunConfig(
+        model="linear", n_features=256, width=256, a=1.5, b=0.25, lr=0.5, steps=10, batch_size=4096
+    )
+    (result,) = train([config], progress=False)
+    task = config.task
+    start = 0.5 * np.sum(task.channel**2 * task.p * task.m2)  # B = 0: L = 1/2 E||A x||^2
+    assert result.curve["loss"][0] == pytest.approx(start, rel=1e-6)
+    assert result.curve["train_loss"][0] == pytest.approx(start, rel=0.1)  # one batch of 4096
+    assert np.array_equal(result.curve["t"], 0.5 * result.curve["step"])
+    assert np.array_equal(result.curve["step"], measurement_steps(10, 10))
+
+
+def test_same_seed_same_curve_whatever_the_batch():
+    alone = train([_small(seed=3)], progress=False)[0]
+    again = train([_small(seed=3)], progress=False)[0]
+    batched = train([_small(seed=7), _small(seed=3, a=1.5)], progress=False)
+    assert np.array_equal(alone.curve["loss"], again.curve["loss"])
+    assert not np.array_equal(alone.curve["loss"], batched[0].curve["loss"])  # another seed differs
+    shifted = train([_small(seed=7), _small(seed=3)], progress=False)[1]
+    assert np.array_equal(alone.curve["loss"], shifted.curve["loss"])
+
+
+def test_superposition_learns_and_records_its_diagnostics():
+    (result,) = train([_small(per_feature=True, snapshot_times=(100.0,))], progress=False)
+    curve = result.curve
+    assert result.status == "completed"
+    assert curve["loss"][-1] < 0.5 * curve["loss"][0]
+    assert 0 < curve["active_fraction"][-1] < 1
+    assert result.arrays["per_feature_loss"].shape == (curve["step"].size, 64)
+    assert np.allclose(result.arrays["per_feature_loss"].sum(1), curve["loss"], rtol=1e-5)
+    assert result.arrays["B@step=100"].shape == (16, 16)
+    assert result.arrays["frame_spectrum"].shape == (16,)
+    assert result.extra["phi_half"] == 1.0  # unit columns
+    assert result.extra["mean_sq_overlap"] == pytest.approx(1 / 16, rel=0.2)  # random directions: 1/K
+
+
+def test_learnable_and_autoencoder_run_and_track_their_embedding():
+    (learnable,) = train([_small(model="learnable")], progress=False)
+    assert learnable.status == "completed" and "phi_half" in learnable.curve
+    config = _small(model="autoencoder", optimizer="adamw", lr=0.01, warmup_steps=20, weight_decay=-0.1,
+                    init_scale=0.1, a=1.2)  # fmt: skip
+    (auto,) = train([config], progress=False)
+    assert auto.status == "completed"
+    assert auto.curve["loss"][-1] < auto.curve["loss"][0]
+    assert {"phi_half", "mean_sq_overlap"} <= set(auto.curve)
+
+
+def test_a_diverging_run_stops_alone():
+    good, bad = train([_small(seed=1), _small(seed=2, lr=1e4)], progress=False)
+    assert good.status == "completed" and good.reason == ""
+    assert bad.status == "diverged" and ("not finite" in bad.reason or "above" in bad.reason)
+    assert bad.curve["step"].size < good.curve["step"].size
+
+
+def test_dead_start_is_an_error():
+    with pytest.raises(ValueError, match="dead start"):
+        train([_small(init_scale=0.0)], progress=False)
+
+
+def test_float64_and_mixed_shapes():
+    (result,) = train([_small(dtype="float64", steps=20)], progress=False)
+    assert result.curve["loss"].dtype == np.float64
+    with pytest.raises(ValueError, match="shape_key"):
+        train([_small(), _small(width=8)], progress=False)
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"model": "mlp"}, "model must be one of"),
+        ({"width": 128}, "width must be <= n_features"),
+        ({"width": 0}, "width must be >= 1"),
+        ({"lr": 0.0}, "lr must be > 0"),
+        ({"batch_size": 0}, "batch_size must be >= 1"),
+        ({"model": "linear", "width": 16}, "no bottleneck"),
+        ({"dtype": "float16"}, "dtype"),
+    ],
+)
+def test_bad_configs(changes, match):
+    with pytest.raises(ValueError, match=match):
+        _small(**changes)
+
+
+@pytest.mark.gpu
+def test_gpu_matches_cpu_statistically():
+    # the same configuration on both devices: different random streams, same physics
+    config = _small(steps=300, seed=5)
+    cpu = train([config], device="cpu", progress=False)[0]
+    gpu = train([config], device="cuda", progress=False)[0]
+    assert gpu.device.startswith("cuda")
+    assert np.allclose(cpu.curve["loss"][-5:], gpu.curve["loss"][-5:], rtol=0.1)
+    assert torch.cuda.is_available()
