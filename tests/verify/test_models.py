@@ -64,18 +64,20 @@ def test_gradient_matches_autograd(name, tied):
         assert 0 < float(active.min()) < 1
 
 
-def test_sparse_and_dense_backward_agree():
-    # force the dense branch by lowering the switch, and compare
-    import verify.models.superposition as module
+@pytest.mark.parametrize("name", ["learnable", "autoencoder"])
+def test_sparse_and_dense_backward_agree(name):
+    # force each branch of the masked products, and compare
+    import verify.models.base as module
 
-    model, params, batch, channel = _setup("learnable")
-    _, sparse, _, _ = model.loss(params, batch, channel, grads=True)
-    saved = module._SPARSE_BACKWARD
-    module._SPARSE_BACKWARD = -1.0
+    model, params, batch, channel = _setup(name)
+    saved = module.SPARSE_BELOW
     try:
+        module.SPARSE_BELOW = 2.0  # always sparse
+        _, sparse, _, _ = model.loss(params, batch, channel, grads=True)
+        module.SPARSE_BELOW = -1.0  # always dense
         _, dense, _, _ = model.loss(params, batch, channel, grads=True)
     finally:
-        module._SPARSE_BACKWARD = saved
+        module.SPARSE_BELOW = saved
     for n in sparse:
         assert torch.allclose(sparse[n], dense[n], rtol=1e-12, atol=1e-14)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Model, encode, residual_targets, sparse_rows
+from .base import Model, encode, masked_matmul, relu_readout
 from .superposition import superposition_diagnostics
 
 __all__ = ["Autoencoder"]
@@ -36,24 +36,16 @@ class Autoencoder(Model):
         c, n, m = w.shape
         h = encode(batch, w).view(c, batch.batch, m)
         pre = torch.baddbmm(params["bias"][:, None, :], h, w.transpose(1, 2))
-        on = pre > 0
-        residual = torch.relu(pre).view(c * batch.batch, n)
-        residual_targets(residual, batch, channel)
-        loss = 0.5 * residual.pow(2).sum(1).view(c, batch.batch).mean(1)
-        active = on.to(pre.dtype).mean((1, 2))
+        loss, g, active = relu_readout(pre, batch, channel, grads)
         if not grads:
-            return loss, None, residual, active
-        g = residual * on.view(c * batch.batch, n) / batch.batch
-        rows, cols, vals = sparse_rows(g)
-        config = rows // batch.batch
-        grad = torch.zeros(c * n, m, dtype=w.dtype, device=w.device)
-        grad.index_add_(0, config * n + cols, h.reshape(-1, m)[rows] * vals[:, None])  # g^T h
-        gw = torch.zeros(c * batch.batch, m, dtype=w.dtype, device=w.device)
-        gw.index_add_(0, rows, w.reshape(c * n, m)[config * n + cols] * vals[:, None])  # g W
-        grad.index_add_(
-            0, batch.config * n + batch.feature, gw[batch.row] * batch.value[:, None]
-        )  # x^T (g W)
-        return loss, {"W": grad.view(c, n, m), "bias": g.view(c, batch.batch, n).sum(1)}, residual, active
+            return loss, None, g.view(c * batch.batch, n), active
+        density = float(active.max())
+        g = g / batch.batch
+        grad = masked_matmul(g, h, density, transpose=True).reshape(c * n, m)  # g^T h
+        gw = masked_matmul(g, w, density).reshape(c * batch.batch, m)  # g W
+        inputs = batch.config * n + batch.feature
+        grad.index_add_(0, inputs, gw[batch.row] * batch.value[:, None])  # + x^T (g W)
+        return loss, {"W": grad.view(c, n, m), "bias": g.sum(1)}, None, active
 
     def snapshot(self, params):
         return {"W": params["W"]}

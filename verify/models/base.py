@@ -16,7 +16,10 @@ import torch
 
 from ..sampler import SparseBatch
 
-__all__ = ["Model", "encode", "residual_targets", "sparse_rows"]
+__all__ = ["SPARSE_BELOW", "Model", "encode", "masked_matmul", "relu_readout", "residual_targets"]
+
+#: Below this share of non-zero entries a (batch x N) gradient is multiplied as a sparse matrix.
+SPARSE_BELOW = 0.1
 
 
 def encode(batch: SparseBatch, rows_of: torch.Tensor) -> torch.Tensor:
@@ -37,10 +40,49 @@ def residual_targets(residual: torch.Tensor, batch: SparseBatch, channel: torch.
     return residual
 
 
-def sparse_rows(grad_out: torch.Tensor):
-    """(rows, columns, values) of the non-zero entries of a (C * batch, N) gradient."""
-    rows, cols = torch.nonzero(grad_out, as_tuple=True)
-    return rows, cols, grad_out[rows, cols]
+def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, grads: bool):
+    """Loss and output gradient of y = ReLU(pre) against y* = A x, with few dense passes.
+
+    L_b = 1/2 ||y_b - y*_b||^2 = 1/2 ||y_b||^2 + sum over active inputs (y*^2 / 2 - y y*),
+    so only ||y_b||^2 needs the dense output; d L / d pre = (y - y*) 1[pre > 0] is y with
+    y* subtracted at the active inputs whose output is on. ``pre`` is overwritten.
+
+    Returns
+    -------
+    loss : (C,)
+    out : (C, B, N)
+        With ``grads``: batch * dL/dpre (the 1/batch is left to the caller's smaller
+        products); else the residual y - y*.
+    active : (C,)
+        Share of outputs that are on.
+    """
+    c, size, n = pre.shape
+    y = pre.clamp_min_(0).view(c * size, n)
+    target = channel[batch.config, batch.feature] * batch.value
+    at = y[batch.row, batch.feature]
+    per_sample = 0.5 * y.square().sum(1)
+    per_sample.index_add_(0, batch.row, target * (0.5 * target - at))
+    loss = per_sample.view(c, size).mean(1)
+    active = torch.count_nonzero(y.view(c, -1), dim=1).to(y.dtype) / (size * n)
+    y[batch.row, batch.feature] = at - target * (at > 0) if grads else at - target
+    return loss, y.view(c, size, n), active
+
+
+def masked_matmul(
+    g: torch.Tensor, right: torch.Tensor, density: float, transpose: bool = False
+) -> torch.Tensor:
+    """g @ right (or g^T @ right) for g (C, B, N) that the ReLU leaves mostly zero.
+
+    Below ``SPARSE_BELOW`` non-zero entries each configuration's g is multiplied as a
+    sparse COO matrix (cost ~ nnz * K), else as a dense batched product.
+    """
+    if density >= SPARSE_BELOW:
+        return torch.bmm(g.transpose(1, 2) if transpose else g, right)
+    out = [
+        torch.sparse.mm((gc.t() if transpose else gc).to_sparse(), rc)
+        for gc, rc in zip(g, right, strict=True)
+    ]
+    return torch.stack(out)
 
 
 class Model(abc.ABC):
@@ -67,10 +109,11 @@ class Model(abc.ABC):
 
     @abc.abstractmethod
     def loss(self, params: dict, batch: SparseBatch, channel: torch.Tensor, grads: bool):
-        """Return (loss per config (C,), grads dict or None, residual (C*B, N), active fraction (C,)).
+        """Return (loss per config (C,), grads dict or None, residual (C*B, N) or None, active (C,)).
 
-        The residual is y - y* (for per-feature losses); the active fraction is the share
-        of ReLU outputs that are on (1 without a ReLU).
+        Without ``grads`` the residual y - y* is returned (for per-feature losses); with
+        them it may be None. The active fraction is the share of ReLU outputs that are on
+        (1 without a ReLU).
         """
 
     def population_loss(self, params: dict, task_moments: dict):

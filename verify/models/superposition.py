@@ -6,7 +6,7 @@ separate matrix initialised to W^T (2NK parameters, as the paper counts) or tied
 
 Forward: h = W x (a gather of the active columns), z = B h, pre = W_dec z + bias,
 y = ReLU(pre). Backward with g = (y - y*) 1[pre > 0] / batch, which is non-zero only on
-the few outputs the ReLU leaves on, so dz = W_dec^T g runs over those entries only:
+the few outputs the ReLU leaves on, so dz = g W_dec is a sparse-dense product:
 
     dB = sum_b dz_b h_b^T,   dbias = sum_b g_b,
     dW_dec = sum_b g_b z_b^T,   dW_enc[:, i] = sum_b (B^T dz_b) x_bi.
@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import torch
 
-from .base import Model, encode, residual_targets, sparse_rows
+from .base import Model, encode, masked_matmul, relu_readout
 
 __all__ = ["Learnable", "Superposition", "random_embedding", "superposition_diagnostics"]
-
-#: Above this share of active outputs the backward uses dense products.
-_SPARSE_BACKWARD = 0.25
 
 
 def random_embedding(n_features, width, generator, device, dtype, kind="gaussian") -> torch.Tensor:
@@ -79,31 +76,16 @@ class Superposition(Model):
         h = encode(batch, enc).view(c, batch.batch, k)
         z = torch.bmm(h, b.transpose(1, 2))
         pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
-        on = pre > 0
-        residual = torch.relu(pre).view(c * batch.batch, n)
-        residual_targets(residual, batch, channel)
-        loss = 0.5 * residual.pow(2).sum(1).view(c, batch.batch).mean(1)
-        active = on.to(pre.dtype).mean((1, 2))
+        loss, g, active = relu_readout(pre, batch, channel, grads)
         if not grads:
-            return loss, None, residual, active
-        g = residual * on.view(c * batch.batch, n) / batch.batch
-        out = {"bias": g.view(c, batch.batch, n).sum(1)}
-        if float(active.max()) < _SPARSE_BACKWARD:
-            rows, cols, vals = sparse_rows(g)
-            config = rows // batch.batch
-            dz = torch.zeros(c * batch.batch, k, dtype=g.dtype, device=g.device)
-            dz.index_add_(0, rows, dec.reshape(c * n, k)[config * n + cols] * vals[:, None])
-            dz = dz.view(c, batch.batch, k)
-        else:
-            dz = torch.bmm(g.view(c, batch.batch, n), dec)
+            return loss, None, g.view(c * batch.batch, n), active
+        density = float(active.max())
+        scale = 1.0 / batch.batch
+        out = {"bias": g.sum(1) * scale}
+        dz = masked_matmul(g, dec, density).mul_(scale)  # (C, B, K)
         out["B"] = torch.bmm(dz.transpose(1, 2), h)
         if self.learn_embedding:
-            if float(active.max()) < _SPARSE_BACKWARD:
-                d_dec = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)
-                d_dec.index_add_(0, config * n + cols, z.reshape(-1, k)[rows] * vals[:, None])
-                d_dec = d_dec.view(c, n, k)
-            else:
-                d_dec = torch.bmm(g.view(c, batch.batch, n).transpose(1, 2), z)
+            d_dec = masked_matmul(g, z, density, transpose=True).mul_(scale)  # g^T z: (C, N, K)
             dh = torch.bmm(dz, b).reshape(-1, k)
             d_enc = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)
             d_enc.index_add_(0, batch.config * n + batch.feature, dh[batch.row] * batch.value[:, None])
@@ -112,7 +94,7 @@ class Superposition(Model):
                 out["enc"], out["dec"] = d_enc, d_dec
             else:  # tied: W is both encoder and decoder
                 out["enc"] = d_enc + d_dec
-        return loss, out, residual, active
+        return loss, out, None, active
 
     def snapshot(self, params):
         return {"B": params["B"]}
