@@ -83,9 +83,8 @@ def main():
     p = torch.as_tensor(task.p, dtype=torch.float32, device=device)
     channel = torch.as_tensor(task.channel, dtype=torch.float32, device=device)
     peak = matmul_peak(device)
-    print(
-        f"device {device}, torch {torch.__version__}, {args.threads} thread(s), matmul peak {peak / 1e9:.1f} GFLOP/s"
-    )
+    threads = f"{args.threads} thread(s)"
+    print(f"device {device}, torch {torch.__version__}, {threads}, matmul peak {peak / 1e9:.1f} GFLOP/s")
     for k in args.widths:
         start = time.perf_counter()
         peer_loop(n, k, batch, args.steps, device, p, channel)
@@ -98,9 +97,10 @@ def main():
         results = train(configs, device=device, progress=False)
         ours = sum(r.samples_per_second for r in results)
         flops = (3 * batch * n * k + 2 * batch * k * k) / batch  # dense-equivalent FLOPs per sample
-        print(f"K = {k}: reference {peer:9.0f} samples/s   superdyn ({args.configs} config) {ours:9.0f} samples/s"
-              f"   ratio {ours / peer:5.2f}x   dense-equivalent {ours * flops / peak:5.1%} of peak"
-              f"   final active fraction {results[0].curve['active_fraction'][-1]:.3f}")  # fmt: skip
+        active = results[0].curve["active_fraction"][-1]
+        print(f"K = {k}: reference {peer:9.0f} samples/s, superdyn (x{args.configs}) {ours:9.0f} samples/s")
+        print(f"   ratio {ours / peer:5.2f}x   dense-equivalent {ours * flops / peak:5.1%} of peak   "
+              f"final active fraction {active:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
