@@ -46,9 +46,13 @@ def _dense_loss(model_name, params, x, channel):
     return 0.5 * (y - target).pow(2).sum(2).mean(1)
 
 
+@pytest.mark.parametrize("scatter_cost", [0, 10**9])  # the forward by scattered rows, or by a dense product
 @pytest.mark.parametrize(("name", "tied"), [("linear", False), ("superposition", False), ("learnable", False),
                                             ("learnable", True), ("autoencoder", False)])  # fmt: skip
-def test_gradient_matches_autograd(name, tied):
+def test_gradient_matches_autograd(name, tied, scatter_cost, monkeypatch):
+    import verify.models.superposition as module
+
+    monkeypatch.setattr(module, "_SCATTER_COST", scatter_cost)
     model, params, batch, channel = _setup(name, tied)
     loss, grads, _, active = model.loss(params, batch, channel, grads=True)
     leaves = {n: p.clone().requires_grad_(True) for n, p in params.items()}

@@ -16,10 +16,19 @@ import torch
 
 from ..sampler import SparseBatch
 
-__all__ = ["SPARSE_BELOW", "Model", "encode", "masked_matmul", "relu_readout", "residual_targets"]
+__all__ = [
+    "SPARSE_BELOW",
+    "ActiveColumns",
+    "Model",
+    "encode",
+    "masked_matmul",
+    "relu_readout",
+    "residual_targets",
+]
 
 #: Below this share of non-zero entries a (batch x N) gradient is multiplied as a sparse matrix.
 SPARSE_BELOW = 0.1
+_PROBE_ROWS = 64
 
 
 def encode(batch: SparseBatch, rows_of: torch.Tensor) -> torch.Tensor:
@@ -40,6 +49,53 @@ def residual_targets(residual: torch.Tensor, batch: SparseBatch, channel: torch.
     return residual
 
 
+class ActiveColumns:
+    """The distinct (configuration, feature) pairs active in a batch, for products that skip the rest.
+
+    Attributes
+    ----------
+    keys : LongTensor (U,)
+        config * N + feature, sorted.
+    inverse : LongTensor (nnz,)
+        Position in ``keys`` of each active entry of the batch.
+    bounds : list of int
+        keys[bounds[c]:bounds[c + 1]] belong to configuration c.
+    """
+
+    def __init__(self, batch: SparseBatch, n_features: int, n_configs: int):
+        self.keys, self.inverse = torch.unique(batch.config * n_features + batch.feature, return_inverse=True)
+        counts = torch.bincount(self.keys // n_features, minlength=n_configs).tolist()
+        self.bounds = [0, *torch.tensor(counts).cumsum(0).tolist()]
+
+    def per_config(self, rows: torch.Tensor, matrices: torch.Tensor, transpose_right=False) -> torch.Tensor:
+        """rows[j] @ M_c (or M_c^T) for the configuration c that owns row j."""
+        width = matrices.shape[1] if transpose_right else matrices.shape[2]
+        out = torch.empty(rows.shape[0], width, dtype=rows.dtype, device=rows.device)
+        for c, (lo, hi) in enumerate(zip(self.bounds[:-1], self.bounds[1:], strict=True)):
+            m = matrices[c].transpose(0, 1) if transpose_right else matrices[c]
+            torch.mm(rows[lo:hi], m, out=out[lo:hi])
+        return out
+
+    def scatter(self, rows: torch.Tensor, batch: SparseBatch, size: int) -> torch.Tensor:
+        """out[row] += value * rows[feature] over the batch's active entries: (size, K)."""
+        out = torch.zeros(size, rows.shape[1], dtype=rows.dtype, device=rows.device)
+        return out.index_add_(0, batch.row, rows[self.inverse] * batch.value[:, None])
+
+    def gather(self, per_sample: torch.Tensor, batch: SparseBatch) -> torch.Tensor:
+        """D[j] = sum over entries of feature j of value * per_sample[row]: (U, K)."""
+        out = torch.zeros(
+            self.keys.numel(), per_sample.shape[1], dtype=per_sample.dtype, device=per_sample.device
+        )
+        return out.index_add_(0, self.inverse, per_sample[batch.row] * batch.value[:, None])
+
+    def outer(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+        """sum_j left[j] right[j]^T per configuration: (C, K, K)."""
+        blocks = [
+            left[lo:hi].T @ right[lo:hi] for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True)
+        ]
+        return torch.stack(blocks)
+
+
 def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, grads: bool):
     """Loss and output gradient of y = ReLU(pre) against y* = A x, with few dense passes.
 
@@ -54,7 +110,7 @@ def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, g
         With ``grads``: batch * dL/dpre (the 1/batch is left to the caller's smaller
         products); else the residual y - y*.
     active : (C,)
-        Share of outputs that are on.
+        Share of outputs that are on (with ``grads``, estimated from the first 64 samples).
     """
     c, size, n = pre.shape
     y = pre.clamp_min_(0).view(c * size, n)
@@ -63,7 +119,10 @@ def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, g
     per_sample = 0.5 * y.square().sum(1)
     per_sample.index_add_(0, batch.row, target * (0.5 * target - at))
     loss = per_sample.view(c, size).mean(1)
-    active = torch.count_nonzero(y.view(c, -1), dim=1).to(y.dtype) / (size * n)
+    # the share of outputs that are on: exact for measurements, from the first rows when
+    # training (it only chooses between sparse and dense products there)
+    probe = y.view(c, size, n)[:, : _PROBE_ROWS if grads else size]
+    active = torch.count_nonzero(probe.reshape(c, -1), dim=1).to(y.dtype) / probe[0].numel()
     y[batch.row, batch.feature] = at - target * (at > 0) if grads else at - target
     return loss, y.view(c, size, n), active
 

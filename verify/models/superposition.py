@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import torch
 
-from .base import Model, encode, masked_matmul, relu_readout
+from .base import ActiveColumns, Model, masked_matmul, relu_readout
 
 __all__ = ["Learnable", "Superposition", "random_embedding", "superposition_diagnostics"]
+
+#: A scattered row costs about this many multiply-adds of a dense product per element.
+_SCATTER_COST = 4
 
 
 def random_embedding(n_features, width, generator, device, dtype, kind="gaussian") -> torch.Tensor:
@@ -73,9 +76,18 @@ class Superposition(Model):
     def loss(self, params, batch, channel, grads):
         enc, dec, b = params["enc"], self._decoder(params), params["B"]
         c, n, k = enc.shape
-        h = encode(batch, enc).view(c, batch.batch, k)
-        z = torch.bmm(h, b.transpose(1, 2))
-        pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
+        # z = B W x touches only the features active somewhere in the batch (U of them,
+        # typically a third of N): z = sum over entries of v (B w_i), with B w_i for those U only
+        columns = ActiveColumns(batch, n, c)
+        w_active = enc.reshape(c * n, k)[columns.keys]  # (U, K): w_i of the active features
+        bw = columns.per_config(w_active, b, transpose_right=True)  # (U, K): B w_i
+        z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
+        if batch.row.numel() * _SCATTER_COST < batch.batch * c * k:
+            # pre_b = sum over entries of v (W_dec B w_i): U x K x N products instead of B x K x N
+            pre = columns.scatter(columns.per_config(bw, dec, transpose_right=True), batch, c * batch.batch)
+            pre = pre.view(c, batch.batch, n).add_(params["bias"][:, None, :])
+        else:
+            pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
         loss, g, active = relu_readout(pre, batch, channel, grads)
         if not grads:
             return loss, None, g.view(c * batch.batch, n), active
@@ -83,12 +95,13 @@ class Superposition(Model):
         scale = 1.0 / batch.batch
         out = {"bias": g.sum(1) * scale}
         dz = masked_matmul(g, dec, density).mul_(scale)  # (C, B, K)
-        out["B"] = torch.bmm(dz.transpose(1, 2), h)
+        # dB = sum_b dz_b h_b^T = sum_i (sum over entries of feature i: v dz_b) w_i^T = D^T W_active
+        d_active = columns.gather(dz.reshape(-1, k), batch)  # (U, K): rows of D
+        out["B"] = columns.outer(d_active, w_active)
         if self.learn_embedding:
             d_dec = masked_matmul(g, z, density, transpose=True).mul_(scale)  # g^T z: (C, N, K)
-            dh = torch.bmm(dz, b).reshape(-1, k)
-            d_enc = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)
-            d_enc.index_add_(0, batch.config * n + batch.feature, dh[batch.row] * batch.value[:, None])
+            d_enc = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)  # dW_enc[:, i] = B^T D_i
+            d_enc.index_add_(0, columns.keys, columns.per_config(d_active, b))
             d_enc = d_enc.view(c, n, k)
             if "dec" in params:
                 out["enc"], out["dec"] = d_enc, d_dec
