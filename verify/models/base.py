@@ -15,6 +15,7 @@ import abc
 import torch
 
 from ..sampler import SparseBatch
+from ._csr import dense_to_csr
 
 __all__ = [
     "SPARSE_BELOW",
@@ -137,10 +138,13 @@ def masked_matmul(
     """
     if density >= SPARSE_BELOW:
         return torch.bmm(g.transpose(1, 2) if transpose else g, right)
-    out = [
-        torch.sparse.mm((gc.t() if transpose else gc).to_sparse(), rc)
-        for gc, rc in zip(g, right, strict=True)
-    ]
+    if g.device.type == "cpu" and not transpose:
+        out = [dense_to_csr(gc) @ rc for gc, rc in zip(g, right, strict=True)]
+    else:
+        out = [
+            torch.sparse.mm((gc.t() if transpose else gc).to_sparse(), rc)
+            for gc, rc in zip(g, right, strict=True)
+        ]
     return torch.stack(out)
 
 
