@@ -77,10 +77,17 @@ class ActiveColumns:
             torch.mm(rows[lo:hi], m, out=out[lo:hi])
         return out
 
-    def scatter(self, rows: torch.Tensor, batch: SparseBatch, size: int) -> torch.Tensor:
-        """out[row] += value * rows[feature] over the batch's active entries: (size, K)."""
-        out = torch.zeros(size, rows.shape[1], dtype=rows.dtype, device=rows.device)
-        return out.index_add_(0, batch.row, rows[self.inverse] * batch.value[:, None])
+    def scatter(self, rows: torch.Tensor, batch: SparseBatch, size: int, base=None) -> torch.Tensor:
+        """out[row] += value * rows[feature] over the batch's active entries: (size, K).
+
+        ``out`` starts from ``base`` (C, K), repeated over each configuration's samples, or 0.
+        """
+        if base is None:
+            out = torch.zeros(size, rows.shape[1], dtype=rows.dtype, device=rows.device)
+        else:
+            out = base.repeat_interleave(size // base.shape[0], dim=0)
+        terms = rows.index_select(0, self.inverse).mul_(batch.value[:, None])
+        return out.index_add_(0, batch.row, terms)
 
     def gather(self, per_sample: torch.Tensor, batch: SparseBatch) -> torch.Tensor:
         """D[j] = sum over entries of feature j of value * per_sample[row]: (U, K)."""

@@ -84,8 +84,8 @@ class Superposition(Model):
         z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
         if batch.row.numel() * _SCATTER_COST < batch.batch * c * k:
             # pre_b = sum over entries of v (W_dec B w_i): U x K x N products instead of B x K x N
-            pre = columns.scatter(columns.per_config(bw, dec, transpose_right=True), batch, c * batch.batch)
-            pre = pre.view(c, batch.batch, n).add_(params["bias"][:, None, :])
+            rows = columns.per_config(bw, dec, transpose_right=True)  # (U, N): W_dec B w_i
+            pre = columns.scatter(rows, batch, c * batch.batch, base=params["bias"]).view(c, batch.batch, n)
         else:
             pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
         loss, g, active = relu_readout(pre, batch, channel, grads)
