@@ -130,7 +130,7 @@ class RunConfig:
         """Runs with equal keys train together in one batched computation."""
         return (
             self.model, self.n_features, self.width, self.batch_size, self.steps, self.optimizer,
-            self.dtype, self.tied, self.points_per_decade, self.eval_samples, self.per_feature,
+            self.dtype, self.tied, self.points_per_decade, self.eval_samples, self.per_feature, self.density,
         )  # fmt: skip
 
     def to_dict(self) -> dict:

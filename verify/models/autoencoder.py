@@ -39,10 +39,9 @@ class Autoencoder(Model):
         loss, g, active = relu_readout(pre, batch, channel, grads)
         if not grads:
             return loss, None, g.view(c * batch.batch, n), active
-        density = float(active.max())
         g = g / batch.batch
-        grad = masked_matmul(g, h, density, transpose=True).reshape(c * n, m)  # g^T h
-        gw = masked_matmul(g, w, density).reshape(c * batch.batch, m)  # g W
+        grad = masked_matmul(g, h, active, transpose=True).reshape(c * n, m)  # g^T h
+        gw = masked_matmul(g, w, active).reshape(c * batch.batch, m)  # g W
         inputs = batch.config * n + batch.feature
         grad.index_add_(0, inputs, gw[batch.row] * batch.value[:, None])  # + x^T (g W)
         return loss, {"W": grad.view(c, n, m), "bias": g.sum(1)}, None, active

@@ -135,23 +135,23 @@ def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, g
     return loss, y.view(c, size, n), active
 
 
-def masked_matmul(
-    g: torch.Tensor, right: torch.Tensor, density: float, transpose: bool = False
-) -> torch.Tensor:
-    """g @ right (or g^T @ right) for g (C, B, N) that the ReLU leaves mostly zero.
+def masked_matmul(g: torch.Tensor, right: torch.Tensor, active: torch.Tensor, transpose: bool = False):
+    """g_c @ right_c (or g_c^T @ right_c) for each configuration c; g (C, B, N) is mostly zero.
 
-    Below ``SPARSE_BELOW`` non-zero entries each configuration's g is multiplied as a
-    sparse COO matrix (cost ~ nnz * K), else as a dense batched product.
+    A configuration whose share of active outputs ``active[c]`` is below ``SPARSE_BELOW``
+    is multiplied as a sparse matrix (CSR built by numba on the CPU, COO otherwise), the
+    others densely. The choice depends on that configuration alone, so a run's numbers
+    do not depend on what it is batched with.
     """
-    if density >= SPARSE_BELOW:
-        return torch.bmm(g.transpose(1, 2) if transpose else g, right)
-    if g.device.type == "cpu" and not transpose:
-        out = [dense_to_csr(gc) @ rc for gc, rc in zip(g, right, strict=True)]
-    else:
-        out = [
-            torch.sparse.mm((gc.t() if transpose else gc).to_sparse(), rc)
-            for gc, rc in zip(g, right, strict=True)
-        ]
+    out = []
+    for gc, rc, share in zip(g, right, active.tolist(), strict=True):
+        left = gc.t() if transpose else gc
+        if share >= SPARSE_BELOW:
+            out.append(left @ rc)
+        elif gc.device.type == "cpu" and not transpose:
+            out.append(dense_to_csr(gc) @ rc)
+        else:
+            out.append(torch.sparse.mm(left.to_sparse(), rc))
     return torch.stack(out)
 
 

@@ -65,6 +65,8 @@ class Superposition(Model):
         b = torch.stack(
             [torch.randn(k, k, generator=g, device=device, dtype=dtype) * c.init_scale for c, g in pairs]
         )
+        # scattered rows pay when the E active features per sample cost less than a K-wide product
+        self.scatter_forward = first.density * _SCATTER_COST < k
         params = {"B": b, "bias": torch.zeros(len(configs), n, dtype=dtype, device=device), "enc": enc}
         if self.learn_embedding and not first.tied:
             params["dec"] = enc.clone()  # a separate decoder, initialised to W^T
@@ -82,7 +84,7 @@ class Superposition(Model):
         w_active = enc.reshape(c * n, k)[columns.keys]  # (U, K): w_i of the active features
         bw = columns.per_config(w_active, b, transpose_right=True)  # (U, K): B w_i
         z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
-        if batch.row.numel() * _SCATTER_COST < batch.batch * c * k:
+        if self.scatter_forward:
             # pre_b = sum over entries of v (W_dec B w_i): U x K x N products instead of B x K x N
             rows = columns.per_config(bw, dec, transpose_right=True)  # (U, N): W_dec B w_i
             pre = columns.scatter(rows, batch, c * batch.batch, base=params["bias"]).view(c, batch.batch, n)
@@ -91,15 +93,14 @@ class Superposition(Model):
         loss, g, active = relu_readout(pre, batch, channel, grads)
         if not grads:
             return loss, None, g.view(c * batch.batch, n), active
-        density = float(active.max())
         scale = 1.0 / batch.batch
         out = {"bias": g.sum(1) * scale}
-        dz = masked_matmul(g, dec, density).mul_(scale)  # (C, B, K)
+        dz = masked_matmul(g, dec, active).mul_(scale)  # (C, B, K)
         # dB = sum_b dz_b h_b^T = sum_i (sum over entries of feature i: v dz_b) w_i^T = D^T W_active
         d_active = columns.gather(dz.reshape(-1, k), batch)  # (U, K): rows of D
         out["B"] = columns.outer(d_active, w_active)
         if self.learn_embedding:
-            d_dec = masked_matmul(g, z, density, transpose=True).mul_(scale)  # g^T z: (C, N, K)
+            d_dec = masked_matmul(g, z, active, transpose=True).mul_(scale)  # g^T z: (C, N, K)
             d_enc = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)  # dW_enc[:, i] = B^T D_i
             d_enc.index_add_(0, columns.keys, columns.per_config(d_active, b))
             d_enc = d_enc.view(c, n, k)
