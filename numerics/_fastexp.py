@@ -36,6 +36,7 @@ _LN2_LO = 1.90821492927058770002e-10
 MAGIC = 1023.0 + 2.0**52
 MAGIC_BITS = int(np.array([2.0**52]).view(np.int64)[0])
 _C = tuple(1.0 / math.factorial(k) for k in range(14))
+_HORNER = _C[12::-1]  # c12, ..., c0
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -45,19 +46,8 @@ def exp_parts(x):
     n = np.floor(xc * _LOG2E + 0.5)
     r = xc - n * _LN2_HI - n * _LN2_LO
     p = _C[13]
-    p = p * r + _C[12]
-    p = p * r + _C[11]
-    p = p * r + _C[10]
-    p = p * r + _C[9]
-    p = p * r + _C[8]
-    p = p * r + _C[7]
-    p = p * r + _C[6]
-    p = p * r + _C[5]
-    p = p * r + _C[4]
-    p = p * r + _C[3]
-    p = p * r + _C[2]
-    p = p * r + _C[1]
-    p = p * r + _C[0]
+    for coefficient in _HORNER:  # Horner: P13(r) = (...(c13 r + c12) r + ...) r + c0
+        p = p * r + coefficient
     return (p if x >= EXP_FLOOR else 0.0), n + MAGIC
 
 

@@ -83,7 +83,9 @@ class Superposition(Model):
         columns = ActiveColumns(batch, n, c)
         w_active = enc.reshape(c * n, k)[columns.keys]  # (U, K): w_i of the active features
         bw = columns.per_config(w_active, b, transpose_right=True)  # (U, K): B w_i
-        z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
+        z = None  # B h per sample; only the dense forward and the learnable decoder need it
+        if not self.scatter_forward or self.learn_embedding:
+            z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
         if self.scatter_forward:
             # pre_b = sum over entries of v (W_dec B w_i): U x K x N products instead of B x K x N
             rows = columns.per_config(bw, dec, transpose_right=True)  # (U, N): W_dec B w_i
