@@ -40,5 +40,21 @@ PAPER = {
     "fig14_kopt_exponent": PaperValue(
         0.2702, None, "Section 4, Fig. 7 and 14", "optimal width vs compute, K_opt ∝ C^x"
     ),
+    "fig9_learned_features": PaperValue(
+        400.0, None, "Section 5, Fig. 9", "diagonal entries of B learned at t = 1e3, no superposition (~400)"
+    ),
+    "fig12_loss_gap_ratio": PaperValue(
+        0.1, None, "Appendix A.3, Fig. 12b",
+        "(L_fixed - L_learnable) / L: 'O(1e-3)' against losses 'O(1e-2)'",
+    ),
+    "liu_strong_exponent": PaperValue(
+        1.0, None, "Liu et al. 2025 (summary table)", "strong superposition: L ∝ m^-1 for data exponent <= 1"
+    ),
+    "liu_strong_exponent_a2": PaperValue(
+        1.3, None, "Liu et al. 2025 (summary table)", "strong superposition, data exponent 2: about 1.3"
+    ),
+    "liu_weak_exponent_a2": PaperValue(
+        1.0, None, "Liu et al. 2025 (summary table)", "weak superposition, data exponent 2: a - 1 = 1"
+    ),
     "acceleration": PaperValue(10.0, None, "Abstract", "'up to tenfold acceleration' with superposition"),
 }  # fmt: skip

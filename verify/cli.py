@@ -13,6 +13,8 @@ import sys
 
 import numpy as np
 
+from .cli_runs import add_run_commands
+
 __all__ = ["main"]
 
 #: Grid of the paper's Fig. 3 (power law) and Fig. 11 (exponential, linear edge).
@@ -159,31 +161,38 @@ def _cmd_derive(args) -> int:
     return 0
 
 
-def _cmd_train(args) -> int:
-    from .config import RunConfig
-    from .store import ResultStore
-    from .sweep import run_sweep
+def _cmd_curve(args) -> int:
+    from numerics import exact_loss
+    from theory import AlgebraicEdge, PowerLaw, StretchedExponential, Task
 
-    width = args.width
-    if width is None:
-        width = args.features if args.model == "linear" else args.features // 2
-    configs = [
-        RunConfig(model=args.model, n_features=args.features, width=width, a=args.a, b=args.b, lr=args.lr,
-                  batch_size=args.batch_size, steps=args.steps, seed=seed, optimizer=args.optimizer,
-                  weight_decay=args.weight_decay, warmup_steps=args.warmup_steps, init_scale=args.init_scale,
-                  dtype=args.dtype, eval_samples=args.eval_samples)
-        for seed in args.seeds
-    ]  # fmt: skip
-    store = ResultStore(args.out)  # a path that is a file fails here, before any training
-    report = run_sweep(configs, store, device=args.device, max_batch=len(configs), progress=not args.quiet)
-    runs = []
-    for config in configs:
-        meta = store.metadata(config)
-        keys = ("run", "status", "final_loss", "samples_per_second", "wall_seconds", "loss_measure", "device")
-        runs.append(
-            {"seed": config.seed, **{k: meta[k] for k in keys}, "trained_now": meta["run"] in report.trained}
-        )
-    print(json.dumps({"runs": runs, "out": str(store.directory)}, indent=1))
+    if args.profile == "power-law":
+        profile = PowerLaw(args.a)
+    elif args.profile == "exponential":
+        profile = StretchedExponential(args.kappa, args.a)
+    else:
+        profile = AlgebraicEdge(args.a)
+    if not 0 < args.t_min < args.t_max:
+        raise ValueError(f"need 0 < --t-min < --t-max, got {args.t_min:g} and {args.t_max:g}")
+    if args.points < 2:
+        raise ValueError(f"--points must be >= 2, got {args.points}")
+    task = Task(profile, PowerLaw(args.b), n_features=args.features)
+    curve = exact_loss(task, np.logspace(np.log10(args.t_min), np.log10(args.t_max), args.points))
+    import pandas as pd
+
+    columns = {"t": curve.t, "loss": curve.loss, "local_exponent": curve.local_exponent}
+    if curve.error_estimate is not None:  # None: a direct sum, exact to rounding
+        columns["relative_error"] = curve.error_estimate
+    frame = pd.DataFrame(columns)
+    if args.out is None:
+        frame.to_csv(sys.stdout, index=False, float_format="%.12g")
+        return 0
+    if args.out.endswith(".parquet"):
+        frame.to_parquet(args.out, index=False)
+    elif args.out.endswith(".csv"):
+        frame.to_csv(args.out, index=False, float_format="%.12g")
+    else:
+        raise ValueError(f"--out must end in .csv or .parquet, got {args.out!r}")
+    print(json.dumps({"out": args.out, "rows": len(frame), "method": curve.method}))
     return 0
 
 
@@ -214,30 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_derive)
 
-    p = sub.add_parser(
-        "train", help="train one configuration for several seeds, batched, into a result store"
-    )
-    p.add_argument("--model", choices=["linear", "superposition", "learnable", "autoencoder"], required=True)
-    p.add_argument("--features", type=int, default=_PAPER_N, help="N (default 1024)")
-    p.add_argument("--width", type=int, default=None, help="K (default N for linear, N/2 otherwise)")
-    p.add_argument("--a", type=float, default=1.1, help="frequency decay a (default 1.1)")
+    p = sub.add_parser("curve", help="exact no-superposition loss curve and local exponent to CSV/Parquet")
+    p.add_argument("profile", choices=["power-law", "exponential", "algebraic"])
+    p.add_argument("--a", type=float, required=True, help="decay parameter a")
     p.add_argument("--b", type=float, default=0.0, help="channel decay b (default 0)")
-    p.add_argument("--lr", type=float, default=1.0, help="learning rate; t = lr * steps (default 1)")
-    p.add_argument("--batch-size", type=int, default=1024, help="samples per step (default 1024)")
-    p.add_argument("--steps", type=int, default=1000, help="optimiser steps (default 1000)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds, trained as one batch")
-    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
-    p.add_argument(
-        "--weight-decay", type=float, default=0.0, help="decoupled weight decay (adamw; may be < 0)"
-    )
-    p.add_argument("--warmup-steps", type=int, default=0, help="linear warm-up steps (adamw)")
-    p.add_argument("--init-scale", type=float, default=1e-3, help="std of B(0) (W(0) for the autoencoder)")
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--eval-samples", type=int, default=8192, help="size of the fixed evaluation set")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--out", default="results", help="result store directory (default ./results)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_cmd_train)
+    p.add_argument("--kappa", type=float, default=1.0, help="exponential: p ∝ exp(-kappa i^a) (default 1)")
+    p.add_argument("--features", type=int, default=_PAPER_N, help="N, up to 1e12 (default 1024)")
+    p.add_argument("--t-min", type=float, default=1e-2, help="first time (default 1e-2)")
+    p.add_argument("--t-max", type=float, default=1e8, help="last time (default 1e8)")
+    p.add_argument("--points", type=int, default=201, help="log-spaced times (default 201)")
+    p.add_argument("--out", default=None, help="file.csv or file.parquet (default: CSV on stdout)")
+    p.set_defaults(run=_cmd_curve)
+
+    add_run_commands(sub)
     return parser
 
 

@@ -131,6 +131,18 @@ class ResultStore:
         _atomic_write(meta_path, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
         return run_id
 
+    def curve(self, config: RunConfig) -> pd.DataFrame:
+        """The stored curve of ``config`` (one row per measurement).
+
+        Raises
+        ------
+        ValueError
+            When the run is not stored (or is corrupt and was removed).
+        """
+        if self.metadata(config) is None:
+            raise ValueError(f"run {config.run_id()} ({config.model}, K={config.width}) is not in the store")
+        return pd.read_parquet(self.directory / f"{config.run_id()}.parquet")
+
     def arrays(self, run_id: str) -> dict:
         """The arrays of a stored run (no pickle)."""
         path = self.directory / f"{run_id}.npz"

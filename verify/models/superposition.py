@@ -113,7 +113,9 @@ class Superposition(Model):
         return loss, out, None, active
 
     def snapshot(self, params):
-        return {"B": params["B"]}
+        """B (K x K) and the map it induces on the features, W_dec B W_enc (N x N; paper Fig. 9)."""
+        effective = torch.bmm(torch.bmm(self._decoder(params), params["B"]), params["enc"].transpose(1, 2))
+        return {"B": params["B"], "effective": effective}
 
     def diagnostics(self, params):
         return superposition_diagnostics(params["enc"])

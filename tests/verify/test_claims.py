@@ -1,0 +1,62 @@
+"""Verdicts follow from numbers and stated tolerances; a planted disagreement is caught."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from verify.claims import Claim, agrees
+
+finite = st.floats(-1e3, 1e3, allow_nan=False)
+positive = st.floats(0.0, 10.0, allow_nan=False)
+
+
+def _claim(**changes):
+    base = dict(experiment="figX", key="k", statement="s", paper=1.0, paper_source="src", measured=1.0,
+                uncertainty=0.01, method="m", tolerance=0.05)  # fmt: skip
+    return Claim(**{**base, **changes})
+
+
+@given(finite, positive, finite, positive)
+def test_agreement_is_the_stated_allowance(measured, sigma, reference, tolerance):
+    allowance = max(tolerance, 2 * sigma)
+    assert agrees(measured, sigma, reference, tolerance) == (abs(measured - reference) <= allowance)
+    assert agrees(measured, sigma, reference, tolerance, "at_least") == (measured >= reference - allowance)
+    assert agrees(measured, sigma, reference, tolerance, "at_most") == (measured <= reference + allowance)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_unknown_numbers_never_agree(bad):
+    assert not agrees(bad, 0.1, 1.0, 0.5)
+    assert not agrees(1.0, bad, 1.0, 0.5)  # an unknown error bar confirms nothing
+
+
+def test_verdicts_and_explanations():
+    good = _claim(measured=1.04)
+    assert good.verdict == "reproduced" and good.explanation == ""
+    planted = _claim(measured=0.7, context="because of X")
+    assert planted.verdict == "not reproduced"
+    assert "0.7" in planted.explanation and "because of X" in planted.explanation
+    conditional = _claim(measured=0.7, condition="the window is [1, 10]", condition_value=1.01)
+    assert conditional.verdict == "reproduced only if the window is [1, 10]"
+    assert "1.01" in conditional.explanation
+    failed_condition = _claim(measured=0.7, condition="c", condition_value=0.5)
+    assert failed_condition.verdict == "not reproduced"
+    # an error bar up to the tolerance widens the allowance to 2 sigma
+    assert _claim(measured=0.92, uncertainty=0.05).verdict == "reproduced"
+    # a wider one cannot decide: 2 sigma = 0.4 covers 0.7 against 1, but sigma > tolerance
+    vague = _claim(measured=0.7, uncertainty=0.2)
+    assert vague.verdict == "inconclusive" and "cannot decide" in vague.explanation
+    assert _claim(measured=1.01, uncertainty=0.2).verdict == "reproduced"  # inside the tolerance itself
+    bound = _claim(paper=10.0, measured=1.3, tolerance=0.0, kind="at_least")
+    assert bound.verdict == "not reproduced" and "falls short of" in bound.explanation
+    assert set(good.to_dict()) >= {"verdict", "explanation", "paper", "measured", "method"}
+
+
+def test_bad_claims_are_rejected():
+    with pytest.raises(ValueError, match="kind"):
+        _claim(kind="roughly")
+    with pytest.raises(ValueError, match="tolerance"):
+        _claim(tolerance=-1.0)
+    with pytest.raises(ValueError, match="kind"):
+        agrees(1.0, 0.0, 1.0, 0.1, "near")

@@ -1,0 +1,121 @@
+"""The ``superdyn`` commands that train and report: ``train``, ``reproduce``, ``report``."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+__all__ = ["add_run_commands"]
+
+
+def _cmd_train(args) -> int:
+    from .config import RunConfig
+    from .store import ResultStore
+    from .sweep import run_sweep
+
+    width = args.width
+    if width is None:
+        width = args.features if args.model == "linear" else args.features // 2
+    configs = [
+        RunConfig(model=args.model, n_features=args.features, width=width, a=args.a, b=args.b, lr=args.lr,
+                  batch_size=args.batch_size, steps=args.steps, seed=seed, optimizer=args.optimizer,
+                  weight_decay=args.weight_decay, warmup_steps=args.warmup_steps, init_scale=args.init_scale,
+                  dtype=args.dtype, eval_samples=args.eval_samples)
+        for seed in args.seeds
+    ]  # fmt: skip
+    store = ResultStore(args.out)  # a path that is a file fails here, before any training
+    report = run_sweep(configs, store, device=args.device, max_batch=len(configs), progress=not args.quiet)
+    runs = []
+    for config in configs:
+        meta = store.metadata(config)
+        keys = ("run", "status", "final_loss", "samples_per_second", "wall_seconds", "loss_measure", "device")
+        runs.append(
+            {"seed": config.seed, **{k: meta[k] for k in keys}, "trained_now": meta["run"] in report.trained}
+        )
+    print(json.dumps({"runs": runs, "out": str(store.directory)}, indent=1))
+    return 0
+
+
+def _verdicts(paths: dict) -> dict:
+    with open(paths["claims"]) as stream:
+        claims = json.load(stream)["claims"]
+    return dict(
+        Counter(c["verdict"].replace("only if", "only under a condition:").split(":")[0] for c in claims)
+    )
+
+
+def _cmd_reproduce(args) -> int:
+    from .experiments import EXPERIMENTS, get_experiment
+    from .reproduce import reproduce
+
+    if args.list:
+        for name, experiment in EXPERIMENTS.items():
+            print(f"{name:<10} figs {', '.join(experiment.figures):<10} {experiment.title}")
+        return 0
+    for name in args.experiments:
+        get_experiment(name)  # unknown names fail before anything runs
+    result = reproduce(args.experiments or None, scale=args.scale, out=args.out, device=args.device,
+                       progress=not args.quiet, allow_slow=args.yes)  # fmt: skip
+    print(json.dumps({**result.to_dict(), "verdicts": _verdicts(result.paths)}, indent=1))
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .report import write_report
+
+    paths = write_report(args.directory)
+    print(json.dumps({"paths": paths, "verdicts": _verdicts(paths)}, indent=1))
+    return 0
+
+
+def add_run_commands(sub) -> None:
+    """Register ``train``, ``reproduce`` and ``report`` on an argparse sub-parser set."""
+    p = sub.add_parser(
+        "train", help="train one configuration for several seeds, batched, into a result store"
+    )
+    p.add_argument("--model", choices=["linear", "superposition", "learnable", "autoencoder"], required=True)
+    p.add_argument("--features", type=int, default=1024, help="N (default 1024)")
+    p.add_argument("--width", type=int, default=None, help="K (default N for linear, N/2 otherwise)")
+    p.add_argument("--a", type=float, default=1.1, help="frequency decay a (default 1.1)")
+    p.add_argument("--b", type=float, default=0.0, help="channel decay b (default 0)")
+    p.add_argument("--lr", type=float, default=1.0, help="learning rate; t = lr * steps (default 1)")
+    p.add_argument("--batch-size", type=int, default=1024, help="samples per step (default 1024)")
+    p.add_argument("--steps", type=int, default=1000, help="optimiser steps (default 1000)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds, trained as one batch")
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
+    p.add_argument(
+        "--weight-decay", type=float, default=0.0, help="decoupled weight decay (adamw; may be < 0)"
+    )
+    p.add_argument("--warmup-steps", type=int, default=0, help="linear warm-up steps (adamw)")
+    p.add_argument("--init-scale", type=float, default=1e-3, help="std of B(0) (W(0) for the autoencoder)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--eval-samples", type=int, default=8192, help="size of the fixed evaluation set")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--out", default="results", help="result store directory (default ./results)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_cmd_train)
+
+    p = sub.add_parser("reproduce", help="run the paper's experiments and write the claims report")
+    p.add_argument(
+        "experiments",
+        nargs="*",
+        metavar="EXPERIMENT",
+        help="fig3 fig4 fig5 fig7 fig8 fig9 fig10 fig11 fig12 fig13 liu-width (default: all)",
+    )
+    p.add_argument(
+        "--scale",
+        choices=["tiny", "quick", "paper"],
+        default="quick",
+        help="quick: a 2-core CPU in minutes (default); paper: the paper's sizes, for a GPU; "
+        "tiny: seconds, a smoke test",
+    )
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--out", default="reproduction", help="output directory (default ./reproduction)")
+    p.add_argument("--yes", action="store_true", help="run the paper scale even on a CPU")
+    p.add_argument("--list", action="store_true", help="list the experiments and exit")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(run=_cmd_reproduce)
+
+    p = sub.add_parser("report", help="(re)write the claims report of a reproduction directory")
+    p.add_argument("directory", help="a directory written by `superdyn reproduce`")
+    p.set_defaults(run=_cmd_report)

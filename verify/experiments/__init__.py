@@ -1,0 +1,56 @@
+"""The registry of experiments that reproduce the paper's figures.
+
+Each experiment is a named sweep (``plan(scale)``) and an analysis (``analyse(results,
+scale)`` -> claims, figures, tables); see :mod:`verify.experiments.base`.
+
+=============  ============================================================  ==========
+name           what                                                          figures
+=============  ============================================================  ==========
+fig3           no superposition: SGD against the exact theory                3
+fig4           mid-training acceleration by superposition                    4
+fig5           alpha against a, b and K; sample curves with fits             5, 6
+fig7           loss against compute, frontier, K_opt(C)                      7, 14
+fig8           per-feature losses                                            8
+fig9           snapshots of the student at t = 1e3                           9
+fig10          phase diagram of the decay classes (numerics only)            10
+fig11          exact-sum fits, exponential and linear (numerics only)        11
+fig12          learnable against fixed embeddings                            12
+fig13          plateau loss against K                                        13
+liu-width      Liu et al.'s width scaling, weak and strong regimes           --
+=============  ============================================================  ==========
+"""
+
+from __future__ import annotations
+
+from .base import SCALES, Analysis, Experiment, Results, check_scale
+from .compute import FIG7, FIG13
+from .learnable import FIG12
+from .liu import LIU_WIDTH
+from .mechanism import FIG8, FIG9
+from .no_superposition import FIG3
+from .superposition import FIG4, FIG5
+from .theory_checks import FIG10, FIG11
+
+__all__ = ["ALIASES", "EXPERIMENTS", "SCALES", "Analysis", "Experiment", "Results", "get_experiment", "plan"]
+
+EXPERIMENTS = {e.name: e for e in (FIG3, FIG4, FIG5, FIG7, FIG8, FIG9, FIG10, FIG11, FIG12, FIG13, LIU_WIDTH)}
+#: Figures produced by an experiment registered under another name.
+ALIASES = {"fig6": "fig5", "fig14": "fig7"}
+
+
+def get_experiment(name: str) -> Experiment:
+    """The experiment registered as ``name`` (or producing figure ``name``)."""
+    key = ALIASES.get(name, name)
+    if key not in EXPERIMENTS:
+        known = sorted(EXPERIMENTS) + sorted(ALIASES)
+        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(known)}")
+    return EXPERIMENTS[key]
+
+
+def plan(names, scale: str) -> list:
+    """Every run the experiments ``names`` need at ``scale``, each once (order kept)."""
+    check_scale(scale)
+    configs = []
+    for name in names:
+        configs.extend(get_experiment(name).configs(scale))
+    return list(dict.fromkeys(configs))

@@ -1,0 +1,211 @@
+"""What an experiment is: a named sweep at a given scale, and the analysis of its results.
+
+An :class:`Experiment` has a ``plan`` (scale -> run configurations; empty for experiments
+that need only theory and numerics) and an ``analyse`` step (stored results -> claims,
+figures and notes). Experiments share runs through the result store: two experiments that
+plan the same configuration train it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..claims import Claim
+from ..config import RunConfig
+from ..measure import ExponentMeasurement, measure_exponent
+from ..store import ResultStore
+
+__all__ = [
+    "SCALES",
+    "Analysis",
+    "Experiment",
+    "Results",
+    "stable_lr",
+    "steps_for",
+]
+
+#: ``tiny``: seconds, for tests; ``quick``: a 2-core CPU, minutes; ``paper``: the paper's sizes, a GPU.
+SCALES = ("tiny", "quick", "paper")
+
+
+def check_scale(scale: str) -> str:
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    return scale
+
+
+def stable_lr(config: RunConfig, fraction: float, ceiling: float) -> float:
+    """Learning rate ``min(ceiling, fraction / lambda_max)``, lambda_max = p_1 m2.
+
+    The largest mode of the no-superposition model has rate p_1 m2; gradient descent is
+    stable for lr * lambda_max < 2, and SGD noise and the ReLU need a margin below that.
+    The fraction is fixed per model before any fit is looked at; rounded to 3 digits.
+    """
+    task = config.task
+    return float(f"{min(ceiling, fraction / (task.p[0] * task.m2)):.3g}")
+
+
+def steps_for(t_end: float, lr: float) -> int:
+    """Steps that reach time t_end = lr * steps."""
+    return int(np.ceil(t_end / lr))
+
+
+@dataclass
+class Analysis:
+    """The outcome of an experiment's analysis.
+
+    Attributes
+    ----------
+    claims : list of Claim
+    figures : dict of str -> matplotlib Figure
+        Keyed by file stem (``fig5``, ``fig6``...).
+    notes : list of str
+        Sentences for the report (what was scaled down, sensitivity tables in words).
+    tables : dict of str -> list of dict
+        Small tables shown in the report (rows with the same keys).
+    """
+
+    claims: list = field(default_factory=list)
+    figures: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``fig3``, ``liu-width``...).
+    title : str
+    figures : tuple of str
+        The paper's figures it reproduces.
+    plan : callable (scale) -> list of RunConfig
+    analyse : callable (Results, scale) -> Analysis
+    scaled_down : dict of scale -> str
+        What the scale changes with respect to the paper.
+    """
+
+    name: str
+    title: str
+    figures: tuple
+    plan: Callable
+    analyse: Callable
+    scaled_down: dict
+
+    def configs(self, scale: str) -> list:
+        return list(self.plan(check_scale(scale)))
+
+
+class _NamedArrays(dict):
+    def __init__(self, run_id, arrays):
+        super().__init__(arrays)
+        self.run_id = run_id
+
+    def __missing__(self, key):
+        raise ValueError(f"run {self.run_id} has no array {key!r} (stored: {sorted(self)})")
+
+
+class Results:
+    """Read access to the stored runs of an experiment.
+
+    Parameters
+    ----------
+    store : ResultStore or path
+    """
+
+    def __init__(self, store):
+        self.store = store if isinstance(store, ResultStore) else ResultStore(store)
+
+    def curve(self, config: RunConfig, column: str = "loss") -> tuple[np.ndarray, np.ndarray]:
+        """(t, column) of a stored run, including t = 0."""
+        frame = self.store.curve(config)
+        return frame["t"].to_numpy(float), frame[column].to_numpy(float)
+
+    def frame(self, config: RunConfig):
+        return self.store.curve(config)
+
+    def arrays(self, config: RunConfig) -> dict:
+        """The stored arrays of a run; a missing run or array is a ValueError naming it."""
+        self.meta(config)
+        return _NamedArrays(config.run_id(), self.store.arrays(config.run_id()))
+
+    def meta(self, config: RunConfig) -> dict:
+        meta = self.store.metadata(config)
+        if meta is None:
+            raise ValueError(f"run {config.run_id()} is not in the store")
+        return meta
+
+    def completed(self, configs) -> list:
+        """The configurations whose stored run completed (diverged runs are left out)."""
+        return [c for c in configs if self.meta(c)["status"] == "completed"]
+
+    def exponent(self, configs, window) -> ExponentMeasurement:
+        """``measure_exponent`` over the seeds ``configs`` of one configuration."""
+        return measure_exponent([self.curve(c) for c in configs], window)
+
+
+def group_seeds(configs) -> dict:
+    """Configurations keyed by everything but the seed (order kept)."""
+    groups: dict = {}
+    for config in configs:
+        groups.setdefault(config.replace(seed=0), []).append(config)
+    return groups
+
+
+def ols(x, y) -> tuple[float, float, float]:
+    """Slope, intercept and the slope's standard error of y on x (NaN error with two points)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - intercept - slope * x
+    xm = x - x.mean()
+    stderr = np.sqrt(resid @ resid / (x.size - 2) / (xm @ xm)) if x.size > 2 else np.nan
+    return float(slope), float(intercept), float(stderr)
+
+
+def seeds_at_width(configs, model: str, width: int) -> list:
+    """The configurations of ``model`` at ``width`` (its seeds, for one (a, b))."""
+    return [c for c in configs if c.model == model and c.width == width]
+
+
+def exponent_claim(
+    experiment,
+    key,
+    statement,
+    paper,
+    source,
+    measured: ExponentMeasurement,
+    tolerance,
+    theory=None,
+    context="",
+    condition="",
+    condition_value=None,
+    condition_uncertainty=0.0,
+):
+    """A claim about a training exponent measured by ``verify.measure``."""
+    return Claim(
+        experiment,
+        key,
+        statement,
+        float(paper),
+        source,
+        float(measured.alpha),
+        float(measured.uncertainty),
+        measured.method,
+        float(tolerance),
+        theory=theory,
+        condition=condition,
+        condition_value=condition_value,
+        condition_uncertainty=condition_uncertainty,
+        context=context,
+    )
+
+
+def claim_table(claims) -> list:
+    """Rows of (statement, paper, theory, measured, verdict) for notes and tests."""
+    return [c.to_dict() for c in claims if isinstance(c, Claim)]

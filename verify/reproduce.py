@@ -1,0 +1,136 @@
+"""Run experiments into a reproduction directory and write the report.
+
+Layout of ``out``: ``runs/`` (the result store), ``figures/``, ``manifest.json``,
+``report.md``, ``report.html``, ``claims.json``. Runs already stored are skipped, so an
+interrupted reproduction resumes; two experiments that need the same run share it.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from .device import resolve_device
+from .experiments import EXPERIMENTS, check_scale, get_experiment, plan
+from .report import update_manifest, write_report
+from .store import ResultStore
+from .sweep import run_sweep
+from .trainer import train
+
+__all__ = ["Reproduction", "estimate_seconds", "reproduce"]
+
+_PROBE_STEPS = 20
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """What ``reproduce`` did.
+
+    Attributes
+    ----------
+    experiments : tuple of str
+    scale, device : str
+    trained, skipped : int
+        Runs trained now and runs found in the store.
+    seconds : float
+        Wall time, training and report.
+    paths : dict
+        The report files.
+    """
+
+    experiments: tuple
+    scale: str
+    device: str
+    trained: int
+    skipped: int
+    seconds: float
+    paths: dict
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def estimate_seconds(configs, device="auto", max_batch=8) -> float:
+    """Estimated training time of ``configs``: a short probe of each shape, scaled up.
+
+    Each distinct (model, N, K, batch size) trains ``_PROBE_STEPS`` steps in a batch of
+    up to ``max_batch``; the time per step is extrapolated to every batch's steps.
+    """
+    device = resolve_device(device) if isinstance(device, str) else device
+    groups: dict = {}
+    for config in configs:
+        groups.setdefault(config.shape_key, []).append(config)
+    per_step: dict = {}
+    total = 0.0
+    for group in groups.values():
+        first = group[0]
+        key = (first.model, first.n_features, first.width, first.batch_size, min(len(group), max_batch))
+        if key not in per_step:
+            probe = [c.replace(steps=_PROBE_STEPS, eval_samples=min(c.eval_samples, 512)) for c in group]
+            start = time.perf_counter()
+            train(probe[:max_batch], device=device, progress=False)
+            per_step[key] = (time.perf_counter() - start) / _PROBE_STEPS
+        batches = -(-len(group) // max_batch)
+        total += per_step[key] * first.steps * batches
+    return total
+
+
+def reproduce(
+    names=None,
+    *,
+    scale="quick",
+    out="reproduction",
+    device="auto",
+    progress=True,
+    max_batch=8,
+    allow_slow=False,
+) -> Reproduction:
+    """Run the experiments ``names`` (default: all) at ``scale`` into ``out`` and write the report.
+
+    Parameters
+    ----------
+    names : sequence of str, optional
+        Registry names (``fig3`` ... ``liu-width``; ``fig6``/``fig14`` name their experiment).
+    scale : {"tiny", "quick", "paper"}
+    out : path
+        The reproduction directory (created; must not be a file).
+    device : {"auto", "cpu", "cuda"}
+    allow_slow : bool
+        ``paper`` scale on a CPU first estimates the time and stops with a ValueError that
+        gives it, unless this is set.
+
+    Raises
+    ------
+    ValueError
+        Unknown experiment or scale, ``out`` a file, ``paper`` on a CPU without ``allow_slow``.
+    """
+    start = time.perf_counter()
+    check_scale(scale)
+    names = list(dict.fromkeys(get_experiment(n).name for n in (names or EXPERIMENTS)))
+    out = Path(out)
+    store = ResultStore(out / "runs")  # fails on a file before anything runs
+    torch_device = resolve_device(device)
+    configs = plan(names, scale)
+    todo = [c for c in configs if not store.has(c)]
+    if scale == "paper" and torch_device.type == "cpu" and todo:
+        hours = estimate_seconds(todo, torch_device, max_batch) / 3600
+        message = (
+            f"the paper scale on a CPU: about {hours:.1f} hours of training estimated for {len(todo)} runs"
+        )
+        if not allow_slow:
+            raise ValueError(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
+        warnings.warn(message, stacklevel=2)
+    update_manifest(out, names, scale, str(torch_device))
+    sweep = run_sweep(configs, store, device=torch_device, max_batch=max_batch, progress=progress)
+    paths = write_report(out)
+    return Reproduction(
+        tuple(names),
+        scale,
+        str(torch_device),
+        len(sweep.trained),
+        len(sweep.skipped),
+        time.perf_counter() - start,
+        paths,
+    )
