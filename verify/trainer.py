@@ -165,7 +165,7 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
                     per_feature[c].append(features[c].detach().cpu().numpy())
             if k in snapshot_steps[c]:
                 for name, tensor in snaps.items():
-                    arrays[c][f"{name}@step={k}"] = tensor[c].detach().cpu().numpy()
+                    arrays[c][f"{name}@step={k}"] = tensor[c].detach().cpu().numpy().copy()  # not a view of B
 
     def kill(c, why):
         live[c] = 0.0

@@ -85,3 +85,47 @@ def test_train_rejects_a_file_as_store_and_unknown_models(tmp_path):
     assert result.returncode == 2 and "is a file" in result.stderr
     unknown = run("train", "--model", "mlp")
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+
+
+def test_reproduce_and_report_through_the_console_script(tmp_path):
+    out = tmp_path / "repro"
+    result = run("reproduce", "fig10", "fig11", "--scale", "tiny", "--out", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["experiments"] == ["fig10", "fig11"] and summary["trained"] == 0
+    assert sum(summary["verdicts"].values()) == 7  # five classes and two Fig. 11 fits
+    assert (out / "report.html").exists() and (out / "figures" / "fig11.png").exists()
+    again = run("report", str(out))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["verdicts"] == summary["verdicts"]
+    listing = run("reproduce", "--list")
+    assert "liu-width" in listing.stdout and "fig14" in listing.stdout
+
+
+def test_curve_writes_the_exact_loss(tmp_path):
+    path = tmp_path / "curve.csv"
+    result = run("curve", "power-law", "--a", "1.5", "--features", "1000000000000", "--t-min", "1e3",
+                 "--t-max", "1e4", "--points", "11", "--out", str(path))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    assert list(frame.columns[:3]) == ["t", "loss", "local_exponent"] and len(frame) == 11
+    assert frame["local_exponent"].to_numpy() == pytest.approx(1 / 3, abs=0.01)  # N = 1e12: no cutoff
+    assert (frame["relative_error"] < 1e-8).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("reproduce", "fig99", "--scale", "tiny"), "unknown experiment 'fig99'"),
+        (("report", "/nonexistent/dir"), "holds no manifest.json"),
+        (("curve", "power-law", "--a", "1.1", "--t-min", "0"), "need 0 < --t-min < --t-max"),
+        (("curve", "algebraic", "--a", "1", "--out", "x.txt"), "--out must end in .csv or .parquet"),
+    ],
+)
+def test_command_errors_are_one_line(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr

@@ -164,3 +164,14 @@ def test_plateau_and_inner_window():
 
     with pytest.raises(ValueError, match="too short"):
         inner_window(Task(PowerLaw(1.1), n_features=4), 1e8)
+
+
+@pytest.mark.gpu
+def test_tiny_reproduction_on_the_gpu(tmp_path):
+    result = reproduce(["fig3", "fig5", "fig9"], scale="tiny", out=tmp_path, device="cuda", progress=False)
+    assert result.device.startswith("cuda") and result.trained == len(plan(["fig3", "fig5", "fig9"], "tiny"))
+    claims = _claims(tmp_path)
+    assert {c["experiment"] for c in claims} == {"fig3", "fig5", "fig9"}
+    assert all(np.isfinite(c["measured"]) for c in claims)
+    meta = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
+    assert meta["device"].startswith("cuda")

@@ -69,6 +69,19 @@ def test_superposition_learns_and_records_its_diagnostics():
     assert result.extra["mean_sq_overlap"] == pytest.approx(1 / 16, rel=0.2)  # random directions: 1/K
 
 
+@pytest.mark.parametrize("model", ["linear", "superposition"])
+def test_a_snapshot_is_the_state_at_its_step_not_a_view_of_the_final_one(model):
+    # the same seed trained for exactly 100 steps ends where the longer run's snapshot was taken
+    long = _small(model=model, width=64 if model == "linear" else 16, steps=300, snapshot_times=(100.0,))
+    (result,) = train([long], progress=False)
+    (short,) = train([long.replace(steps=100, snapshot_times=(100.0, 99.0))], progress=False)
+    for name in ("B", "effective") if model == "superposition" else ("B",):
+        early, final = result.arrays[f"{name}@step=100"], short.arrays[f"{name}@step=100"]
+        assert np.array_equal(early, final)
+        assert not np.array_equal(early, short.arrays[f"{name}@step=99"])
+    assert result.arrays["B@step=100"].shape == ((64, 64) if model == "linear" else (16, 16))
+
+
 def test_learnable_and_autoencoder_run_and_track_their_embedding():
     (learnable,) = train([_small(model="learnable")], progress=False)
     assert learnable.status == "completed" and "phi_half" in learnable.curve

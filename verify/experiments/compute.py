@@ -21,16 +21,17 @@ from theory.paper_values import PAPER
 
 from .. import plots
 from ..claims import Claim
-from ..config import RunConfig
-from .base import Analysis, Experiment, Results, ols, stable_lr, steps_for
-from .superposition import LR_CEILING, LR_FRACTION
+from .base import Analysis, Experiment, Results, ols
+from .superposition import superposition_configs
 
 __all__ = ["FIG7", "FIG13", "SCALES_COMPUTE", "frontier", "plateau_losses"]
 
+#: Widths and end time; N, batch and evaluation set are those of the superposition runs of the
+#: same scale, so the runs at the widths they share (a = 1.1, b = 0, seed 0) are trained once.
 SCALES_COMPUTE = {
-    "tiny": dict(n=64, widths=(8, 16, 32), batch=32, t_end=3e3, eval=512),
-    "quick": dict(n=1024, widths=(32, 64, 128, 256), batch=128, t_end=3e4, eval=4096),
-    "paper": dict(n=1024, widths=(32, 64, 128, 256, 512, 1024), batch=1024, t_end=1e6, eval=8192),
+    "tiny": dict(widths=(8, 16, 32), t_end=3e3),
+    "quick": dict(widths=(32, 64, 128, 256), t_end=1e4),
+    "paper": dict(widths=(32, 64, 128, 256, 512, 1024), t_end=1e6),
 }
 KOPT_TOLERANCE, BETA_TOLERANCE = 0.05, 0.1
 PLATEAU_SHARE, FLAT_EXPONENT = 0.2, 0.1
@@ -38,20 +39,7 @@ PLATEAU_SHARE, FLAT_EXPONENT = 0.2, 0.1
 
 def _plan(scale):
     s = SCALES_COMPUTE[scale]
-    configs = []
-    for k in s["widths"]:
-        base = RunConfig(
-            model="superposition",
-            n_features=s["n"],
-            width=k,
-            a=1.1,
-            b=0.0,
-            batch_size=s["batch"],
-            eval_samples=s["eval"],
-        )
-        lr = stable_lr(base, LR_FRACTION, LR_CEILING)
-        configs.append(base.replace(lr=lr, steps=steps_for(s["t_end"], lr)))
-    return configs
+    return superposition_configs(scale, widths=s["widths"], grid=((1.1, 0.0),), seeds=(0,), t_end=s["t_end"])
 
 
 def frontier(curves, n_grid=60):
@@ -213,7 +201,7 @@ def _analyse13(results: Results, scale: str) -> Analysis:
 
 _SCALED = {
     "tiny": "N = 64, K in {8, 16, 32}, t <= 3e3",
-    "quick": "K in {32, ..., 256} (paper: up to 1024), batch 128, t <= 3e4",
+    "quick": "K in {32, ..., 256} (paper: up to 1024), batch 64, t <= 1e4 (the plateau is not reached)",
     "paper": "N = 1024, K in {32, ..., 1024}, batch 1024, t <= 1e6",
 }
 FIG7 = Experiment(
