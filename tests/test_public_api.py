@@ -34,7 +34,8 @@ def test_numerics_api_is_pinned():
 
 VERIFY_API = {
     "MODEL_NAMES", "CorruptResultWarning", "ResultStore", "RunConfig", "RunResult", "SweepReport",
-    "load_results", "resolve_device", "run_sweep", "train",
+    "load_results", "resolve_device", "run_sweep", "train", "EXPERIMENTS", "Claim", "ExponentMeasurement",
+    "Reproduction", "get_experiment", "measure_exponent", "reproduce", "write_report",
 }  # fmt: skip
 
 

@@ -7,6 +7,7 @@ bar, time axis t = eta * steps. ``save(figure, stem)`` writes PNG and PDF.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib as mpl
@@ -34,6 +35,11 @@ def _figure(ncols=1, width=4.2, height=3.2) -> tuple[Figure, list]:
         fig = Figure(figsize=(width * ncols, height), layout="constrained")
         axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
     return fig, axes
+
+
+def _wrap(title: str, width: int = 46) -> str:
+    """Titles wrapped to the width of one panel."""
+    return textwrap.fill(title, width) if title else title
 
 
 def _colours(values, cmap="viridis"):
@@ -100,7 +106,7 @@ def curves_figure(
         ax.axvspan(*window, color="0.9", zorder=0)
     label = f"log10 {colour_label}" if log_colour else colour_label
     fig.colorbar(mapper, ax=ax, label=label)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=_wrap(title))
     if theory:
         ax.plot([], [], "k-", label=labels[0])
         ax.plot([], [], "k--", label=labels[1])
@@ -124,7 +130,7 @@ def exponents_figure(panels, *, ylabel=r"fitted exponent $\alpha$", title="") ->
             ax.errorbar(x, y, yerr=err, fmt="o-", color=colour, ms=4, capsize=2, label=label)
         for label, x, y in panel.get("theory", ()):
             ax.plot(x, y, "k--", lw=1.0, label=label)
-        ax.set(xlabel=panel["xlabel"], ylabel=ylabel, title=panel.get("title", title))
+        ax.set(xlabel=panel["xlabel"], ylabel=ylabel, title=_wrap(panel.get("title", title)))
         ax.legend()
     return fig
 
@@ -148,7 +154,7 @@ def scaling_figure(x, y, *, fit=None, xlabel, ylabel, title="", groups=None) -> 
         ax.loglog(*_positive(x, y), "o", color="C0", ms=5, label="measured")
     if fit is not None:
         ax.loglog(*_positive(fit[0], fit[1]), "k--", lw=1.0, label=fit[2])
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=_wrap(title))
     ax.legend()
     return fig
 
@@ -176,7 +182,7 @@ def per_feature_figure(panels, *, title="") -> Figure:
             vmax=0.5,
             interpolation="nearest",
         )
-        ax.set(xlabel=r"$\log_{10} t$", ylabel="feature index i", title=label)
+        ax.set(xlabel=r"$\log_{10} t$", ylabel="feature index i", title=_wrap(label))
     fig.colorbar(image, ax=axes, label=r"$\log_{10} L_i(t) / L_i(0)$")
     if title:
         fig.suptitle(title)
@@ -194,7 +200,7 @@ def matrices_figure(panels, *, title="") -> Figure:
     for ax, (label, matrix) in zip(axes, panels, strict=True):
         scale = float(np.quantile(np.abs(matrix), 0.999)) or 1.0
         image = ax.imshow(matrix, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
-        ax.set(title=label, xlabel="column", ylabel="row")
+        ax.set(title=_wrap(label, 40), xlabel="column", ylabel="row")
         fig.colorbar(image, ax=ax, shrink=0.8)
     if title:
         fig.suptitle(title)
@@ -216,7 +222,7 @@ def phase_figure(a, classes, *, points=(), title="") -> Figure:
     for label, x, y, err in points:
         ax.errorbar(x, y, yerr=err, fmt="ko", ms=4, capsize=2, label=label)
     ax.axhline(1.0, color="0.6", lw=0.8, zorder=0)
-    ax.set(xlabel="decay parameter a", ylabel=r"exponent $\alpha$", title=title, ylim=(0, 4))
+    ax.set(xlabel="decay parameter a", ylabel=r"exponent $\alpha$", title=_wrap(title), ylim=(0, 4))
     ax.legend()
     return fig
 

@@ -45,27 +45,33 @@ def _plan(scale):
 def frontier(curves, n_grid=60):
     """The optimal-compute frontier of curves {K: (C, L)}.
 
+    On a log grid over the union of the compute ranges, each curve counts only where it
+    was measured; L*(C) is the minimum over those. K_opt is interpolated where the best
+    width and both its neighbours were measured (NaN elsewhere, and at the sweep's edges).
+
     Returns
     -------
     grid, best_loss, k_opt : ndarray
-        C grid, min_K L(C), and the interpolated K_opt (NaN where the best K is at an edge).
+        C grid, min_K L(C), and the interpolated K_opt.
     """
     widths = sorted(curves)
-    lo = max(np.log(curves[k][0][0]) for k in widths)
-    hi = min(np.log(curves[k][0][-1]) for k in widths)
-    if not hi > lo:
-        raise ValueError("the curves share no compute range")
-    grid = np.linspace(lo, hi, n_grid)
-    logs = np.array([np.interp(grid, np.log(curves[k][0]), np.log(curves[k][1])) for k in widths])
-    best = np.argmin(logs, axis=0)
+    if len(widths) < 2:
+        raise ValueError(f"a frontier needs at least two widths, got {len(widths)}")
+    spans = [np.log(curves[k][0][[0, -1]]) for k in widths]
+    grid = np.linspace(min(s[0] for s in spans), max(s[1] for s in spans), n_grid)
+    logs = np.full((len(widths), n_grid), np.nan)
+    for row, k in enumerate(widths):
+        inside = (grid >= spans[row][0]) & (grid <= spans[row][1])
+        logs[row, inside] = np.interp(grid[inside], np.log(curves[k][0]), np.log(curves[k][1]))
+    best = np.nanargmin(np.where(np.isnan(logs), np.inf, logs), axis=0)
     ln_k = np.log(widths)
-    k_opt = np.full(grid.size, np.nan)
+    k_opt = np.full(n_grid, np.nan)
     for j, i in enumerate(best):
-        if 0 < i < len(widths) - 1:
+        if 0 < i < len(widths) - 1 and np.all(np.isfinite(logs[i - 1 : i + 2, j])):
             x, y = ln_k[i - 1 : i + 2], logs[i - 1 : i + 2, j]
             c2, c1, _ = np.polyfit(x, y, 2)
             k_opt[j] = np.exp(-c1 / (2 * c2)) if c2 > 0 else np.exp(x[1])
-    return np.exp(grid), np.exp(logs.min(axis=0)), k_opt
+    return np.exp(grid), np.exp(logs[best, np.arange(n_grid)]), k_opt
 
 
 def plateau_losses(t, loss):

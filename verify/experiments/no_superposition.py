@@ -85,7 +85,7 @@ def _analyse(results: Results, scale: str) -> Analysis:
             continue
         t, loss = results.curve(seeds[0])
         t, loss = t[t > 0], loss[t > 0]
-        modes = base.task.modes  # the exact discrete theory: gradient descent at the run's lr
+        modes = base.task.modes()  # the exact discrete theory: gradient descent at the run's lr
         exact = spectral_loss(modes.rates, modes.weights, t, lr=base.lr).loss
         alpha_inf = alpha_power_law(base.a, base.b)
         alpha_n = fit_power_law(t, exact, window).alpha
@@ -138,8 +138,9 @@ def _analyse(results: Results, scale: str) -> Analysis:
                 f"max |L_SGD / L_exact - 1| on t in [{window[0] / 10:g}, {window[1]:g}], one seed",
                 CURVE_TOLERANCE,
                 kind="at_most",
-                context="The exact sum is gradient descent on the population loss with the diagonal second "
-                "moment; SGD adds batch noise and the off-diagonal (mean) term of the covariance.",
+                context=f"The exact sum is gradient descent on the population loss with the diagonal second "
+                f"moment; SGD at batch {base.batch_size} fluctuates around it (one seed), and the mean "
+                "term of the covariance adds a little.",
             )
         )
     analysis.tables["fig3 exponents"] = rows

@@ -182,7 +182,7 @@ def _analyse5(results: Results, scale: str) -> Analysis:
             colour_label="a + 2b",
             fits=fits,
             window=window,
-            title=f"Fig. 6: K = {k_max}, N = {s['n']}, fits on t in [{window[0]:g}, {window[1]:g}]",
+            title=f"Fig. 6: K = {k_max}, fits on [{window[0]:g}, {window[1]:g}]",
         )
     return analysis
 
@@ -254,7 +254,7 @@ def _analyse4(results: Results, scale: str) -> Analysis:
         [(t, exact, base.n_features)],
         colour_label="K",
         window=window,
-        title=f"Fig. 4: superposition vs the no-superposition theory (N = {base.n_features}, dashed)",
+        title=f"Fig. 4: superposition vs theory without it (N = {base.n_features})",
     )
     return analysis
 
