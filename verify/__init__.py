@@ -9,7 +9,7 @@ from .device import resolve_device
 from .experiments import EXPERIMENTS, get_experiment
 from .measure import ExponentMeasurement, measure_exponent
 from .report import write_report
-from .reproduce import Reproduction, reproduce
+from .reproduction import Reproduction, reproduce
 from .store import CorruptResultWarning, ResultStore, load_results
 from .sweep import SweepReport, run_sweep
 from .trainer import RunResult, train

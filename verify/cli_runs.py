@@ -46,7 +46,7 @@ def _verdicts(paths: dict) -> dict:
 
 def _cmd_reproduce(args) -> int:
     from .experiments import EXPERIMENTS, get_experiment
-    from .reproduce import reproduce
+    from .reproduction import reproduce
 
     if args.list:
         for name, experiment in EXPERIMENTS.items():

@@ -13,7 +13,7 @@ from verify.experiments.base import stable_lr, steps_for
 from verify.experiments.compute import frontier, plateau_losses
 from verify.experiments.theory_checks import inner_window
 from verify.report import read_manifest, write_report
-from verify.reproduce import reproduce
+from verify.reproduction import reproduce
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_registry_names_and_aliases():
 
 
 def test_paper_scale_on_a_cpu_estimates_and_stops(tmp_path, monkeypatch):
-    monkeypatch.setattr("verify.reproduce.estimate_seconds", lambda *a, **k: 7.2e4)
+    monkeypatch.setattr("verify.reproduction.estimate_seconds", lambda *a, **k: 7.2e4)
     with pytest.raises(ValueError, match=r"about 20.0 hours .* pass --yes"):
         reproduce(["fig13"], scale="paper", out=tmp_path, device="cpu", progress=False)
     assert not (tmp_path / "manifest.json").exists()  # nothing started
