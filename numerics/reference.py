@@ -2,7 +2,7 @@
 
 They evaluate the defining formulas term by term at a chosen precision, with no
 change of variables: gradient flow through exp(-2 lambda t), gradient descent through
-|1 - eta lambda|^(2 t / eta), the local exponent from the exact derivative. Tests compare
+``|1 - eta lambda|^(2 t / eta)``, the local exponent from the exact derivative. Tests compare
 the numba kernel and the any-N sums against them.
 """
 

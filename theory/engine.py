@@ -3,7 +3,7 @@
 For modes on a continuous index z with rate lambda(z) and weight w(z), the loss
 L(t) ~ int w(z) exp(-2 lambda(z) t) dz becomes, with u = lambda(z),
 
-    L(t) ~ int rho(u) exp(-2 u t) du,     rho(u) = w(z) / |lambda'(z)|.
+    L(t) ~ int rho(u) exp(-2 u t) du,     rho(u) = w(z) / abs(lambda'(z)).
 
 If rho(u) ~ c u^(alpha - 1) (ln 1/u)^delta [1 + d1 / ln(1/u)] as u -> 0+, then
 (Watson's lemma, Olver 1974, Ch. 3 Sec. 8)

@@ -5,12 +5,12 @@ value where there is one, the measured value with its uncertainty and method, an
 tolerance stated before the measurement. The verdict follows from these numbers alone:
 
 * ``reproduced``: the measurement agrees with the paper's number, that is
-  |measured - paper| <= max(tolerance, 2 * uncertainty) (``kind="value"``), or satisfies the
+  ``|measured - paper| <= max(tolerance, 2 * uncertainty)`` (``kind="value"``), or satisfies the
   paper's bound (``kind="at_least"`` / ``"at_most"``, with the same allowance);
 * ``reproduced only if <condition>``: the headline measurement disagrees, but a stated
   alternative measurement (``condition``, ``condition_value``) agrees;
 * ``inconclusive``: the measurement agrees only because its error bar is wider than
-  the tolerance (sigma > tolerance and |measured - paper| > tolerance): it cannot decide;
+  the tolerance (sigma > tolerance and ``|measured - paper| > tolerance``): it cannot decide;
 * ``not reproduced``: neither agrees (a measurement without a finite value or
   uncertainty never agrees).
 
