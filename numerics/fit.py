@@ -232,6 +232,14 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
     FitError
         If the optimiser fails, alpha <= 0, or the floor reaches the smallest loss
         (the floor would explain the whole decay).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.logspace(1, 5, 41)
+    >>> fit = fit_power_law_with_floor(t, 2.0 * t**-1.0 + 1e-4)
+    >>> round(fit.alpha, 6), round(fit.floor / 1e-4, 6)
+    (1.0, 1.0)
     """
     t, loss = _curve(t, loss)
     ts, ls, window = _select(t, loss, window, 4)
@@ -293,6 +301,14 @@ def local_exponent_profile(t, loss, half_width=0.25) -> LocalExponentProfile:
     """Local exponent -d ln L / d ln t of measured data by sliding OLS fits.
 
     For exact curves use ``LossCurve.local_exponent``, which is analytic.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.logspace(0, 4, 41)
+    >>> profile = local_exponent_profile(t, t**-0.5 + t**-2.0)
+    >>> profile.alpha[-1].round(3), bool(profile.alpha[0] > 1)  # t^-0.5 wins late; t^-2 early
+    (np.float64(0.5), True)
     """
     t, loss = _curve(t, loss)
     half = check_real("half_width", half_width, lower=0.0, lower_open=True) * np.log(10.0)
@@ -400,7 +416,16 @@ class WindowSensitivity:
 
 
 def window_sensitivity(t, loss, windows=None) -> WindowSensitivity:
-    """Fit ``loss`` on each window; default: one- and two-decade windows every half decade."""
+    """Fit ``loss`` on each window; default: one- and two-decade windows every half decade.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.logspace(0, 4, 41)
+    >>> spread = window_sensitivity(t, t**-0.5 + 1e-2)  # a floor bends the late windows
+    >>> tuple(round(x, 2) for x in spread.alpha_range)  # one- and two-decade windows
+    (0.32, 0.49)
+    """
     t, loss = _curve(t, loss)
     if windows is None:
         first, last = np.ceil(2 * np.log10(t[0])) / 2, np.floor(2 * np.log10(t[-1])) / 2
@@ -425,6 +450,14 @@ def matching_windows(t, loss, target, tolerance, *, min_decades=1.0) -> tuple:
     -------
     tuple of PowerLawFit
         Sorted by window start, then end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.logspace(0, 4, 41)
+    >>> found = matching_windows(t, t**-0.5 + t**-2.0, target=0.5, tolerance=0.01)
+    >>> bool(found) and all(f.window[0] >= 2.0 for f in found)  # only windows past the t^-2 part
+    True
     """
     t, loss = _curve(t, loss)
     target = check_real("target", target)

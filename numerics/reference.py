@@ -31,6 +31,12 @@ def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
         Learning rate of discrete gradient descent; ``None`` is gradient flow.
     dps : int
         Decimal digits of working precision.
+
+    Examples
+    --------
+    >>> loss, exponent = spectral_loss_mpmath([1.0, 0.01], [0.5, 0.5], [10.0])
+    >>> float(loss[0]), round(float(exponent[0]), 6)
+    (0.409365..., 0.2)
     """
     with mpmath.workdps(dps):
         modes = [(mpmath.mpf(r), mpmath.mpf(w)) for r, w in zip(rates, weights, strict=True)]
@@ -67,6 +73,16 @@ def exact_loss_mpmath(task: Task, t, *, dps=40, covariance="diagonal"):
     -------
     (list of mpf, list of mpf)
         L(t) and the local exponent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics import exact_loss
+    >>> from theory import PowerLaw, Task
+    >>> task = Task(PowerLaw(1.5), n_features=100)
+    >>> slow, _ = exact_loss_mpmath(task, [10.0, 1e3])
+    >>> bool(np.allclose(np.array(slow, dtype=float), exact_loss(task, [10.0, 1e3]).loss, rtol=1e-12))
+    True
     """
     if covariance != "diagonal":
         raise ValueError(f"covariance must be 'diagonal' for the mpmath reference, got {covariance!r}")

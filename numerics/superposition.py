@@ -115,6 +115,22 @@ def linear_superposition(task: Task, W, t=None, *, covariance="diagonal", per_mo
     Returns
     -------
     LossCurve
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics import exact_loss
+    >>> from theory import PowerLaw, Task
+    >>> task = Task(PowerLaw(1.5), n_features=64)
+    >>> t = np.logspace(0, 3, 4)
+    >>> bool(np.allclose(linear_superposition(task, np.eye(64), t).loss, exact_loss(task, t).loss))  # W = I
+    True
+    >>> rng = np.random.default_rng(0)
+    >>> W = rng.normal(size=(16, 64))
+    >>> W /= np.linalg.norm(W, axis=0)
+    >>> curve = linear_superposition(task, W, t)
+    >>> bool(curve.loss[-1] > exact_loss(task, t).loss[-1])  # K = 16 < N: a floor remains
+    True
     """
     modes = superposition_modes(task, W, covariance=covariance)
     t = default_times(modes.rates) if t is None else check_times(t)

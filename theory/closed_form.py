@@ -101,7 +101,15 @@ def alpha_algebraic(a):
 
 
 def prefactor_power_law(a, b=0.0, rate_scale=1.0):
-    """c = s^((1 - 2b)/a) / (2a) for lambda = s z^-a, w = z^-2b lambda / 2."""
+    """c = s^((1 - 2b)/a) / (2a) for lambda = s z^-a, w = z^-2b lambda / 2.
+
+    Examples
+    --------
+    >>> prefactor_power_law(2.0)  # s = 1: 1 / (2a)
+    0.25
+    >>> round(prefactor_power_law(1.5, 0.25, rate_scale=1 / 3), 6)  # s^(1 - alpha) / (2a)
+    0.23112
+    """
     v = broadcast_arrays(a=a, b=b, rate_scale=rate_scale)
     alpha = alpha_power_law(v["a"], v["b"])
     require(v["rate_scale"] > 0, "rate_scale must be > 0", rate_scale=v["rate_scale"])
@@ -112,6 +120,11 @@ def prefactor_exponential(a, kappa, b=0.0):
     """c = kappa^((2b - 1)/a) / (2a) for lambda = s exp(-kappa z^a), w = z^-2b lambda / 2.
 
     The rate scale s enters only the first log correction, d1 = delta ln s.
+
+    Examples
+    --------
+    >>> prefactor_exponential(1.0, 0.5)  # kappa^(-1/a) / (2a)
+    1.0
     """
     v = broadcast_arrays(a=a, kappa=kappa, b=b)
     _check_a_b(v["a"], v["b"])
@@ -120,7 +133,15 @@ def prefactor_exponential(a, kappa, b=0.0):
 
 
 def prefactor_algebraic(a, edge, b=0.0, rate_scale=1.0):
-    """c = edge^-2b s^(-1/a) / (2a) for lambda = s (z* - z)^a, w = z^-2b lambda / 2."""
+    """c = edge^-2b s^(-1/a) / (2a) for lambda = s (z* - z)^a, w = z^-2b lambda / 2.
+
+    Examples
+    --------
+    >>> prefactor_algebraic(1.0, 1024)  # b = 0, s = 1: 1 / (2a)
+    0.5
+    >>> prefactor_algebraic(2.0, 1024, rate_scale=4.0)  # s^(-1/a) / (2a)
+    0.125
+    """
     v = broadcast_arrays(a=a, edge=edge, b=b, rate_scale=rate_scale)
     _check_a_b(v["a"], v["b"])
     require(v["edge"] > 0, "edge must be > 0", edge=v["edge"])

@@ -117,6 +117,13 @@ def clustered_limit(task: Task, clusters) -> ClusteredLimit:
         The task (diagonal second moment).
     clusters : array_like of int, shape (N,)
         Cluster label in 0..K-1 of each feature.
+
+    Examples
+    --------
+    >>> from theory import PowerLaw, Task, contiguous_clusters
+    >>> limit = clustered_limit(Task(PowerLaw(1.5), n_features=64), contiguous_clusters(64, 8))
+    >>> limit.cluster_sizes.tolist()[:3], limit.learnable_fraction.round(3).tolist()[:3]
+    ([8, 8, 8], [0.125, 0.125, 0.125])
     """
     sigma2, channel = _task_arrays(task)
     labels = np.asarray(clusters)
@@ -138,7 +145,15 @@ def clustered_limit(task: Task, clusters) -> ClusteredLimit:
 
 
 def isotropic_limit(task: Task, width: int) -> IsotropicLimit:
-    """Single-rate limit of a random unit-column W with K = ``width`` (paper Eqs. 31-33)."""
+    """Single-rate limit of a random unit-column W with K = ``width`` (paper Eqs. 31-33).
+
+    Examples
+    --------
+    >>> from theory import Constant, Task
+    >>> limit = isotropic_limit(Task(Constant(), n_features=1024), 16)
+    >>> limit.spectrum.rates.round(4).tolist(), round(limit.effective_features)  # (N/K)^2 mean(p m2)
+    ([1.3333], 1024)
+    """
     sigma2, channel = _task_arrays(task)
     k = check_count("width", width, maximum=task.n_features)
     n = task.n_features

@@ -45,7 +45,13 @@ def width_exponent_weak(a, b=0.0):
 
 
 def width_exponent_strong() -> float:
-    """Exponent of L ∝ m^-1 under strong superposition: 1 (mean squared overlap 1/m)."""
+    """Exponent of L ∝ m^-1 under strong superposition: 1 (mean squared overlap 1/m).
+
+    Examples
+    --------
+    >>> width_exponent_strong()
+    1.0
+    """
     return 1.0
 
 
@@ -58,6 +64,13 @@ def weak_superposition_loss(task: Task, width) -> np.ndarray | float:
         The task (N up to the dense limit).
     width : int or array_like of int
         Model widths m, 0 <= m <= N.
+
+    Examples
+    --------
+    >>> from theory import PowerLaw, Task
+    >>> loss = weak_superposition_loss(Task(PowerLaw(2.0), n_features=1000), [10, 100])
+    >>> round(float(loss[0] / loss[1]), 1)  # ~ (10 / 100)^-(a - 1), cut off at N = 1000
+    10.5
     """
     if not isinstance(task, Task):
         raise ValueError(f"task must be a theory.Task, got {task!r}")

@@ -8,7 +8,13 @@ __all__ = ["resolve_device"]
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """``"auto"``: CUDA when present, else the CPU; ``"cpu"``; ``"cuda"`` (must be present)."""
+    """``"auto"``: CUDA when present, else the CPU; ``"cpu"``; ``"cuda"`` (must be present).
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
     if name not in ("auto", "cpu", "cuda"):
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
     if name == "cuda" and not torch.cuda.is_available():

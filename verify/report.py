@@ -214,7 +214,19 @@ def _verdict_class(value) -> str:
 
 
 def write_report(directory) -> dict:
-    """Analyse every experiment of ``directory`` and write the report; return the paths written."""
+    """Analyse every experiment of ``directory`` and write the report; return the paths written.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from verify import reproduce
+    >>> out = tempfile.mkdtemp()
+    >>> _ = reproduce(["fig11"], scale="tiny", out=out, progress=False)
+    >>> paths = write_report(out)  # again, from the stored results
+    >>> claims = json.loads(pathlib.Path(paths["claims"]).read_text())["claims"]
+    >>> [c["key"] for c in claims]
+    ['exponential', 'linear']
+    """
     directory = Path(directory)
     entries = build_report(directory)
     blocks = _blocks(entries, directory)

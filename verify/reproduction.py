@@ -105,6 +105,13 @@ def reproduce(
     ------
     ValueError
         Unknown experiment or scale, ``out`` a file, ``paper`` on a CPU without ``allow_slow``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> result = reproduce(["fig10"], scale="tiny", out=tempfile.mkdtemp(), progress=False)
+    >>> result.experiments, result.trained, sorted(result.paths)  # fig10 needs no training
+    (('fig10',), 0, ['claims', 'html', 'markdown'])
     """
     start = time.perf_counter()
     check_scale(scale)

@@ -179,7 +179,19 @@ class ResultStore:
 
 
 def load_results(directory) -> pd.DataFrame:
-    """Load every run stored in ``directory`` as one tidy DataFrame (see ``ResultStore.load``)."""
+    """Load every run stored in ``directory`` as one tidy DataFrame (see ``ResultStore.load``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from verify import RunConfig, run_sweep
+    >>> store = tempfile.mkdtemp()
+    >>> _ = run_sweep([RunConfig(model="linear", n_features=32, width=32, steps=20, batch_size=64)], store,
+    ...               device="cpu", progress=False)
+    >>> frame = load_results(store)
+    >>> {"run", "t", "loss", "model", "a", "seed"} <= set(frame.columns), frame["model"].unique().tolist()
+    (True, ['linear'])
+    """
     if not Path(directory).is_dir():
         raise ValueError(f"no result store at {str(directory)!r}")
     return ResultStore(directory).load()

@@ -39,6 +39,18 @@ def run_sweep(configs, store, *, device="auto", max_batch=8, progress=True) -> S
         Most configurations trained in one batched computation.
     progress : bool
         Progress bars.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from verify import RunConfig
+    >>> configs = [RunConfig(model="linear", n_features=32, width=32, steps=20, batch_size=64, seed=s)
+    ...            for s in (0, 1)]
+    >>> store = tempfile.mkdtemp()
+    >>> len(run_sweep(configs, store, device="cpu", progress=False).trained)
+    2
+    >>> len(run_sweep(configs, store, device="cpu", progress=False).skipped)  # stored: nothing to do
+    2
     """
     if not isinstance(store, ResultStore):
         store = ResultStore(store)

@@ -94,6 +94,17 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
     ------
     ValueError
         Mixed shapes, or a dead start (no ReLU output on at initialisation).
+
+    Examples
+    --------
+    >>> from verify import RunConfig
+    >>> configs = [RunConfig(model="linear", n_features=64, width=64, lr=4.0, batch_size=256, steps=50,
+    ...                      seed=s) for s in (0, 1)]
+    >>> first, second = train(configs, device="cpu", progress=False)
+    >>> first.status, first.loss_measure, first.curve["t"][-1]  # t = lr * steps
+    ('completed', 'population', np.float64(200.0))
+    >>> bool(first.curve["loss"][-1] < 0.5 * first.curve["loss"][0])
+    True
     """
     configs = list(configs)
     if not configs:

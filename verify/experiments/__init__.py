@@ -39,7 +39,13 @@ ALIASES = {"fig6": "fig5", "fig14": "fig7"}
 
 
 def get_experiment(name: str) -> Experiment:
-    """The experiment registered as ``name`` (or producing figure ``name``)."""
+    """The experiment registered as ``name`` (or producing figure ``name``).
+
+    Examples
+    --------
+    >>> get_experiment("fig14").name, get_experiment("fig14").figures  # Fig. 14 comes with Fig. 7
+    ('fig7', ('fig7', 'fig14'))
+    """
     key = ALIASES.get(name, name)
     if key not in EXPERIMENTS:
         known = sorted(EXPERIMENTS) + sorted(ALIASES)
