@@ -17,7 +17,7 @@ array is asked for, and the normalisation uses closed forms where N is large.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -213,12 +213,28 @@ class Task:
         return self.channels.expr(z, self.n_features) ** 2 * self.rate_expr(z) / 2
 
     def scaling_law(self, **options):
-        """Derive this task's asymptotic law with :func:`theory.derive`."""
+        """Derive this task's asymptotic law with :func:`theory.derive`.
+
+        The rate scale m2 E / Z enters the derivation as a positive symbol and its value is
+        substituted afterwards, so alpha and the log power come out exact even though the
+        normaliser Z is known only numerically.
+        """
         from .engine import derive
 
         z = sp.Symbol("z", positive=True)
-        edge = self.frequencies.edge(self.n_features)
-        return derive(self.rate_expr(z), self.weight_expr(z), z, edge=edge, **options)
+        scale = sp.Symbol("rate_scale", positive=True)
+        rate = scale * self.frequencies.expr(z, self.n_features)
+        weight = self.channels.expr(z, self.n_features) ** 2 * rate / 2
+        law = derive(rate, weight, z, edge=self.frequencies.edge(self.n_features), **options)
+        value = {scale: sp.Float(self.m2 * self.density / self.normaliser, 30)}
+        return replace(
+            law,
+            prefactor=law.prefactor.subs(value),
+            correction=None if law.correction is None else law.correction.subs(value),
+            conditions=tuple(c.subs(value) for c in law.conditions),
+            rate=law.rate.subs(value),
+            weight=law.weight.subs(value),
+        )
 
     def to_dict(self) -> dict:
         return {

@@ -72,3 +72,18 @@ def test_bad_indices_and_covariance():
         task.frequencies_at([0])
     with pytest.raises(ValueError, match="covariance"):
         task.second_moment("full")
+
+
+def test_scaling_law_of_a_custom_profile_is_exact():
+    # the numeric normaliser enters as a symbol: alpha and the log power stay exact rationals
+    import sympy as sp
+
+    from theory import Custom
+
+    z = sp.Symbol("z", positive=True)
+    task = Task(Custom(z**-2 * sp.log(1 + z), z), n_features=10**9)
+    law = task.scaling_law()
+    assert (law.alpha, law.log_power) == (sp.Rational(1, 2), sp.Rational(1, 2))
+    assert law.prefactor.free_symbols == set()
+    scale = task.m2 / task.normaliser  # rho(u) = w |dz/du| ~ sqrt(scale) sqrt(2) / 8 u^-1/2 (ln 1/u)^1/2
+    assert float(law.prefactor) == pytest.approx(np.sqrt(2 * scale) / 8, rel=1e-12)
