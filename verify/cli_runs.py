@@ -55,7 +55,8 @@ def _cmd_reproduce(args) -> int:
     for name in args.experiments:
         get_experiment(name)  # unknown names fail before anything runs
     result = reproduce(args.experiments or None, scale=args.scale, out=args.out, device=args.device,
-                       progress=not args.quiet, allow_slow=args.yes)  # fmt: skip
+                       progress=not args.quiet, allow_slow=args.yes, engine=args.engine,
+                       address=args.address)  # fmt: skip
     print(json.dumps({**result.to_dict(), "verdicts": _verdicts(result.paths)}, indent=1))
     return 0
 
@@ -112,6 +113,17 @@ def add_run_commands(sub) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--out", default="reproduction", help="output directory (default ./reproduction)")
     p.add_argument("--yes", action="store_true", help="run the paper scale even on a CPU")
+    p.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="local: in this process (default); ray: batches as Ray tasks (superdyn[distributed])",
+    )
+    p.add_argument(
+        "--address",
+        default=None,
+        help="Ray cluster to join, e.g. 'auto' or 'ray://head:10001' (default: a local Ray instance)",
+    )
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_cmd_reproduce)

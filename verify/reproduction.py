@@ -16,7 +16,7 @@ from .device import resolve_device
 from .experiments import EXPERIMENTS, check_scale, get_experiment, plan
 from .report import update_manifest, write_report
 from .store import ResultStore
-from .sweep import run_sweep
+from .sweep import ENGINES, run_sweep
 from .trainer import train
 
 __all__ = ["Reproduction", "estimate_seconds", "reproduce"]
@@ -86,6 +86,8 @@ def reproduce(
     progress=True,
     max_batch=8,
     allow_slow=False,
+    engine="local",
+    address=None,
 ) -> Reproduction:
     """Run the experiments ``names`` (default: all) at ``scale`` into ``out`` and write the report.
 
@@ -99,7 +101,12 @@ def reproduce(
     device : {"auto", "cpu", "cuda"}
     allow_slow : bool
         ``paper`` scale on a CPU first estimates the time and stops with a ValueError that
-        gives it, unless this is set.
+        gives it, unless this is set (local engine).
+    engine : {"local", "ray"}
+        Where the batches train: in this process, or as Ray tasks (``verify.distributed``;
+        the device is then chosen on each worker).
+    address : str, optional
+        The Ray cluster to join; default: a local Ray instance.
 
     Raises
     ------
@@ -115,27 +122,34 @@ def reproduce(
     """
     start = time.perf_counter()
     check_scale(scale)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     names = list(dict.fromkeys(get_experiment(n).name for n in (names or EXPERIMENTS)))
     out = Path(out)
     store = ResultStore(out / "runs")  # fails on a file before anything runs
-    torch_device = resolve_device(device)
     configs = plan(names, scale)
-    todo = [c for c in configs if not store.has(c)]
-    if scale == "paper" and torch_device.type == "cpu" and todo:
-        hours = estimate_seconds(todo, torch_device, max_batch) / 3600
-        message = (
-            f"the paper scale on a CPU: about {hours:.1f} hours of training estimated for {len(todo)} runs"
-        )
-        if not allow_slow:
-            raise ValueError(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
-        warnings.warn(message, stacklevel=2)
-    update_manifest(out, names, scale, str(torch_device))
-    sweep = run_sweep(configs, store, device=torch_device, max_batch=max_batch, progress=progress)
+    if engine == "ray":  # the device is chosen on each worker; the driver may have no GPU
+        if device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+        target, label = device, f"ray ({device})"
+    else:
+        target = resolve_device(device)
+        label = str(target)
+        todo = [c for c in configs if not store.has(c)]
+        if scale == "paper" and target.type == "cpu" and todo:
+            hours = estimate_seconds(todo, target, max_batch) / 3600
+            message = f"the paper scale on a CPU: about {hours:.1f} hours of training for {len(todo)} runs"
+            if not allow_slow:
+                raise ValueError(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
+            warnings.warn(message, stacklevel=2)
+    update_manifest(out, names, scale, label)
+    sweep = run_sweep(configs, store, device=target, max_batch=max_batch, progress=progress, engine=engine,
+                      address=address)  # fmt: skip
     paths = write_report(out)
     return Reproduction(
         tuple(names),
         scale,
-        str(torch_device),
+        label,
         len(sweep.trained),
         len(sweep.skipped),
         time.perf_counter() - start,

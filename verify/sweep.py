@@ -13,7 +13,7 @@ from .device import resolve_device
 from .store import ResultStore
 from .trainer import train
 
-__all__ = ["SweepReport", "run_sweep"]
+__all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,53 @@ class SweepReport:
         return {"trained": list(self.trained), "skipped": list(self.skipped)}
 
 
-def run_sweep(configs, store, *, device="auto", max_batch=8, progress=True) -> SweepReport:
+#: Where the batches run: in this process, or as tasks on a Ray cluster (``verify.distributed``).
+ENGINES = ("local", "ray")
+
+
+def plan_batches(configs, store: ResultStore, max_batch: int) -> tuple[list, list]:
+    """Group the unstored configurations by shape into batches of at most ``max_batch``.
+
+    Returns
+    -------
+    batches : list of list of RunConfig
+    skipped : list of str
+        Run ids already in the store.
+    """
+    if max_batch < 1:
+        raise ValueError(f"max_batch must be >= 1, got {max_batch}")
+    configs = list(dict.fromkeys(configs))  # drop repeats, keep order
+    for config in configs:
+        if not isinstance(config, RunConfig):
+            raise ValueError(f"configs must be RunConfig objects, got {config!r}")
+    skipped = [c.run_id() for c in configs if store.has(c)]
+    done = set(skipped)
+    groups: dict[tuple, list] = {}
+    for config in configs:
+        if config.run_id() not in done:
+            groups.setdefault(config.shape_key, []).append(config)
+    batches = [g[i : i + max_batch] for g in groups.values() for i in range(0, len(g), max_batch)]
+    return batches, skipped
+
+
+def run_sweep(
+    configs, store, *, device="auto", max_batch=8, progress=True, engine="local", address=None
+) -> SweepReport:
     """Train every configuration not yet in ``store``.
 
     Parameters
     ----------
     configs : sequence of RunConfig
     store : ResultStore or path
-    device : {"auto", "cpu", "cuda"}
+    device : {"auto", "cpu", "cuda"} or torch.device
     max_batch : int
         Most configurations trained in one batched computation.
     progress : bool
         Progress bars.
+    engine : {"local", "ray"}
+        ``"ray"`` sends each batch to a Ray task (see :mod:`verify.distributed`).
+    address : str, optional
+        The Ray cluster to join (``engine="ray"`` only).
 
     Examples
     --------
@@ -52,23 +87,22 @@ def run_sweep(configs, store, *, device="auto", max_batch=8, progress=True) -> S
     >>> len(run_sweep(configs, store, device="cpu", progress=False).skipped)  # stored: nothing to do
     2
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if address is not None and engine != "ray":
+        raise ValueError(f"address={address!r} applies to engine='ray' only")
     if not isinstance(store, ResultStore):
         store = ResultStore(store)
-    if max_batch < 1:
-        raise ValueError(f"max_batch must be >= 1, got {max_batch}")
-    configs = list(dict.fromkeys(configs))  # drop repeats, keep order
-    for config in configs:
-        if not isinstance(config, RunConfig):
-            raise ValueError(f"configs must be RunConfig objects, got {config!r}")
+    batches, skipped = plan_batches(configs, store, max_batch)
+    if engine == "ray":
+        from .distributed import run_batches_on_ray
+
+        name = device if isinstance(device, str) else device.type
+        trained = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
+        return SweepReport(tuple(trained), tuple(skipped))
     device = resolve_device(device) if isinstance(device, str) else device
-    skipped = [c.run_id() for c in configs if store.has(c)]
-    todo = [c for c in configs if c.run_id() not in set(skipped)]
-    groups: dict[tuple, list] = {}
-    for config in todo:
-        groups.setdefault(config.shape_key, []).append(config)
     trained = []
-    for group in groups.values():
-        for start in range(0, len(group), max_batch):
-            for result in train(group[start : start + max_batch], device=device, progress=progress):
-                trained.append(store.write(result))
+    for batch in batches:
+        for result in train(batch, device=device, progress=progress):
+            trained.append(store.write(result))
     return SweepReport(tuple(trained), tuple(skipped))

@@ -129,3 +129,13 @@ def test_command_errors_are_one_line(args, message):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_reproduce_on_the_ray_engine(tmp_path):
+    pytest.importorskip("ray")
+    out = tmp_path / "repro"
+    result = run("reproduce", "fig3", "--scale", "tiny", "--engine", "ray", "--out", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["device"] == "ray (auto)" and summary["trained"] == 2
+    assert len(list((out / "runs").glob("*.parquet"))) == 2

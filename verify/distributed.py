@@ -1,0 +1,137 @@
+"""Sweeps on a Ray cluster: the unit of work is one batch of configurations that share shapes.
+
+``run_batches_on_ray(batches, store, device, address)`` sends each batch to a Ray task that
+trains it with :func:`verify.train` and writes its runs into the same result store (one
+file per run, atomic), so a sweep interrupted on a cluster resumes like a local one. A
+worker that dies loses only its own unfinished batch, which Ray retries
+(``max_retries``); a retried batch first skips the runs a previous attempt stored.
+
+Resources: a batch asks for one CPU when the sweep runs on CPUs, and for a GPU (a quarter
+of one for small models, where four batches fit side by side) when the cluster has GPUs
+and the device is not ``"cpu"``. Ray is an optional extra: ``pip install
+'superdyn[distributed]'``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .config import RunConfig
+from .device import resolve_device
+from .store import ResultStore
+from .trainer import train
+
+__all__ = ["MAX_RETRIES", "gpu_share", "run_batches_on_ray"]
+
+MAX_RETRIES = 3
+#: Parameters (C x K x K or C x N x K) below which a batch takes a quarter of a GPU.
+_SMALL_BATCH = 4_000_000
+#: Testing aid: a marker file path. The first batch to start creates it and exits hard, as a
+#: worker killed in the middle of a batch would; the retried batch then finds it and runs.
+FAULT_ONCE_ENV = "SUPERDYN_FAULT_ONCE"
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise ValueError(
+            "the ray engine needs Ray, which is not installed; install it with "
+            "pip install 'superdyn[distributed]'"
+        ) from None
+    return ray
+
+
+def gpu_share(batch) -> float:
+    """The share of a GPU one batch asks for: 1, or 0.25 for small models.
+
+    Examples
+    --------
+    >>> from verify import RunConfig
+    >>> big, small = RunConfig(n_features=1024, width=512), RunConfig(n_features=64, width=16)
+    >>> gpu_share([big] * 8), gpu_share([small])
+    (1.0, 0.25)
+    """
+    first = batch[0]
+    size = len(batch) * first.width * max(first.width, first.n_features)
+    return 0.25 if size < _SMALL_BATCH else 1.0
+
+
+def _train_batch(config_dicts, store_dir, device_name, threads):
+    """Ray task body: train the batch's unstored runs and store them; return their ids."""
+    import torch
+
+    torch.set_num_threads(max(1, int(threads)))
+    marker = os.environ.get(FAULT_ONCE_ENV)
+    if marker and not Path(marker).exists():
+        Path(marker).write_text("a worker died here once\n")
+        os._exit(1)  # a hard death, as a killed worker
+    store = ResultStore(store_dir)
+    configs = [RunConfig.from_dict(d) for d in config_dicts]
+    todo = [c for c in configs if not store.has(c)]  # a retry skips what an earlier attempt stored
+    if not todo:
+        return []
+    return [store.write(r) for r in train(todo, device=resolve_device(device_name), progress=False)]
+
+
+def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=None, progress=True) -> list:
+    """Train ``batches`` (lists of RunConfig sharing a shape) as Ray tasks; return the stored run ids.
+
+    Parameters
+    ----------
+    batches : list of list of RunConfig
+    store : ResultStore
+        A directory every worker can reach (a shared file system on a cluster).
+    device : {"auto", "cpu", "cuda"}
+        ``"cpu"`` keeps every task on CPUs; otherwise tasks ask for GPUs when the cluster
+        has them.
+    address : str, optional
+        A running cluster (``"auto"`` or ``"ray://host:10001"``); default: join the Ray
+        instance this process already started, or start a local one.
+    progress : bool
+
+    Raises
+    ------
+    ValueError
+        Ray is not installed, or a batch failed after its retries.
+    """
+    ray = _ray()
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        gpus = ray.cluster_resources().get("GPU", 0) > 0 and device != "cpu"
+        task = ray.remote(_train_batch)
+        futures = []
+        for batch in batches:
+            options = {"max_retries": MAX_RETRIES, "num_cpus": 1}
+            if gpus:
+                options["num_gpus"] = gpu_share(batch)
+            worker_device = "cuda" if gpus else "cpu"
+            dicts = [c.to_dict() for c in batch]
+            futures.append(task.options(**options).remote(dicts, str(store.directory), worker_device, 1))
+        return _collect(ray, futures, progress)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _collect(ray, futures, progress) -> list:
+    from tqdm.auto import tqdm
+
+    stored = []
+    pending = list(futures)
+    with tqdm(total=len(futures), disable=not progress, desc="ray batches") as bar:
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            try:
+                stored.extend(ray.get(done[0]))
+            except ray.exceptions.RayError as exc:
+                raise ValueError(
+                    f"a batch failed on the cluster after {MAX_RETRIES} retries: {exc}"
+                ) from None
+            bar.update(1)
+    return stored
