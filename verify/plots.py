@@ -189,6 +189,24 @@ def per_feature_figure(panels, *, title="") -> Figure:
     return fig
 
 
+def _pooled(matrix, pixels=256):
+    """Keep, in each block of a grid of about ``pixels`` squared, the entry of largest magnitude.
+
+    A screen sub-samples or averages a large matrix, and either hides a sparse diagonal;
+    the signed maximum keeps it.
+    """
+    block = max(1, int(np.ceil(max(matrix.shape) / pixels)))
+    if block == 1:
+        return matrix, 1
+    rows, cols = (-(-n // block) * block for n in matrix.shape)
+    padded = np.zeros((rows, cols))
+    padded[: matrix.shape[0], : matrix.shape[1]] = matrix
+    tiles = padded.reshape(rows // block, block, cols // block, block).transpose(0, 2, 1, 3)
+    tiles = tiles.reshape(rows // block, cols // block, block * block)
+    index = np.abs(tiles).argmax(axis=2)
+    return np.take_along_axis(tiles, index[..., None], axis=2)[..., 0], block
+
+
 def matrices_figure(panels, *, title="") -> Figure:
     """Matrices as signed heat maps (the student snapshots of paper Fig. 9).
 
@@ -198,8 +216,14 @@ def matrices_figure(panels, *, title="") -> Figure:
     """
     fig, axes = _figure(len(panels), width=3.6, height=3.2)
     for ax, (label, matrix) in zip(axes, panels, strict=True):
-        scale = float(np.quantile(np.abs(matrix), 0.999)) or 1.0
-        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
+        shown, block = _pooled(np.asarray(matrix, dtype=float))
+        scale = float(np.quantile(np.abs(shown), 0.999)) or 1.0
+        extent = (0, np.shape(matrix)[1], np.shape(matrix)[0], 0)
+        image = ax.imshow(
+            shown, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest", extent=extent
+        )
+        if block > 1:
+            label = f"{label} (largest |entry| per {block}x{block} block)"
         ax.set(title=_wrap(label, 40), xlabel="column", ylabel="row")
         fig.colorbar(image, ax=ax, shrink=0.8)
     if title:

@@ -56,3 +56,14 @@ def test_other_figures(tmp_path):
     assert np.allclose(image[:, 0], 0.0)
     assert image[0, -1] == pytest.approx(-4.0)
     assert image[-1, 10] == pytest.approx(np.log10(np.exp(-(T[10] - 1) / 8)))
+
+
+def test_large_matrices_are_pooled_so_a_sparse_diagonal_stays_visible():
+    diagonal = np.diag(np.linspace(1.0, 0.5, 1024))
+    diagonal[3, 900] = -2.0  # one strong off-diagonal entry keeps its sign and block
+    fig = plots.matrices_figure([("B", diagonal)])
+    shown = fig.axes[0].get_images()[0].get_array()
+    assert shown.shape == (256, 256)
+    assert np.allclose(np.diag(shown), np.linspace(1.0, 0.5, 1024).reshape(256, 4)[:, 0])
+    assert shown[0, 225] == -2.0 and np.count_nonzero(shown) == 257
+    assert "4x4 block" in fig.axes[0].get_title()
