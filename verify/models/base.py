@@ -124,7 +124,7 @@ def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, g
     y = pre.clamp_min_(0).view(c * size, n)
     target = channel[batch.config, batch.feature] * batch.value
     at = y[batch.row, batch.feature]
-    per_sample = 0.5 * y.square().sum(1)
+    per_sample = 0.5 * torch.linalg.vector_norm(y, dim=1).square()  # one pass, no (B, N) temporary
     per_sample.index_add_(0, batch.row, target * (0.5 * target - at))
     loss = per_sample.view(c, size).mean(1)
     # the share of outputs that are on: exact for measurements, from the first rows when
