@@ -204,8 +204,3 @@ def exponent_claim(
         condition_uncertainty=condition_uncertainty,
         context=context,
     )
-
-
-def claim_table(claims) -> list:
-    """Rows of (statement, paper, theory, measured, verdict) for notes and tests."""
-    return [c.to_dict() for c in claims if isinstance(c, Claim)]
