@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["KINDS", "Claim", "agrees"]
+__all__ = ["KINDS", "Claim", "agrees", "tally_verdicts"]
 
 KINDS = ("value", "at_least", "at_most")
 REPRODUCED = "reproduced"
@@ -161,3 +161,18 @@ class Claim:
         out = asdict(self)
         out.update(verdict=self.verdict, explanation=self.explanation)
         return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in out.items()}
+
+
+def tally_verdicts(verdicts) -> dict:
+    """Count verdicts by kind, folding every "reproduced only if <condition>" into one.
+
+    Examples
+    --------
+    >>> tally_verdicts(["reproduced", "reproduced only if t > 1", "reproduced only if N large"])
+    {'reproduced': 1, 'reproduced only under a condition': 2}
+    """
+    counts: dict = {}
+    for verdict in verdicts:
+        kind = "reproduced only under a condition" if verdict.startswith("reproduced only if") else verdict
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
+
+from .claims import tally_verdicts
 
 __all__ = ["add_run_commands"]
 
@@ -39,9 +40,7 @@ def _cmd_train(args) -> int:
 def _verdicts(paths: dict) -> dict:
     with open(paths["claims"]) as stream:
         claims = json.load(stream)["claims"]
-    return dict(
-        Counter(c["verdict"].replace("only if", "only under a condition:").split(":")[0] for c in claims)
-    )
+    return tally_verdicts(c["verdict"] for c in claims)
 
 
 def _cmd_reproduce(args) -> int:

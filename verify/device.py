@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["resolve_device"]
+__all__ = ["DEVICE_NAMES", "check_device_name", "resolve_device"]
+
+DEVICE_NAMES = ("auto", "cpu", "cuda")
+
+
+def check_device_name(name) -> str:
+    """``name`` if it is one of ``DEVICE_NAMES``, else a ValueError naming ``device``."""
+    if name not in DEVICE_NAMES:
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
+    return name
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -15,8 +24,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     >>> resolve_device("cpu")
     device(type='cpu')
     """
-    if name not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
+    check_device_name(name)
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("device='cuda' was asked for but torch sees no CUDA device")
     if name == "auto":

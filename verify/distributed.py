@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from .config import RunConfig
-from .device import resolve_device
+from .device import check_device_name, resolve_device
 from .store import ResultStore
 from .trainer import train
 
@@ -97,8 +97,7 @@ def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=No
         Ray is not installed, or a batch failed after its retries.
     """
     ray = _ray()
-    if device not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+    check_device_name(device)
     started = not ray.is_initialized()
     if started:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)

@@ -11,17 +11,17 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .claims import tally_verdicts
 from .config import code_version
 from .experiments import get_experiment
 from .experiments.base import Analysis, Results
 from .plots import save
+from .store import _atomic_write
 
 __all__ = ["MANIFEST", "build_report", "read_manifest", "update_manifest", "write_report"]
 
@@ -29,10 +29,7 @@ MANIFEST = "manifest.json"
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(text)
-    os.replace(tmp, path)
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def read_manifest(directory) -> dict:
@@ -95,10 +92,7 @@ def _fmt(value) -> str:
 def _blocks(entries, directory: Path) -> list:
     """The report as neutral blocks: (kind, payload)."""
     claims = [c for _, _, a in entries if isinstance(a, Analysis) for c in a.claims]
-    counts: dict = {}
-    for claim in claims:
-        head = claim.verdict.replace("only if", "only under a condition:").split(":")[0]
-        counts[head] = counts.get(head, 0) + 1
+    counts = tally_verdicts(c.verdict for c in claims)
     blocks = [
         ("h1", "superdyn: the paper's claims, measured"),
         (

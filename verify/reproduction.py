@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .device import resolve_device
+from .device import check_device_name, resolve_device
 from .experiments import EXPERIMENTS, check_scale, get_experiment, plan
 from .report import update_manifest, write_report
 from .store import ResultStore
@@ -129,9 +129,7 @@ def reproduce(
     store = ResultStore(out / "runs")  # fails on a file before anything runs
     configs = plan(names, scale)
     if engine == "ray":  # the device is chosen on each worker; the driver may have no GPU
-        if device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
-        target, label = device, f"ray ({device})"
+        target, label = check_device_name(device), f"ray ({device})"
     else:
         target = resolve_device(device)
         label = str(target)

@@ -134,7 +134,7 @@ def test_stable_lr_respects_the_rate_bound():
     for config in plan(["fig3", "fig5", "fig7"], "quick"):
         task = config.task
         assert config.lr * task.p[0] * task.m2 <= 0.5 * 1.005
-        assert config.lr * config.steps >= {"linear": 1e4}.get(config.model, 1e4) * 0.999
+        assert config.lr * config.steps >= 1e4 * 0.999  # every quick run reaches t = 1e4
     base = get_experiment("fig3").configs("quick")[0]
     assert stable_lr(base.replace(a=3.0), 0.5, 10.0) < stable_lr(base, 0.5, 10.0) <= 10.0
     assert steps_for(1e4, 3.0) == 3334

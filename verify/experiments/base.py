@@ -149,6 +149,18 @@ class Results:
         """``measure_exponent`` over the seeds ``configs`` of one configuration."""
         return measure_exponent([self.curve(c) for c in configs], window)
 
+    def exponents(self, configs, window) -> list:
+        """(base config, ExponentMeasurement, completed seeds) per configuration, seeds grouped.
+
+        Configurations whose every seed diverged are left out.
+        """
+        out = []
+        for base, seeds in group_seeds(configs).items():
+            seeds = self.completed(seeds)
+            if seeds:
+                out.append((base, self.exponent(seeds, window), seeds))
+        return out
+
 
 def group_seeds(configs) -> dict:
     """Configurations keyed by everything but the seed (order kept)."""

@@ -78,18 +78,17 @@ def _analyse(results: Results, scale: str) -> Analysis:
     window = s["window"]
     analysis = Analysis()
     measured, theory_curves, rows = [], [], []
-    for base, seeds in group_seeds(_plan(scale)).items():
-        seeds = results.completed(seeds)
-        if not seeds:
-            analysis.notes.append(f"fig3: a={base.a}, b={base.b} diverged for every seed; left out")
-            continue
+    found = results.exponents(_plan(scale), window)
+    measured_bases = {b for b, _, _ in found}
+    for base in (b for b in group_seeds(_plan(scale)) if b not in measured_bases):
+        analysis.notes.append(f"fig3: a={base.a}, b={base.b} diverged for every seed; left out")
+    for base, m, seeds in found:
         t, loss = results.curve(seeds[0])
         t, loss = t[t > 0], loss[t > 0]
         modes = base.task.modes()  # the exact discrete theory: gradient descent at the run's lr
         exact = spectral_loss(modes.rates, modes.weights, t, lr=base.lr).loss
         alpha_inf = alpha_power_law(base.a, base.b)
         alpha_n = fit_power_law(t, exact, window).alpha
-        m = results.exponent(seeds, window)
         inside = (t >= window[0] / 10) & (t <= window[1])
         deviation = float(np.max(np.abs(loss[inside] / exact[inside] - 1)))
         label = f"a={base.a:g}, b={base.b:g}"

@@ -19,7 +19,7 @@ from theory.paper_values import PAPER
 from .. import plots
 from ..claims import Claim
 from ..config import RunConfig
-from .base import Analysis, Experiment, Results, group_seeds, stable_lr, steps_for
+from .base import Analysis, Experiment, Results, stable_lr, steps_for
 
 __all__ = ["FIG4", "FIG5", "SCALES_SUPERPOSITION", "superposition_configs"]
 
@@ -85,16 +85,6 @@ def superposition_configs(scale, widths=None, grid=None, model="superposition", 
     return configs
 
 
-def _measurements(results: Results, configs, window):
-    """(base config, ExponentMeasurement, seeds) for every configuration with a completed seed."""
-    out = []
-    for base, seeds in group_seeds(configs).items():
-        seeds = results.completed(seeds)
-        if seeds:
-            out.append((base, results.exponent(seeds, window), seeds))
-    return out
-
-
 def _plan5(scale):
     return superposition_configs(scale)
 
@@ -103,7 +93,7 @@ def _analyse5(results: Results, scale: str) -> Analysis:
     s = SCALES_SUPERPOSITION[scale]
     window = s["window"]
     analysis = Analysis()
-    found = _measurements(results, _plan5(scale), window)
+    found = results.exponents(_plan5(scale), window)
     rows = [
         {
             "K": b.width,
@@ -144,13 +134,12 @@ def _analyse5(results: Results, scale: str) -> Analysis:
                 condition="the floor-subtracted fit L = c t^-alpha + L0 is used",
                 condition_value=worst_floor,
                 context=f"Across (a, b) the exponents range from {spread}; the farthest is at "
-                f"a={worst_base.a:g}, "
-                f"b={worst_base.b:g}.",
+                f"a={worst_base.a:g}, b={worst_base.b:g}.",
             )
         )
     if found:
         panels = []
-        for xname, fixed, label in (("a", ("b", 0.0), "a"), ("b", ("a", 1.1), "b")):
+        for xname, fixed in (("a", ("b", 0.0)), ("b", ("a", 1.1))):
             series = []
             for k in s["widths"]:
                 pts = sorted(
@@ -164,7 +153,7 @@ def _analyse5(results: Results, scale: str) -> Analysis:
                 xs = [x for _, xs_, _, _ in series for x in xs_]
                 theory = [("alpha = 1", [min(xs), max(xs)], [1.0, 1.0])]
                 panels.append(
-                    {"xlabel": f"{label} ({fixed[0]} = {fixed[1]:g})", "series": series, "theory": theory}
+                    {"xlabel": f"{xname} ({fixed[0]} = {fixed[1]:g})", "series": series, "theory": theory}
                 )
         if panels:
             analysis.figures["fig5"] = plots.exponents_figure(panels, title="Fig. 5")
@@ -196,7 +185,7 @@ def _analyse4(results: Results, scale: str) -> Analysis:
     s = SCALES_SUPERPOSITION[scale]
     window = s["window"]
     analysis = Analysis()
-    found = _measurements(results, _plan4(scale), window)
+    found = results.exponents(_plan4(scale), window)
     if not found:
         return analysis
     base, m, seeds = max(found, key=lambda x: x[0].width)
