@@ -46,13 +46,16 @@ def _dense_loss(model_name, params, x, channel):
     return 0.5 * (y - target).pow(2).sum(2).mean(1)
 
 
+@pytest.mark.parametrize("fused", [True, False])  # the fused CPU read-out, or the unfused (GPU) one
 @pytest.mark.parametrize("scatter_cost", [0, 10**9])  # the forward by scattered rows, or by a dense product
 @pytest.mark.parametrize(("name", "tied"), [("linear", False), ("superposition", False), ("learnable", False),
                                             ("learnable", True), ("autoencoder", False)])  # fmt: skip
-def test_gradient_matches_autograd(name, tied, scatter_cost, monkeypatch):
+def test_gradient_matches_autograd(name, tied, scatter_cost, fused, monkeypatch):
+    import verify.models.base as base
     import verify.models.superposition as module
 
     monkeypatch.setattr(module, "_SCATTER_COST", scatter_cost)
+    monkeypatch.setattr(base, "FUSE_ON_CPU", fused)
     model, params, batch, channel = _setup(name, tied)
     loss, grads, _, active = model.loss(params, batch, channel, grads=True)
     leaves = {n: p.clone().requires_grad_(True) for n, p in params.items()}
@@ -69,10 +72,11 @@ def test_gradient_matches_autograd(name, tied, scatter_cost, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["learnable", "autoencoder"])
-def test_sparse_and_dense_backward_agree(name):
-    # force each branch of the masked products, and compare
+def test_sparse_and_dense_backward_agree(name, monkeypatch):
+    # force each branch of the masked products of the unfused read-out, and compare
     import verify.models.base as module
 
+    monkeypatch.setattr(module, "FUSE_ON_CPU", False)
     model, params, batch, channel = _setup(name)
     saved = module.SPARSE_BELOW
     try:
@@ -99,3 +103,18 @@ def test_sampler_is_exact_bernoulli():
     assert abs(both - 0.15) < 4 * np.sqrt(0.15 * 0.85 / 200_000)
     values = x[x > 0]
     assert abs(values.mean().item() - 1.0) < 0.01 and values.max().item() <= 2.0
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("name", ["superposition", "learnable", "autoencoder"])
+def test_a_nan_parameter_reaches_the_loss(name, fused, monkeypatch):
+    # the trainer stops a run on a non-finite loss: a NaN must not hide behind the ReLU
+    import verify.models.base as base
+
+    monkeypatch.setattr(base, "FUSE_ON_CPU", fused)
+    model, params, batch, channel = _setup(name, batch=4)
+    inputs = set(batch.feature[batch.config == 1].tolist())
+    quiet = min(set(range(channel.shape[1])) - inputs)  # an output that no input of config 1 targets
+    params["bias"][1, quiet] = float("nan")
+    loss, _, _, _ = model.loss(params, batch, channel, grads=True)
+    assert torch.isfinite(loss[0]) and torch.isnan(loss[1])

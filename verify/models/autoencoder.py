@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import Model, encode, masked_matmul, relu_readout
+from ._fused import fused_readout
+from .base import Model, encode, fused_here, masked_matmul, relu_readout
 from .superposition import superposition_diagnostics
 
 __all__ = ["Autoencoder"]
@@ -36,15 +37,25 @@ class Autoencoder(Model):
         c, n, m = w.shape
         h = encode(batch, w).view(c, batch.batch, m)
         pre = torch.baddbmm(params["bias"][:, None, :], h, w.transpose(1, 2))
-        loss, g, active = relu_readout(pre, batch, channel, grads)
-        if not grads:
-            return loss, None, g.view(c * batch.batch, n), active
-        g = g / batch.batch
-        grad = masked_matmul(g, h, active, transpose=True).reshape(c * n, m)  # g^T h
-        gw = masked_matmul(g, w, active).reshape(c * batch.batch, m)  # g W
+        if grads and fused_here(w):  # g W, g^T h and sum_b g_b in one pass per sample
+            loss, gw, grad, dbias, active = fused_readout(
+                batch, channel, params["bias"], w, pre=pre, left=h.view(c * batch.batch, m)
+            )
+        else:
+            loss, g, active = relu_readout(pre, batch, channel, grads)
+            if not grads:
+                return loss, None, g.view(c * batch.batch, n), active
+            grad, gw, dbias = (
+                masked_matmul(g, h, active, transpose=True),
+                masked_matmul(g, w, active),
+                g.sum(1),
+            )
+        scale = 1.0 / batch.batch
+        grad = grad.reshape(c * n, m).mul_(scale)  # g^T h
+        gw = gw.reshape(c * batch.batch, m).mul_(scale)  # g W
         inputs = batch.config * n + batch.feature
         grad.index_add_(0, inputs, gw[batch.row] * batch.value[:, None])  # + x^T (g W)
-        return loss, {"W": grad.view(c, n, m), "bias": g.sum(1)}, None, active
+        return loss, {"W": grad.view(c, n, m), "bias": dbias.mul_(scale)}, None, active
 
     def snapshot(self, params):
         return {"W": params["W"]}

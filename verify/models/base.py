@@ -15,18 +15,21 @@ import abc
 import torch
 
 from ..sampler import SparseBatch
-from ._csr import dense_to_csr
 
 __all__ = [
     "SPARSE_BELOW",
     "ActiveColumns",
     "Model",
     "encode",
+    "fused_here",
     "masked_matmul",
     "relu_readout",
     "residual_targets",
 ]
 
+#: Training steps on the CPU use the fused read-out (``verify.models._fused``); the unfused
+#: path below is the one a GPU takes (and the fused one's reference in the tests).
+FUSE_ON_CPU = True
 #: Below this share of non-zero entries a (batch x N) gradient is multiplied as a sparse matrix.
 SPARSE_BELOW = 0.1
 _PROBE_ROWS = 64
@@ -135,23 +138,22 @@ def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, g
     return loss, y.view(c, size, n), active
 
 
+def fused_here(tensor: torch.Tensor) -> bool:
+    """Whether the read-out of parameters living where ``tensor`` lives is the fused kernel."""
+    return FUSE_ON_CPU and tensor.device.type == "cpu"
+
+
 def masked_matmul(g: torch.Tensor, right: torch.Tensor, active: torch.Tensor, transpose: bool = False):
     """g_c @ right_c (or g_c^T @ right_c) for each configuration c; g (C, B, N) is mostly zero.
 
     A configuration whose share of active outputs ``active[c]`` is below ``SPARSE_BELOW``
-    is multiplied as a sparse matrix (CSR built by numba on the CPU, COO otherwise), the
-    others densely. The choice depends on that configuration alone, so a run's numbers
-    do not depend on what it is batched with.
+    is multiplied as a sparse (COO) matrix, the others densely. The choice depends on that
+    configuration alone, so a run's numbers do not depend on what it is batched with.
     """
     out = []
     for gc, rc, share in zip(g, right, active.tolist(), strict=True):
         left = gc.t() if transpose else gc
-        if share >= SPARSE_BELOW:
-            out.append(left @ rc)
-        elif gc.device.type == "cpu" and not transpose:
-            out.append(dense_to_csr(gc) @ rc)
-        else:
-            out.append(torch.sparse.mm(left.to_sparse(), rc))
+        out.append(left @ rc if share >= SPARSE_BELOW else torch.sparse.mm(left.to_sparse(), rc))
     return torch.stack(out)
 
 

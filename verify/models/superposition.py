@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import ActiveColumns, Model, masked_matmul, relu_readout
+from ._fused import fused_readout
+from .base import ActiveColumns, Model, fused_here, masked_matmul, relu_readout
 
 __all__ = ["Learnable", "Superposition", "random_embedding", "superposition_diagnostics"]
 
@@ -86,24 +87,39 @@ class Superposition(Model):
         z = None  # B h per sample; only the dense forward and the learnable decoder need it
         if not self.scatter_forward or self.learn_embedding:
             z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
+        fused = grads and fused_here(b)
+        rows = pre = None
         if self.scatter_forward:
             # pre_b = sum over entries of v (W_dec B w_i): U x K x N products instead of B x K x N
             rows = columns.per_config(bw, dec, transpose_right=True)  # (U, N): W_dec B w_i
-            pre = columns.scatter(rows, batch, c * batch.batch, base=params["bias"]).view(c, batch.batch, n)
+            if not fused:
+                pre = columns.scatter(rows, batch, c * batch.batch, base=params["bias"]).view(
+                    c, batch.batch, n
+                )
         else:
             pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
-        loss, g, active = relu_readout(pre, batch, channel, grads)
-        if not grads:
-            return loss, None, g.view(c * batch.batch, n), active
+        d_dec = None
+        if fused:  # one pass per sample: ReLU, loss, g, g W_dec, sum_b g_b and g^T z
+            left = z.view(-1, k) if self.learn_embedding else None
+            loss, dz, d_dec, dbias, active = fused_readout(
+                batch, channel, params["bias"], dec, pre=pre, rows=rows, local=columns.inverse, left=left
+            )
+        else:
+            loss, g, active = relu_readout(pre, batch, channel, grads)
+            if not grads:
+                return loss, None, g.view(c * batch.batch, n), active
+            dbias, dz = g.sum(1), masked_matmul(g, dec, active)  # (C, N), (C, B, K)
+            if self.learn_embedding:
+                d_dec = masked_matmul(g, z, active, transpose=True)  # g^T z: (C, N, K)
         scale = 1.0 / batch.batch
-        out = {"bias": g.sum(1) * scale}
-        dz = masked_matmul(g, dec, active).mul_(scale)  # (C, B, K)
+        out = {"bias": dbias.mul_(scale)}
+        dz.mul_(scale)
         # dB = sum_b dz_b h_b^T = sum_i (sum over entries of feature i: v dz_b) w_i^T = D^T W_active
         d_active = columns.gather(dz.reshape(-1, k), batch)  # (U, K): rows of D
         out["B"] = columns.outer(d_active, w_active)
         if self.learn_embedding:
-            d_dec = masked_matmul(g, z, active, transpose=True).mul_(scale)  # g^T z: (C, N, K)
-            d_enc = torch.zeros(c * n, k, dtype=g.dtype, device=g.device)  # dW_enc[:, i] = B^T D_i
+            d_dec.mul_(scale)
+            d_enc = torch.zeros(c * n, k, dtype=b.dtype, device=b.device)  # dW_enc[:, i] = B^T D_i
             d_enc.index_add_(0, columns.keys, columns.per_config(d_active, b))
             d_enc = d_enc.view(c, n, k)
             if "dec" in params:
