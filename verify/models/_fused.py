@@ -11,6 +11,9 @@ and, for every output that is on, the gradient g_bi = y_bi - [i active] t_i ente
 
 where R (C, N, K) is the matrix the output gradient multiplies (W_dec, or W for the
 autoencoder) and Lft (C * batch, M) the per-sample vector it pairs with (z, h, or none).
+Once dright_b is complete it is also summed over the sample's entries, v dright_b, into
+the slot of each entry's feature: D = X^T (g R), which gives dB = D^T W_active for the
+superposition models and the x^T (g W) term of the autoencoder's tied gradient.
 Once training is under way only a few per cent of the outputs are on, so this touches
 N + E N + (on) (K + M) numbers per sample instead of the several N-wide passes and the
 dense-to-sparse conversion of the unfused path. Serial, so one-thread benchmarks stay fair.
@@ -18,16 +21,47 @@ dense-to-sparse conversion of the unfused path. Serial, so one-thread benchmarks
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import torch
 from numba import njit
 
-__all__ = ["fused_readout"]
+__all__ = ["Readout", "fused_readout"]
+
+_GATHER = {None: 0, "entries": 1, "left": 2}
+_GATHER_ENTRIES, _GATHER_LEFT = _GATHER["entries"], _GATHER["left"]
+
+
+class Readout(NamedTuple):
+    """What ``fused_readout`` returns; the gradient sums are over the batch, not yet divided by it.
+
+    Attributes
+    ----------
+    loss : (C,)
+    dright : (C, batch, K)
+        sum_i g_bi R_i per sample.
+    dleft : (C, N, M) or None
+        sum_b g_bi Lft_b (plus x_bi dright_b with ``gather="left"``).
+    dgather : (U, K) or None
+        With ``gather="entries"``: sum over the entries (b, j) of v dright_b, by ``local``.
+    dbias : (C, N)
+        sum_b g_bi.
+    active : (C,)
+        Share of outputs that are on.
+    """
+
+    loss: torch.Tensor
+    dright: torch.Tensor
+    dleft: torch.Tensor | None
+    dgather: torch.Tensor | None
+    dbias: torch.Tensor
+    active: torch.Tensor
 
 
 @njit(cache=True)
-def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, left,
-             loss, dright, dleft, dbias, on):  # fmt: skip
+def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, left, gather,
+             loss, dright, dleft, dgather, dbias, on):  # fmt: skip
     n_rows, n = loss.shape[0], bias.shape[1]
     k_right, k_left = right.shape[2], left.shape[1]
     build = pre.shape[0] == 0
@@ -72,6 +106,16 @@ def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, 
                     dright[r, k] -= t * right[c, i, k]
                 for k in range(k_left):
                     dleft[c, i, k] -= t * left[r, k]
+        if gather == _GATHER_ENTRIES:  # dgather_j += v dright_b over the entries (b, j)
+            for e in range(first, last):
+                v, j = value[e], local[e]
+                for k in range(k_right):
+                    dgather[j, k] += v * dright[r, k]
+        elif gather == _GATHER_LEFT:  # dleft_i += x_bi dright_b
+            for e in range(first, last):
+                v, i = value[e], feature[e]
+                for k in range(k_right):
+                    dleft[c, i, k] += v * dright[r, k]
         loss[r] = 0.5 * squares + correction
         on[c] += count
         first = last
@@ -79,7 +123,8 @@ def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, 
         raise ValueError("the batch's entries must be sorted by row")
 
 
-def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=None, left=None):
+def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=None, left=None,
+                  gather=None) -> Readout:  # fmt: skip
     """Loss, output-gradient products and active share of y = ReLU(pre) against y* = A x.
 
     Parameters
@@ -94,19 +139,20 @@ def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=Non
     pre : Tensor (C, batch, N), optional
         The pre-activations; else built from ``rows`` (U, N) and ``local`` (nnz,), the row
         of ``rows`` each entry adds (times its value) on top of the bias.
+    local : LongTensor (nnz,), optional
+        The slot (0..U-1) of each entry's (configuration, feature).
     left : Tensor (C * batch, M), optional
         Lft in dleft_i = sum_b g_bi Lft_b.
-
-    Returns
-    -------
-    loss : (C,)
-    dright : (C, batch, K)
-    dleft : (C, N, M) or None
-    dbias : (C, N)
-        Sums over the batch, not yet divided by it.
-    active : (C,)
-        Share of outputs that are on.
+    gather : {None, "entries", "left"}
+        Also sum v dright_b over the entries: by ``local`` into ``dgather`` (U, K), or by
+        feature into ``dleft`` (then M = K): the x^T (g R) term of a tied encoder.
     """
+    if gather not in _GATHER:
+        raise ValueError(f"gather must be one of {list(_GATHER)}, got {gather!r}")
+    if gather == "entries" and local is None:
+        raise ValueError('gather="entries" needs local, the slot of each entry')
+    if gather == "left" and (left is None or left.shape[1] != right.shape[2]):
+        raise ValueError('gather="left" needs left with as many columns as right')
     c, n, k = right.shape
     dtype, size = right.dtype, batch.batch
     target = channel[batch.config, batch.feature] * batch.value
@@ -118,11 +164,15 @@ def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=Non
     loss = torch.empty(c * size, dtype=dtype)
     dright = torch.zeros(c * size, k, dtype=dtype)
     dleft = torch.zeros(c, n, left_np.shape[1], dtype=dtype)
+    dgather = torch.zeros(
+        int(local_np.max()) + 1 if gather == "entries" and local_np.size else 0, k, dtype=dtype
+    )
     dbias = torch.zeros(c, n, dtype=dtype)
     on = np.zeros(c, np.int64)
     bias_np, right_np = bias.detach().contiguous().numpy(), right.detach().contiguous().numpy()
     entries = (batch.row.numpy(), local_np, batch.feature.numpy(), batch.value.numpy(), target.numpy())
-    outputs = (loss.numpy(), dright.numpy(), dleft.numpy(), dbias.numpy(), on)
-    _readout(pre_np, rows_np, bias_np, *entries, size, right_np, left_np, *outputs)
-    active = torch.as_tensor(on, dtype=dtype) / (size * n)
-    return loss.view(c, size).mean(1), dright.view(c, size, k), None if left is None else dleft, dbias, active
+    outputs = (loss.numpy(), dright.numpy(), dleft.numpy(), dgather.numpy(), dbias.numpy(), on)
+    _readout(pre_np, rows_np, bias_np, *entries, size, right_np, left_np, _GATHER[gather], *outputs)
+    return Readout(loss.view(c, size).mean(1), dright.view(c, size, k), None if left is None else dleft,
+                   dgather if gather == "entries" else None, dbias,
+                   torch.as_tensor(on, dtype=dtype) / (size * n))  # fmt: skip

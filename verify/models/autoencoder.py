@@ -37,25 +37,22 @@ class Autoencoder(Model):
         c, n, m = w.shape
         h = encode(batch, w).view(c, batch.batch, m)
         pre = torch.baddbmm(params["bias"][:, None, :], h, w.transpose(1, 2))
-        if grads and fused_here(w):  # g W, g^T h and sum_b g_b in one pass per sample
-            loss, gw, grad, dbias, active = fused_readout(
-                batch, channel, params["bias"], w, pre=pre, left=h.view(c * batch.batch, m)
+        scale = 1.0 / batch.batch
+        if grads and fused_here(w):  # g^T h + x^T (g W) and sum_b g_b in one pass per sample
+            readout = fused_readout(
+                batch, channel, params["bias"], w, pre=pre, left=h.view(-1, m), gather="left"
             )
+            loss, grad, dbias, active = readout.loss, readout.dleft.mul_(scale), readout.dbias, readout.active
         else:
             loss, g, active = relu_readout(pre, batch, channel, grads)
             if not grads:
                 return loss, None, g.view(c * batch.batch, n), active
-            grad, gw, dbias = (
-                masked_matmul(g, h, active, transpose=True),
-                masked_matmul(g, w, active),
-                g.sum(1),
-            )
-        scale = 1.0 / batch.batch
-        grad = grad.reshape(c * n, m).mul_(scale)  # g^T h
-        gw = gw.reshape(c * batch.batch, m).mul_(scale)  # g W
-        inputs = batch.config * n + batch.feature
-        grad.index_add_(0, inputs, gw[batch.row] * batch.value[:, None])  # + x^T (g W)
-        return loss, {"W": grad.view(c, n, m), "bias": dbias.mul_(scale)}, None, active
+            grad = masked_matmul(g, h, active, transpose=True).mul_(scale)  # g^T h
+            gw = masked_matmul(g, w, active).reshape(c * batch.batch, m).mul_(scale)  # g W
+            inputs = batch.config * n + batch.feature
+            grad.view(c * n, m).index_add_(0, inputs, gw[batch.row] * batch.value[:, None])  # + x^T (g W)
+            dbias = g.sum(1)
+        return loss, {"W": grad, "bias": dbias.mul_(scale)}, None, active
 
     def snapshot(self, params):
         return {"W": params["W"]}

@@ -99,23 +99,30 @@ class Superposition(Model):
         else:
             pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
         d_dec = None
-        if fused:  # one pass per sample: ReLU, loss, g, g W_dec, sum_b g_b and g^T z
+        if fused:  # one pass per sample: ReLU, loss, g, g W_dec, sum_b g_b, g^T z and D below
             left = z.view(-1, k) if self.learn_embedding else None
-            loss, dz, d_dec, dbias, active = fused_readout(
-                batch, channel, params["bias"], dec, pre=pre, rows=rows, local=columns.inverse, left=left
+            readout = fused_readout(batch, channel, params["bias"], dec, pre=pre, rows=rows,
+                                    local=columns.inverse, left=left, gather="entries")  # fmt: skip
+            loss, d_dec, d_active, dbias, active = (
+                readout.loss,
+                readout.dleft,
+                readout.dgather,
+                readout.dbias,
+                readout.active,
             )
         else:
             loss, g, active = relu_readout(pre, batch, channel, grads)
             if not grads:
                 return loss, None, g.view(c * batch.batch, n), active
-            dbias, dz = g.sum(1), masked_matmul(g, dec, active)  # (C, N), (C, B, K)
+            dbias, dz = g.sum(1), masked_matmul(g, dec, active)  # (C, N), (C, B, K): dz = g W_dec
+            # D_j = sum over the entries of feature j: v dz_b (U, K)
+            d_active = columns.gather(dz.reshape(-1, k), batch)
             if self.learn_embedding:
                 d_dec = masked_matmul(g, z, active, transpose=True)  # g^T z: (C, N, K)
         scale = 1.0 / batch.batch
         out = {"bias": dbias.mul_(scale)}
-        dz.mul_(scale)
-        # dB = sum_b dz_b h_b^T = sum_i (sum over entries of feature i: v dz_b) w_i^T = D^T W_active
-        d_active = columns.gather(dz.reshape(-1, k), batch)  # (U, K): rows of D
+        d_active.mul_(scale)
+        # dB = sum_b dz_b h_b^T = sum_j D_j w_j^T = D^T W_active
         out["B"] = columns.outer(d_active, w_active)
         if self.learn_embedding:
             d_dec.mul_(scale)
