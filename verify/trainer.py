@@ -144,8 +144,7 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
             loss, features = model.population_loss(params, moments)
             active = torch.ones(n_configs, dtype=dtype, device=device)
         else:
-            loss, _, residual, active = model.loss(params, eval_batch, moments["channel"], grads=False)
-            features = 0.5 * residual.pow(2).view(n_configs, first.eval_samples, -1).mean(1)
+            loss, _, features, active = model.loss(params, eval_batch, moments["channel"], grads=False)
         if k == 0 and model.relu and not population:
             dead = [c.seed for c, a in zip(configs, active.tolist(), strict=True) if a == 0.0]
             if dead:

@@ -31,7 +31,10 @@ def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64):
 
 def _dense_loss(model_name, params, x, channel):
     """1/2 sum over outputs, mean over the batch, written densely for autograd."""
-    target = x * channel[:, None, :]
+    return _dense_feature_losses(model_name, params, x, channel).sum(1)
+
+
+def _dense_outputs(model_name, params, x):
     if model_name == "linear":
         y = x @ params["B_t"]  # y_b = B x_b = (x_b^T B^T)
     elif model_name == "autoencoder":
@@ -43,7 +46,12 @@ def _dense_loss(model_name, params, x, channel):
         h = x @ enc
         z = h @ params["B"].transpose(1, 2)
         y = torch.relu(z @ dec.transpose(1, 2) + params["bias"][:, None, :])
-    return 0.5 * (y - target).pow(2).sum(2).mean(1)
+    return y  # (C, batch, N)
+
+
+def _dense_feature_losses(model_name, params, x, channel):
+    """1/2 mean over the batch of (y - y*)^2 per output: (C, N)."""
+    return 0.5 * (_dense_outputs(model_name, params, x) - x * channel[:, None, :]).pow(2).mean(1)
 
 
 @pytest.mark.parametrize("fused", [True, False])  # the fused CPU read-out, or the unfused (GPU) one
@@ -69,6 +77,27 @@ def test_gradient_matches_autograd(name, tied, scatter_cost, fused, monkeypatch)
         assert torch.allclose(grads[n], leaves[n].grad, rtol=1e-10, atol=1e-13), n
     if model.relu:
         assert 0 < float(active.min()) < 1
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("scatter_cost", [0, 10**9])
+@pytest.mark.parametrize("name", ["linear", "superposition", "learnable", "autoencoder"])
+def test_evaluation_gives_each_output_its_loss(name, scatter_cost, fused, monkeypatch):
+    import verify.models.base as base
+    import verify.models.superposition as module
+
+    monkeypatch.setattr(module, "_SCATTER_COST", scatter_cost)
+    monkeypatch.setattr(base, "FUSE_ON_CPU", fused)
+    model, params, batch, channel = _setup(name)
+    loss, grads, features, active = model.loss(params, batch, channel, grads=False)
+    x = batch.dense(channel.shape[1])
+    reference = _dense_feature_losses(name, params, x, channel)
+    assert grads is None and features.shape == reference.shape
+    assert torch.allclose(features, reference, rtol=1e-10, atol=1e-15)
+    assert torch.allclose(loss, reference.sum(1), rtol=1e-12)
+    if model.relu:  # exact share of outputs that are on (training only estimates it)
+        y = _dense_outputs(name, params, x)
+        assert torch.allclose(active, (y > 0).double().mean((1, 2)))
 
 
 @pytest.mark.parametrize("name", ["learnable", "autoencoder"])

@@ -49,6 +49,8 @@ class Readout(NamedTuple):
         sum_b g_bi.
     active : (C,)
         Share of outputs that are on.
+    feature_loss : (C, N) or None
+        Without ``right``: 1/2 mean_b (y_bi - y*_bi)^2, the loss of each output.
     """
 
     loss: torch.Tensor
@@ -57,12 +59,14 @@ class Readout(NamedTuple):
     dgather: torch.Tensor | None
     dbias: torch.Tensor
     active: torch.Tensor
+    feature_loss: torch.Tensor | None
 
 
 @njit(cache=True)
 def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, left, gather,
-             loss, dright, dleft, dgather, dbias, on):  # fmt: skip
+             loss, dright, dleft, dgather, dbias, on, features):  # fmt: skip
     n_rows, n = loss.shape[0], bias.shape[1]
+    per_feature = features.shape[0] > 0
     k_right, k_left = right.shape[2], left.shape[1]
     build = pre.shape[0] == 0
     buf = np.empty(n, dtype=bias.dtype)
@@ -90,6 +94,8 @@ def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, 
             if not y <= 0:  # on; a NaN counts as on, so that it reaches the loss
                 squares += y * y
                 count += 1
+                if per_feature:
+                    features[c, i] += 0.5 * y * y
                 dbias[c, i] += y
                 for k in range(k_right):
                     dright[r, k] += y * right[c, i, k]
@@ -100,6 +106,8 @@ def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, 
             i, t = feature[e], target[e]
             y = max(buf[i], 0.0)
             correction += t * (0.5 * t - y)
+            if per_feature:
+                features[c, i] += t * (0.5 * t - y)
             if y > 0:
                 dbias[c, i] -= t
                 for k in range(k_right):
@@ -123,7 +131,7 @@ def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, 
         raise ValueError("the batch's entries must be sorted by row")
 
 
-def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=None, left=None,
+def fused_readout(batch, channel, bias, right=None, *, pre=None, rows=None, local=None, left=None,
                   gather=None) -> Readout:  # fmt: skip
     """Loss, output-gradient products and active share of y = ReLU(pre) against y* = A x.
 
@@ -134,8 +142,9 @@ def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=Non
     channel : Tensor (C, N)
         A_ii.
     bias : Tensor (C, N)
-    right : Tensor (C, N, K)
-        R in dright_b = sum_i g_bi R_i.
+    right : Tensor (C, N, K), optional
+        R in dright_b = sum_i g_bi R_i. Without it nothing is differentiated, and the
+        per-feature losses 1/2 mean_b (y_bi - y*_bi)^2 are returned instead.
     pre : Tensor (C, batch, N), optional
         The pre-activations; else built from ``rows`` (U, N) and ``local`` (nnz,), the row
         of ``rows`` each entry adds (times its value) on top of the bias.
@@ -153,10 +162,15 @@ def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=Non
         raise ValueError('gather="entries" needs local, the slot of each entry')
     if gather == "left" and (left is None or left.shape[1] != right.shape[2]):
         raise ValueError('gather="left" needs left with as many columns as right')
-    c, n, k = right.shape
-    dtype, size = right.dtype, batch.batch
+    evaluate = right is None
+    if evaluate and (left is not None or gather is not None):
+        raise ValueError("left and gather need right (they are gradient products)")
+    c, n = bias.shape
+    dtype, size = bias.dtype, batch.batch
+    right = torch.empty(c, n, 0, dtype=dtype) if evaluate else right
+    k = right.shape[2]
     target = channel[batch.config, batch.feature] * batch.value
-    empty = np.empty((0, n), dtype=right.numpy().dtype)
+    empty = np.empty((0, n), dtype=bias.detach().numpy().dtype)
     pre_np = empty if pre is None else pre.detach().reshape(c * size, n).contiguous().numpy()
     rows_np = empty if rows is None else rows.detach().contiguous().numpy()
     local_np = np.empty(0, np.int64) if local is None else local.numpy()
@@ -169,10 +183,20 @@ def fused_readout(batch, channel, bias, right, *, pre=None, rows=None, local=Non
     )
     dbias = torch.zeros(c, n, dtype=dtype)
     on = np.zeros(c, np.int64)
+    features = torch.zeros(c if evaluate else 0, n, dtype=dtype)
     bias_np, right_np = bias.detach().contiguous().numpy(), right.detach().contiguous().numpy()
     entries = (batch.row.numpy(), local_np, batch.feature.numpy(), batch.value.numpy(), target.numpy())
-    outputs = (loss.numpy(), dright.numpy(), dleft.numpy(), dgather.numpy(), dbias.numpy(), on)
+    outputs = (
+        loss.numpy(),
+        dright.numpy(),
+        dleft.numpy(),
+        dgather.numpy(),
+        dbias.numpy(),
+        on,
+        features.numpy(),
+    )
     _readout(pre_np, rows_np, bias_np, *entries, size, right_np, left_np, _GATHER[gather], *outputs)
+    active = torch.as_tensor(on, dtype=dtype) / (size * n)
     return Readout(loss.view(c, size).mean(1), dright.view(c, size, k), None if left is None else dleft,
-                   dgather if gather == "entries" else None, dbias,
-                   torch.as_tensor(on, dtype=dtype) / (size * n))  # fmt: skip
+                   dgather if gather == "entries" else None, dbias, active,
+                   features.div_(size) if evaluate else None)  # fmt: skip

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from ._fused import fused_readout
-from .base import Model, encode, fused_here, masked_matmul, relu_readout
+from .base import Model, encode, feature_losses, fused_here, masked_matmul, relu_readout
 from .superposition import superposition_diagnostics
 
 __all__ = ["Autoencoder"]
@@ -38,6 +38,9 @@ class Autoencoder(Model):
         h = encode(batch, w).view(c, batch.batch, m)
         pre = torch.baddbmm(params["bias"][:, None, :], h, w.transpose(1, 2))
         scale = 1.0 / batch.batch
+        if not grads and fused_here(w):
+            readout = fused_readout(batch, channel, params["bias"], pre=pre)
+            return readout.loss, None, readout.feature_loss, readout.active
         if grads and fused_here(w):  # g^T h + x^T (g W) and sum_b g_b in one pass per sample
             readout = fused_readout(
                 batch, channel, params["bias"], w, pre=pre, left=h.view(-1, m), gather="left"
@@ -46,7 +49,7 @@ class Autoencoder(Model):
         else:
             loss, g, active = relu_readout(pre, batch, channel, grads)
             if not grads:
-                return loss, None, g.view(c * batch.batch, n), active
+                return loss, None, feature_losses(g, c), active
             grad = masked_matmul(g, h, active, transpose=True).mul_(scale)  # g^T h
             gw = masked_matmul(g, w, active).reshape(c * batch.batch, m).mul_(scale)  # g W
             inputs = batch.config * n + batch.feature

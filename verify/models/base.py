@@ -21,6 +21,7 @@ __all__ = [
     "ActiveColumns",
     "Model",
     "encode",
+    "feature_losses",
     "fused_here",
     "masked_matmul",
     "relu_readout",
@@ -143,6 +144,11 @@ def fused_here(tensor: torch.Tensor) -> bool:
     return FUSE_ON_CPU and tensor.device.type == "cpu"
 
 
+def feature_losses(residual: torch.Tensor, n_configs: int) -> torch.Tensor:
+    """1/2 mean over the batch of residual^2, per configuration and output: (C, N)."""
+    return 0.5 * residual.pow(2).view(n_configs, -1, residual.shape[-1]).mean(1)
+
+
 def masked_matmul(g: torch.Tensor, right: torch.Tensor, active: torch.Tensor, transpose: bool = False):
     """g_c @ right_c (or g_c^T @ right_c) for each configuration c; g (C, B, N) is mostly zero.
 
@@ -181,10 +187,10 @@ class Model(abc.ABC):
 
     @abc.abstractmethod
     def loss(self, params: dict, batch: SparseBatch, channel: torch.Tensor, grads: bool):
-        """Return (loss per config (C,), grads dict or None, residual (C*B, N) or None, active (C,)).
+        """Return (loss per config (C,), grads dict or None, per-feature losses (C, N) or None, active (C,)).
 
-        Without ``grads`` the residual y - y* is returned (for per-feature losses); with
-        them it may be None. The active fraction is the share of ReLU outputs that are on
+        Without ``grads`` the loss of each output, 1/2 mean_b (y_bi - y*_bi)^2, is returned;
+        with them it is None. The active fraction is the share of ReLU outputs that are on
         (1 without a ReLU).
         """
 

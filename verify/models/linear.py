@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Model, residual_targets
+from .base import Model, feature_losses, residual_targets
 
 __all__ = ["Linear"]
 
@@ -43,7 +43,8 @@ class Linear(Model):
             grad_t = torch.zeros(c * n, n, dtype=b.dtype, device=b.device)
             grad_t.index_add_(0, batch.config * n + batch.feature, contributions)
             grad = {"B_t": grad_t.view(c, n, n)}
-        return loss, grad, residual, torch.ones(c, dtype=b.dtype, device=b.device)
+        features = None if grads else feature_losses(residual, c)
+        return loss, grad, features, torch.ones(c, dtype=b.dtype, device=b.device)
 
     def population_loss(self, params, task_moments):
         d = params["B_t"].transpose(1, 2) - torch.diag_embed(task_moments["channel"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 
 from ._fused import fused_readout
-from .base import ActiveColumns, Model, fused_here, masked_matmul, relu_readout
+from .base import ActiveColumns, Model, feature_losses, fused_here, masked_matmul, relu_readout
 
 __all__ = ["Learnable", "Superposition", "random_embedding", "superposition_diagnostics"]
 
@@ -85,20 +85,22 @@ class Superposition(Model):
         w_active = enc.reshape(c * n, k)[columns.keys]  # (U, K): w_i of the active features
         bw = columns.per_config(w_active, b, transpose_right=True)  # (U, K): B w_i
         z = None  # B h per sample; only the dense forward and the learnable decoder need it
-        if not self.scatter_forward or self.learn_embedding:
+        if not self.scatter_forward or (self.learn_embedding and grads):
             z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
-        fused = grads and fused_here(b)
+        fused = fused_here(b)
         rows = pre = None
         if self.scatter_forward:
             # pre_b = sum over entries of v (W_dec B w_i): U x K x N products instead of B x K x N
             rows = columns.per_config(bw, dec, transpose_right=True)  # (U, N): W_dec B w_i
             if not fused:
-                pre = columns.scatter(rows, batch, c * batch.batch, base=params["bias"]).view(
-                    c, batch.batch, n
-                )
+                pre = columns.scatter(rows, batch, c * batch.batch, base=params["bias"])
+                pre = pre.view(c, batch.batch, n)
         else:
             pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
         d_dec = None
+        if fused and not grads:
+            readout = fused_readout(batch, channel, params["bias"], pre=pre, rows=rows, local=columns.inverse)
+            return readout.loss, None, readout.feature_loss, readout.active
         if fused:  # one pass per sample: ReLU, loss, g, g W_dec, sum_b g_b, g^T z and D below
             left = z.view(-1, k) if self.learn_embedding else None
             readout = fused_readout(batch, channel, params["bias"], dec, pre=pre, rows=rows,
@@ -113,7 +115,7 @@ class Superposition(Model):
         else:
             loss, g, active = relu_readout(pre, batch, channel, grads)
             if not grads:
-                return loss, None, g.view(c * batch.batch, n), active
+                return loss, None, feature_losses(g, c), active
             dbias, dz = g.sum(1), masked_matmul(g, dec, active)  # (C, N), (C, B, K): dz = g W_dec
             # D_j = sum over the entries of feature j: v dz_b (U, K)
             d_active = columns.gather(dz.reshape(-1, k), batch)
