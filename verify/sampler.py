@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numba import njit
 
 __all__ = ["SparseBatch", "SparseSampler"]
 
@@ -78,6 +79,7 @@ class SparseSampler:
         cdf = np.cumsum(mu, axis=1) / mu.sum(axis=1, keepdims=True)
         cdf[:, -1] = 1.0
         self.cdf = torch.as_tensor(cdf, device=device)
+        self.cdf_np = cdf
         self.value_max = torch.as_tensor(
             np.broadcast_to(value_max, (p.shape[0],)).copy(), device=device, dtype=dtype
         )
@@ -85,18 +87,23 @@ class SparseSampler:
         self.device, self.dtype = device, dtype
 
     def sample(self, batch: int, generators) -> SparseBatch:
-        """Draw ``batch`` samples per configuration; ``generators[c]`` drives configuration c."""
+        """Draw ``batch`` samples per configuration; ``generators[c]`` drives configuration c.
+
+        The entries come sorted by row, and within a row by feature.
+        """
         rows, features, configs, values = [], [], [], []
         for c, gen in enumerate(generators):
             counts = torch.poisson(self.total[c].expand(batch), generator=gen).long()
             events = int(counts.sum())
-            row = torch.repeat_interleave(torch.arange(batch, device=self.device), counts)
             u = torch.rand(events, generator=gen, device=self.device, dtype=torch.float64)
-            feature = torch.searchsorted(self.cdf[c], u).clamp_(max=self.n_features - 1)
-            key = torch.unique(row * self.n_features + feature)  # a repeated feature is one active entry
-            row, feature = key // self.n_features, key % self.n_features
+            if self.device.type == "cpu":  # the same entries, placed by a compiled loop
+                row, feature = (
+                    torch.from_numpy(a) for a in _place(counts.numpy(), u.numpy(), self.cdf_np[c])
+                )
+            else:
+                row, feature = place_events(counts, u, self.cdf[c])
             value = (
-                torch.rand(key.numel(), generator=gen, device=self.device, dtype=self.dtype)
+                torch.rand(row.numel(), generator=gen, device=self.device, dtype=self.dtype)
                 * self.value_max[c]
             )
             rows.append(row + c * batch)
@@ -105,3 +112,40 @@ class SparseSampler:
             values.append(value)
         return SparseBatch(torch.cat(rows), torch.cat(features), torch.cat(values), torch.cat(configs),
                            batch, self.n_configs)  # fmt: skip
+
+
+def place_events(counts: torch.Tensor, u: torch.Tensor, cdf: torch.Tensor):
+    """Rows and features of the events: ``counts[b]`` events in sample b, event e on the
+    feature i with cdf[i-1] < u[e] <= cdf[i]; a repeated (row, feature) kept once; sorted
+    by row, then feature. Torch operations (any device)."""
+    n = cdf.shape[0]
+    row = torch.repeat_interleave(torch.arange(counts.shape[0], device=u.device), counts)
+    feature = torch.searchsorted(cdf, u).clamp_(max=n - 1)
+    key = torch.unique(row * n + feature)  # a repeated feature is one active entry
+    return key // n, key % n
+
+
+@njit(cache=True)
+def _place(counts, u, cdf):
+    """``place_events`` as a compiled loop on numpy arrays (the CPU's)."""
+    n = cdf.shape[0]
+    row = np.empty(u.shape[0], np.int64)
+    feature = np.empty(u.shape[0], np.int64)
+    nnz = 0
+    start = 0
+    for b in range(counts.shape[0]):
+        first = nnz
+        for e in range(start, start + counts[b]):
+            i = min(np.searchsorted(cdf, u[e], side="left"), n - 1)
+            j = nnz  # insert i into this row's sorted features unless it is there
+            while j > first and feature[j - 1] > i:
+                j -= 1
+            if j > first and feature[j - 1] == i:
+                continue
+            for q in range(nnz, j, -1):
+                feature[q] = feature[q - 1]
+            feature[j] = i
+            row[nnz] = b
+            nnz += 1
+        start += counts[b]
+    return row[:nnz].copy(), feature[:nnz].copy()

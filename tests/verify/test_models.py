@@ -147,3 +147,21 @@ def test_a_nan_parameter_reaches_the_loss(name, fused, monkeypatch):
     params["bias"][1, quiet] = float("nan")
     loss, _, _, _ = model.loss(params, batch, channel, grads=True)
     assert torch.isfinite(loss[0]) and torch.isnan(loss[1])
+
+
+def test_compiled_event_placement_matches_the_torch_one():
+    # the CPU places events with a numba loop, other devices with torch operations
+    from verify.sampler import _place, place_events
+
+    gen = torch.Generator().manual_seed(3)
+    for n, rate in [(5, 4.0), (64, 1.0), (1024, 3.0)]:
+        p = torch.rand(n, generator=gen, dtype=torch.float64) ** 3
+        cdf = torch.cumsum(p, 0) / p.sum()
+        cdf[-1] = 1.0
+        counts = torch.poisson(torch.full((500,), rate, dtype=torch.float64), generator=gen).long()
+        u = torch.rand(int(counts.sum()), generator=gen, dtype=torch.float64)
+        u[:3] = cdf[:3]  # ties with the cdf's steps go to the lower feature, as searchsorted's
+        row, feature = place_events(counts, u, cdf)
+        compiled = _place(counts.numpy(), u.numpy(), cdf.numpy())
+        assert row.numel() < u.numel() and np.array_equal(compiled[0], row.numpy())
+        assert np.array_equal(compiled[1], feature.numpy())
