@@ -38,10 +38,10 @@ class Autoencoder(Model):
         h = encode(batch, w).view(c, batch.batch, m)
         pre = torch.baddbmm(params["bias"][:, None, :], h, w.transpose(1, 2))
         scale = 1.0 / batch.batch
-        if not grads and fused_here(w):
-            readout = fused_readout(batch, channel, params["bias"], pre=pre)
-            return readout.loss, None, readout.feature_loss, readout.active
-        if grads and fused_here(w):  # g^T h + x^T (g W) and sum_b g_b in one pass per sample
+        if fused_here(w):  # the loss and (with grads) g^T h + x^T (g W) and sum_b g_b in one pass per sample
+            if not grads:
+                readout = fused_readout(batch, channel, params["bias"], pre=pre)
+                return readout.loss, None, readout.feature_loss, readout.active
             readout = fused_readout(
                 batch, channel, params["bias"], w, pre=pre, left=h.view(-1, m), gather="left"
             )

@@ -98,20 +98,18 @@ class Superposition(Model):
         else:
             pre = torch.baddbmm(params["bias"][:, None, :], z, dec.transpose(1, 2))
         d_dec = None
-        if fused and not grads:
-            readout = fused_readout(batch, channel, params["bias"], pre=pre, rows=rows, local=columns.inverse)
-            return readout.loss, None, readout.feature_loss, readout.active
-        if fused:  # one pass per sample: ReLU, loss, g, g W_dec, sum_b g_b, g^T z and D below
-            left = z.view(-1, k) if self.learn_embedding else None
-            readout = fused_readout(batch, channel, params["bias"], dec, pre=pre, rows=rows,
-                                    local=columns.inverse, left=left, gather="entries")  # fmt: skip
-            loss, d_dec, d_active, dbias, active = (
-                readout.loss,
-                readout.dleft,
-                readout.dgather,
-                readout.dbias,
-                readout.active,
+        if fused:  # one pass per sample: ReLU, loss and, with grads, g W_dec, sum_b g_b, g^T z and D
+            products = {}
+            if grads:
+                left = z.view(-1, k) if self.learn_embedding else None
+                products = {"right": dec, "left": left, "gather": "entries"}
+            readout = fused_readout(
+                batch, channel, params["bias"], pre=pre, rows=rows, local=columns.inverse, **products
             )
+            if not grads:
+                return readout.loss, None, readout.feature_loss, readout.active
+            loss, active, dbias = readout.loss, readout.active, readout.dbias
+            d_active, d_dec = readout.dgather, readout.dleft
         else:
             loss, g, active = relu_readout(pre, batch, channel, grads)
             if not grads:
