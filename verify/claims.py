@@ -1,17 +1,25 @@
-"""Claims of the paper and their verdicts, computed from numbers and stated tolerances.
+"""Claims of the paper and their verdicts, computed from numbers and criteria fixed in advance.
 
-A :class:`Claim` holds what the paper says (its number, or a bound), superdyn's theory
-value where there is one, the measured value with its uncertainty and method, and a
-tolerance stated before the measurement. The verdict follows from these numbers alone:
+A :class:`Claim` says whose number it is tested against:
 
-* ``reproduced``: the measurement agrees with the paper's number, that is
-  ``|measured - paper| <= max(tolerance, 2 * uncertainty)`` (``kind="value"``), or satisfies the
-  paper's bound (``kind="at_least"`` / ``"at_most"``, with the same allowance);
-* ``reproduced only if <condition>``: the headline measurement disagrees, but a stated
-  alternative measurement (``condition``, ``condition_value``) agrees;
-* ``inconclusive``: the measurement agrees only because its error bar is wider than
-  the tolerance (sigma > tolerance and ``|measured - paper| > tolerance``): it cannot decide;
-* ``not reproduced``: neither agrees (a measurement without a finite value or
+* ``paper``: a number the paper states (``paper_quote`` gives its words, with the section or
+  figure), or ``None`` when the paper states none (a qualitative claim such as "the curves
+  track the theory" or "the map is dense");
+* ``threshold``: for a claim without a paper number, superdyn's own threshold, derived from
+  theory or from the measurement's noise and fixed before measuring; ``criterion`` says in
+  words what test is applied and why.
+
+The verdict follows from these numbers alone, against ``reference`` (the paper's number,
+or superdyn's threshold where the paper gives none):
+
+* ``reproduced``: ``|measured - reference| <= max(tolerance, 2 * uncertainty)``
+  (``kind="value"``), or the bound holds with that allowance (``"at_least"``/``"at_most"``);
+* ``reproduced only if <condition>``: the headline measurement disagrees, but one of the
+  stated ``alternatives`` (the first, in the order given before measuring) agrees;
+* ``inconclusive``: the measurement cannot decide, because its error bar is wider than the
+  tolerance (sigma > tolerance and the agreement rests on 2 sigma alone), or because
+  ``undecided`` states why the data cannot decide (for example: no width reached its plateau);
+* ``not reproduced``: none of the above (a measurement without a finite value or
   uncertainty never agrees).
 
 Every disagreement carries a sentence (``explanation``) built from the same numbers.
@@ -19,11 +27,11 @@ Every disagreement carries a sentence (``explanation``) built from the same numb
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["KINDS", "Claim", "agrees", "tally_verdicts"]
+__all__ = ["KINDS", "Alternative", "Claim", "agrees", "tally_verdicts"]
 
 KINDS = ("value", "at_least", "at_most")
 REPRODUCED = "reproduced"
@@ -56,8 +64,32 @@ def agrees(
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another measurement of the same quantity under a stated condition.
+
+    Attributes
+    ----------
+    condition : str
+        What differs from the headline method ("the fit window is A.3's [1e3, 1e4]").
+    value, uncertainty : float
+        The measurement under that condition (``value`` None when it could not be made).
+    """
+
+    condition: str
+    value: float | None
+    uncertainty: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"condition": self.condition, "value": _plain(self.value), "uncertainty": _plain(self.uncertainty)}
+
+
+def _plain(value):
+    return float(value) if isinstance(value, float | np.floating | np.integer) else value
+
+
+@dataclass(frozen=True, kw_only=True)
 class Claim:
-    """One claim of the paper, measured.
+    """One claim of the paper, measured (built with keywords only).
 
     Attributes
     ----------
@@ -65,20 +97,29 @@ class Claim:
         Where it comes from and a short identifier.
     statement : str
         The claim in words.
-    paper : float
-        The paper's number (or bound, see ``kind``); ``paper_source`` says where it is quoted.
+    paper : float or None
+        The number the paper states (or its bound, see ``kind``); None when it states none.
+    paper_quote : str
+        The paper's words, with the section or figure they come from.
+    criterion : str
+        The test superdyn applies, in words; for a claim without a paper number it says why
+        ``threshold`` is what it is.
+    threshold : float or None
+        superdyn's reference where ``paper`` is None (required then, refused otherwise).
     measured, uncertainty : float
         superdyn's measurement and its one-sigma uncertainty (0 for exact numerics).
     method : str
         How it was measured.
     tolerance : float
-        Stated agreement tolerance (absolute).
+        Stated agreement tolerance (absolute), fixed before measuring.
     theory : float or None
         superdyn's theory value, where one exists.
     kind : {"value", "at_least", "at_most"}
-    condition, condition_value, condition_uncertainty :
-        An alternative measurement under a stated condition (for example another window,
-        or the finite-N theory), used only when the headline disagrees.
+    alternatives : tuple of Alternative
+        Other measurements, in an order fixed before measuring; used only when the headline
+        disagrees.
+    undecided : str
+        Why the data cannot decide the claim (the verdict is then "inconclusive").
     context : str
         A sentence with the numbers that explain a disagreement.
     """
@@ -86,17 +127,18 @@ class Claim:
     experiment: str
     key: str
     statement: str
-    paper: float
-    paper_source: str
+    paper: float | None
+    paper_quote: str
+    criterion: str
     measured: float
     uncertainty: float
     method: str
     tolerance: float
+    threshold: float | None = None
     theory: float | None = None
     kind: str = "value"
-    condition: str = ""
-    condition_value: float | None = None
-    condition_uncertainty: float = 0.0
+    alternatives: tuple = ()
+    undecided: str = ""
     context: str = ""
 
     def __post_init__(self):
@@ -104,37 +146,65 @@ class Claim:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if not self.tolerance >= 0:
             raise ValueError(f"tolerance must be >= 0, got {self.tolerance!r}")
+        if (self.paper is None) == (self.threshold is None):
+            raise ValueError(
+                f"claim {self.experiment}/{self.key}: give exactly one of paper (a number the paper states) "
+                f"and threshold (superdyn's, where the paper states none); got paper={self.paper!r}, "
+                f"threshold={self.threshold!r}"
+            )
+        if not self.paper_quote or not self.criterion:
+            raise ValueError(f"claim {self.experiment}/{self.key}: paper_quote and criterion must be stated")
+        for alternative in self.alternatives:
+            if not isinstance(alternative, Alternative):
+                raise ValueError(f"alternatives must be Alternative objects, got {alternative!r}")
+
+    @property
+    def reference(self) -> float:
+        """What the verdict compares with: the paper's number, else superdyn's threshold."""
+        return float(self.paper if self.paper is not None else self.threshold)
+
+    @property
+    def whose(self) -> str:
+        return "the paper's" if self.paper is not None else "superdyn's threshold"
+
+    def _agrees(self, value, sigma) -> bool:
+        return value is not None and agrees(value, sigma, self.reference, self.tolerance, self.kind)
 
     def _decides(self, value, sigma) -> bool:
         """Agreement that does not rest on an error bar wider than the tolerance."""
-        return agrees(value, 0.0, self.paper, self.tolerance, self.kind) or sigma <= self.tolerance
+        return agrees(value, 0.0, self.reference, self.tolerance, self.kind) or sigma <= self.tolerance
 
     @property
     def holds(self) -> bool:
         """The headline measurement agrees, and decisively (see ``verdict``)."""
-        agree = agrees(self.measured, self.uncertainty, self.paper, self.tolerance, self.kind)
-        return agree and self._decides(self.measured, self.uncertainty)
+        if self.undecided:
+            return False
+        return self._agrees(self.measured, self.uncertainty) and self._decides(self.measured, self.uncertainty)
 
     @property
-    def holds_under_condition(self) -> bool:
-        if self.condition_value is None:
-            return False
-        value, sigma = self.condition_value, self.condition_uncertainty
-        return agrees(value, sigma, self.paper, self.tolerance, self.kind) and self._decides(value, sigma)
+    def agreeing_alternative(self) -> Alternative | None:
+        """The first alternative that agrees decisively, if any."""
+        if self.undecided:
+            return None
+        for alt in self.alternatives:
+            if self._agrees(alt.value, alt.uncertainty) and self._decides(alt.value, alt.uncertainty):
+                return alt
+        return None
 
     @property
     def inconclusive(self) -> bool:
-        """Agreement only within an error bar wider than the tolerance: the measurement cannot decide."""
-        return not self.holds and agrees(
-            self.measured, self.uncertainty, self.paper, self.tolerance, self.kind
-        )
+        """The data cannot decide: ``undecided``, or agreement only within a too-wide error bar."""
+        if self.undecided:
+            return True
+        return not self.holds and self._agrees(self.measured, self.uncertainty)
 
     @property
     def verdict(self) -> str:
         if self.holds:
             return REPRODUCED
-        if self.holds_under_condition:
-            return f"reproduced only if {self.condition}"
+        alternative = self.agreeing_alternative
+        if alternative is not None:
+            return f"reproduced only if {alternative.condition}"
         if self.inconclusive:
             return INCONCLUSIVE
         return NOT_REPRODUCED
@@ -144,23 +214,28 @@ class Claim:
         """Empty when the claim is reproduced; otherwise why not, in numbers."""
         if self.holds:
             return ""
+        if self.undecided:
+            return f"The data cannot decide: {self.undecided} {self.context}".strip()
         relation = {"value": "differs from", "at_least": "falls short of", "at_most": "exceeds"}[self.kind]
-        gap = abs(self.measured - self.paper)
+        gap = abs(self.measured - self.reference)
         sigmas = f" ({min(gap / self.uncertainty, 999):.3g} sigma)" if self.uncertainty > 0 else ""
         text = (
-            f"The measured {self.measured:.4g} ± {self.uncertainty:.2g} {relation} the paper's "
-            f"{self.paper:.4g} by {gap:.3g}{sigmas}; the tolerance is {self.tolerance:g}."
+            f"The measured {self.measured:.4g} ± {self.uncertainty:.2g} {relation} {self.whose} "
+            f"{self.reference:.4g} by {gap:.3g}{sigmas}; the tolerance is {self.tolerance:.3g}."
         )
         if self.inconclusive:
             text += " The error bar is wider than the tolerance, so the measurement cannot decide."
-        if self.condition_value is not None:
-            text += f" If {self.condition}, the value is {self.condition_value:.4g}."
+        shown = [f"if {a.condition}, {a.value:.4g} ± {a.uncertainty:.2g}" for a in self.alternatives
+                 if a.value is not None and np.isfinite(a.value)]  # fmt: skip
+        if shown:
+            text += " Alternatives: " + "; ".join(shown) + "."
         return f"{text} {self.context}".strip()
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out.update(verdict=self.verdict, explanation=self.explanation)
-        return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in out.items()}
+        out = {name: _plain(getattr(self, name)) for name in self.__dataclass_fields__}
+        out["alternatives"] = [a.to_dict() for a in self.alternatives]
+        out.update(reference=self.reference, verdict=self.verdict, explanation=self.explanation)
+        return out
 
 
 def tally_verdicts(verdicts) -> dict:
