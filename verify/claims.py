@@ -80,7 +80,11 @@ class Alternative:
     uncertainty: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"condition": self.condition, "value": _plain(self.value), "uncertainty": _plain(self.uncertainty)}
+        return {
+            "condition": self.condition,
+            "value": _plain(self.value),
+            "uncertainty": _plain(self.uncertainty),
+        }
 
 
 def _plain(value):
@@ -179,7 +183,9 @@ class Claim:
         """The headline measurement agrees, and decisively (see ``verdict``)."""
         if self.undecided:
             return False
-        return self._agrees(self.measured, self.uncertainty) and self._decides(self.measured, self.uncertainty)
+        return self._agrees(self.measured, self.uncertainty) and self._decides(
+            self.measured, self.uncertainty
+        )
 
     @property
     def agreeing_alternative(self) -> Alternative | None:

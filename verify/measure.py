@@ -1,22 +1,35 @@
-"""How superdyn measures a training exponent: one documented method, applied everywhere.
+"""How superdyn measures a training exponent: one method decides, three others stand beside it.
 
-Given the loss curves of several seeds of one configuration (seeds of W and of the data):
+The decision, fixed before any run was measured, and why:
 
-1. **Pure power law.** OLS of ln L on ln t over the stated window (default
-   t in [1e3, 1e4], the paper's mid-training window) for every seed, and for the
-   seed-averaged curve (geometric mean over seeds at each time).
-   ``alpha`` is the fit of the averaged curve; its ``uncertainty`` combines the fit's
-   standard error with the seed-to-seed standard error of the per-seed exponents in
-   quadrature.
-2. **Local exponent profile.** Sliding fits over +/- 1/4 decade of the averaged curve:
-   shows whether the window holds a power law at all.
-3. **Floor-subtracted fit.** L = c t^-alpha + L0 on the same window (paper Eq. 9 without
-   the width term): sensitive to the plateau the bottleneck adds late in training.
-4. **Automatic window.** The widest window (>= 1/2 decade) where the local exponent
-   varies by at most 0.1, and the pure fit on it.
+**Headline (decides the verdict): the paper's Eq. 9 form, L = c t^-alpha + L0 (L0 >= 0),
+fitted on a window set by the physics of the configuration.** Section 4.1 of the paper
+extracts alpha from the stage "where c_t t^-alpha + L0 dominates", and Appendix A.1.1 says
+the mid-training stage is where 1 << z_c << N. A fixed window in t is a different stage
+of training for every (a, b, K, lr): at one it is mid-training, at another it already holds
+the capacity plateau, which then enters the exponent. So the window comes from the
+configuration, not from the result:
 
-All four are reported; the first is the headline. None is chosen after the fact to agree
-with a reference.
+* without superposition (the exact learning front is known): the times at which the front
+  z_c(t), defined by 2 lambda(z_c) t = 1 with lambda_i = p_i m2, lies in
+  [``FRONT_FIRST``, N * ``FRONT_LAST_SHARE``] = [10, N/10] (:func:`learning_front_window`);
+* with superposition (no front is known): the stretch where the local exponent of the
+  seed-averaged curve is at least half its maximum (:func:`plateau_free_window`), which
+  ends where the capacity plateau takes over and starts once the early transient is over.
+
+**Beside it, in this order** (the verdict's "reproduced only if" conditions):
+
+1. the Eq. 9 fit on the fixed window [1e3, 1e4] (Appendix A.3 gives this window for the
+   fixed- and learnable-embedding runs; the paper states no window for Section 4.1);
+2. a pure power law (OLS of ln L on ln t) on the physics window;
+3. a pure power law on the fixed window [1e3, 1e4].
+
+And the local-exponent profile (sliding OLS over +/- 1/4 decade), whose range inside the
+physics window shows whether there is a single exponent to measure at all.
+
+Every fit is made on the seed-averaged curve (geometric mean over seeds at each time);
+its uncertainty combines the fit's standard error with the seed-to-seed standard error of
+the same fit made on each seed, in quadrature.
 """
 
 from __future__ import annotations
@@ -25,13 +38,156 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numerics import FitError, find_window, fit_power_law, fit_power_law_with_floor, local_exponent_profile
+from numerics import FitError, fit_power_law, fit_power_law_with_floor, local_exponent_profile
 
-__all__ = ["DEFAULT_WINDOW", "ExponentMeasurement", "average_curve", "measure_exponent"]
+__all__ = [
+    "FIXED_WINDOW",
+    "ExponentMeasurement",
+    "FitResult",
+    "average_curve",
+    "fit_one",
+    "learning_front_window",
+    "measure_exponent",
+    "plateau_free_window",
+]
 
-#: The paper's mid-training fit window (Section 4.1, Appendix A.3).
-DEFAULT_WINDOW = (1e3, 1e4)
-_AUTO_TOLERANCE = 0.1
+#: Appendix A.3's mid-training window ("t ~ 10^3 to 10^4") for the embedding runs.
+FIXED_WINDOW = (1e3, 1e4)
+#: The learning front's range for the no-superposition window: z_c in [10, N/10].
+FRONT_FIRST, FRONT_LAST_SHARE = 10.0, 0.1
+#: The superposition window: where the local exponent is at least this share of its maximum.
+HALF_MAXIMUM = 0.5
+#: A window narrower than this (in decades) holds no exponent worth a fit.
+MIN_DECADES = 0.5
+
+EQ9, PURE = "Eq. 9 fit c t^-alpha + L0", "pure power law (OLS of ln L on ln t)"
+
+
+def learning_front_window(task, first=FRONT_FIRST, last_share=FRONT_LAST_SHARE) -> tuple[float, float]:
+    """Times at which the learning front z_c(t) lies in [first, N * last_share].
+
+    The front is where 2 lambda(z_c) t = 1 with lambda_i = p_i m2 (paper Eq. 11, with the
+    rate of exp(-2 lambda t) in Eq. 7), so t(z) = 1 / (2 p_z m2); p decreases with i.
+
+    Examples
+    --------
+    >>> from theory import PowerLaw, Task
+    >>> lo, hi = learning_front_window(Task(PowerLaw(2.0), n_features=1000))
+    >>> round(hi / lo, 6)  # (z_hi / z_lo)^a = (100 / 10)^2
+    100.0
+    """
+    n = task.n_features
+    z_lo, z_hi = float(first), float(n) * float(last_share)
+    if not 1 <= z_lo < z_hi <= n:
+        raise ValueError(f"the learning front's range [{z_lo:g}, {z_hi:g}] must lie inside [1, N={n}]")
+    p = task.frequencies_at(np.array([round(z_lo), round(z_hi)]))
+    t_lo, t_hi = (float(1.0 / (2.0 * q * task.m2)) for q in p)
+    if not t_lo < t_hi:
+        raise ValueError("the frequencies do not decrease between the front's ends; no front window")
+    return t_lo, t_hi
+
+
+def plateau_free_window(t, loss) -> tuple[float, float]:
+    """The stretch around the largest local exponent where it stays >= half of that maximum.
+
+    Raises
+    ------
+    ValueError
+        When that stretch is narrower than ``MIN_DECADES`` or the curve never decays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.logspace(0, 5, 101)
+    >>> lo, hi = plateau_free_window(t, 1.0 / (1.0 + t / 10.0) + 1e-3)  # t^-1 from t ~ 10, plateau at 1e-3
+    >>> bool(5 < lo < 30), bool(1e3 < hi < 1e4)
+    (True, True)
+    """
+    t, loss = _positive(t, loss)
+    profile = local_exponent_profile(t, loss)
+    peak = int(np.argmax(profile.alpha))
+    top = float(profile.alpha[peak])
+    if not top > 0:
+        raise ValueError("the curve does not decay anywhere; no window")
+    above = profile.alpha >= HALF_MAXIMUM * top
+    lo = peak
+    while lo > 0 and above[lo - 1]:
+        lo -= 1
+    hi = peak
+    while hi < above.size - 1 and above[hi + 1]:
+        hi += 1
+    window = (float(profile.t[lo]), float(profile.t[hi]))
+    if np.log10(window[1] / window[0]) < MIN_DECADES:
+        raise ValueError(
+            f"the local exponent stays above half its maximum {top:.3g} only on t in "
+            f"[{window[0]:.3g}, {window[1]:.3g}], less than {MIN_DECADES} decade"
+        )
+    return window
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """One method's exponent, with its window and, if it failed, why.
+
+    Attributes
+    ----------
+    method : str
+    window : (float, float) or None
+    alpha, uncertainty : float
+        NaN when no estimate could be made; a rejected fit keeps its estimate and ``error``.
+    floor : float or None
+        L0 of an Eq. 9 fit.
+    seed_alphas : tuple of float
+    error : str
+        "" when the fit was accepted.
+    """
+
+    method: str
+    window: tuple | None
+    alpha: float
+    uncertainty: float
+    floor: float | None = None
+    seed_alphas: tuple = ()
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and bool(np.isfinite(self.alpha))
+
+    @property
+    def condition(self) -> str:
+        lo, hi = self.window if self.window else (np.nan, np.nan)
+        return f"the {self.method} is used on t in [{lo:.3g}, {hi:.3g}]"
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "window": self.window, "alpha": self.alpha,
+                "uncertainty": self.uncertainty, "floor": self.floor,
+                "seed_alphas": list(self.seed_alphas), "error": self.error}  # fmt: skip
+
+
+def fit_one(kind, t, loss, window):
+    """(alpha, stderr, floor, error) of one method (``EQ9`` or ``PURE``) on one curve."""
+    fitter = fit_power_law_with_floor if kind == EQ9 else fit_power_law
+    try:
+        fit = fitter(t, loss, window)
+        return fit.alpha, fit.stderr, getattr(fit, "floor", None), ""
+    except FitError as err:
+        if err.estimate is None:
+            return np.nan, np.nan, None, err.reason
+        return err.estimate.alpha, err.estimate.stderr, getattr(err.estimate, "floor", None), err.reason
+    except ValueError as err:
+        return np.nan, np.nan, None, str(err)
+
+
+def _method(kind, window, averaged, seeds) -> FitResult:
+    if window is None:
+        return FitResult(kind, None, np.nan, np.nan, error="no window")
+    alpha, stderr, floor, error = fit_one(kind, *averaged, window)
+    seed_alphas = tuple(float(fit_one(kind, *curve, window)[0]) for curve in seeds)
+    finite = [a for a in seed_alphas if np.isfinite(a)]
+    spread = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
+    uncertainty = float(np.hypot(stderr, spread / np.sqrt(len(seed_alphas))))
+    return FitResult(kind, tuple(window), float(alpha), uncertainty, floor, seed_alphas, error)
 
 
 @dataclass(frozen=True)
@@ -40,51 +196,94 @@ class ExponentMeasurement:
 
     Attributes
     ----------
-    alpha, uncertainty : float
-        Pure fit of the seed-averaged curve on ``window``; fit and seed errors combined.
-    stderr : float
-        The fit's OLS standard error alone.
-    window : (float, float)
-    seed_alphas : tuple of float
-        Pure fit of every seed on ``window``.
-    seed_spread : float
-        Standard deviation of ``seed_alphas`` (0 for one seed).
-    floor_alpha, floor_stderr, floor : float or None
-        Floor-subtracted fit (None with ``floor_error`` set when it is rejected).
-    floor_error : str
-    auto_window : (float, float) or None
-        Widest window of nearly constant local exponent, and ``auto_alpha`` fitted there.
-    auto_alpha : float or None
+    headline : FitResult
+        The Eq. 9 fit on the physics window: decides the verdict.
+    alternatives : tuple of FitResult
+        Eq. 9 on the fixed window, pure fit on the physics window, pure fit on the fixed window.
+    window_rule : str
+        How the physics window was set.
+    n_seeds : int
     profile_t, profile_alpha : ndarray
-        Local exponent profile of the averaged curve.
+        The local-exponent profile of the seed-averaged curve.
     """
 
-    alpha: float
-    uncertainty: float
-    stderr: float
-    window: tuple
-    seed_alphas: tuple
-    seed_spread: float
-    floor_alpha: float | None
-    floor_stderr: float | None
-    floor: float | None
-    floor_error: str
-    auto_window: tuple | None
-    auto_alpha: float | None
+    headline: FitResult
+    alternatives: tuple
+    window_rule: str
+    n_seeds: int
     profile_t: np.ndarray
     profile_alpha: np.ndarray
 
-    def to_dict(self) -> dict:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["profile_t"] = self.profile_t.tolist()
-        out["profile_alpha"] = self.profile_alpha.tolist()
-        out["seed_alphas"] = list(self.seed_alphas)
-        return out
+    @property
+    def alpha(self) -> float:
+        return self.headline.alpha
+
+    @property
+    def uncertainty(self) -> float:
+        return self.headline.uncertainty
+
+    @property
+    def window(self) -> tuple | None:
+        return self.headline.window
+
+    @property
+    def failure(self) -> str:
+        """Why the headline could not be measured ("" when it was)."""
+        return "" if self.headline.ok else f"the headline fit failed: {self.headline.error or 'no estimate'}."
+
+    @property
+    def seed_spread(self) -> float:
+        finite = [a for a in self.headline.seed_alphas if np.isfinite(a)]
+        return float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
+
+    def by_method(self, method: str, fixed: bool) -> FitResult:
+        """The result of ``method`` (EQ9 or PURE) on the fixed or the physics window."""
+        for result in (self.headline, *self.alternatives):
+            if result.method == method and (result.window == FIXED_WINDOW) == fixed:
+                return result
+        raise KeyError(method)
+
+    @property
+    def profile_range(self) -> tuple[float, float]:
+        """(min, max) of the local exponent inside the physics window (NaN without one)."""
+        if self.window is None:
+            return (np.nan, np.nan)
+        inside = (self.profile_t >= self.window[0]) & (self.profile_t <= self.window[1])
+        if not inside.any():
+            return (np.nan, np.nan)
+        return float(self.profile_alpha[inside].min()), float(self.profile_alpha[inside].max())
 
     @property
     def method(self) -> str:
-        lo, hi = self.window
-        return f"OLS of ln L on ln t, t in [{lo:g}, {hi:g}], {len(self.seed_alphas)} seed(s)"
+        lo, hi = self.window or (np.nan, np.nan)
+        return f"{EQ9} on t in [{lo:.3g}, {hi:.3g}] ({self.window_rule}), {self.n_seeds} seed(s)"
+
+    def claim_alternatives(self) -> tuple:
+        """The alternatives as :class:`verify.claims.Alternative`, in the stated order."""
+        from .claims import Alternative
+
+        return tuple(
+            Alternative(r.condition, r.alpha if r.ok else None, r.uncertainty) for r in self.alternatives
+        )
+
+    def row(self) -> dict:
+        """The four methods side by side, for a report table."""
+        lo, hi = self.profile_range
+        out = {
+            "alpha (Eq. 9, physics window)": self.alpha,
+            "±": self.uncertainty,
+            "physics window": self.window,
+        }
+        names = ("Eq. 9, [1e3, 1e4]", "pure, physics window", "pure, [1e3, 1e4]")
+        for name, result in zip(names, self.alternatives, strict=True):
+            out[name] = result.alpha if np.isfinite(result.alpha) else None
+        out["local exponent in window"] = (lo, hi)
+        return out
+
+    def to_dict(self) -> dict:
+        return {"headline": self.headline.to_dict(), "alternatives": [a.to_dict() for a in self.alternatives],
+                "window_rule": self.window_rule, "n_seeds": self.n_seeds,
+                "profile_t": self.profile_t.tolist(), "profile_alpha": self.profile_alpha.tolist()}  # fmt: skip
 
 
 def _positive(t, loss):
@@ -113,67 +312,53 @@ def average_curve(curves) -> tuple[np.ndarray, np.ndarray]:
     return common, np.exp(np.mean(logs, axis=0))
 
 
-def measure_exponent(curves, window=DEFAULT_WINDOW) -> ExponentMeasurement:
+def measure_exponent(curves, physics_window=None, *, fixed_window=FIXED_WINDOW) -> ExponentMeasurement:
     """Measure the training exponent of one configuration from its seeds' curves.
 
     Parameters
     ----------
     curves : sequence of (t, loss)
         One pair per seed (t = lr * steps, the measured loss).
-    window : (float, float)
-        The fit window in t.
-
-    Raises
-    ------
-    FitError
-        When the averaged curve does not decay on ``window`` (carries the estimate).
+    physics_window : (float, float), optional
+        The window set by the configuration (``learning_front_window`` without
+        superposition); default: ``plateau_free_window`` of the seed-averaged curve.
+    fixed_window : (float, float)
+        The fixed window of the alternatives (Appendix A.3's by default).
 
     Examples
     --------
     >>> import numpy as np
     >>> t = np.logspace(0, 5, 51)
-    >>> m = measure_exponent([(t, 2 * t**-0.8), (t, 3 * t**-0.8)])
-    >>> round(m.alpha, 10), round(m.seed_spread, 10)
+    >>> m = measure_exponent([(t, 2 * t**-0.8), (t, 3 * t**-0.8)], physics_window=(10, 1e4))
+    >>> round(m.alpha, 6), round(m.seed_spread, 10)
     (0.8, 0.0)
     """
-    t, loss = average_curve(curves)
-    fit = fit_power_law(t, loss, window)
-    seed_alphas = []
-    for ts, ls in curves:
-        ts, ls = _positive(ts, ls)
+    averaged = average_curve(curves)
+    seeds = [_positive(t, loss) for t, loss in curves]
+    rule = "set by the learning front, z_c in [10, N/10]"
+    if physics_window is None:
+        rule = "where the local exponent is >= half its maximum"
         try:
-            seed_alphas.append(fit_power_law(ts, ls, window).alpha)
-        except FitError as err:
-            seed_alphas.append(err.estimate.alpha)
-    spread = float(np.std(seed_alphas, ddof=1)) if len(seed_alphas) > 1 else 0.0
-    uncertainty = float(np.hypot(fit.stderr, spread / np.sqrt(len(seed_alphas))))
-    floor_alpha = floor_stderr = floor = None
-    floor_error = ""
-    try:
-        floored = fit_power_law_with_floor(t, loss, window)
-        floor_alpha, floor_stderr, floor = floored.alpha, floored.stderr, floored.floor
-    except FitError as err:
-        floor_error = err.reason
-    profile = local_exponent_profile(t, loss)
-    auto_window = auto_alpha = None
-    try:
-        auto_window = find_window(profile.t, profile.alpha, _AUTO_TOLERANCE)
-        auto_alpha = fit_power_law(t, loss, auto_window).alpha
-    except ValueError:  # no flat stretch (FitError is a ValueError too)
-        auto_window = None
-    return ExponentMeasurement(
-        fit.alpha,
-        uncertainty,
-        fit.stderr,
-        tuple(window),
-        tuple(seed_alphas),
-        spread,
-        floor_alpha,
-        floor_stderr,
-        floor,
-        floor_error,
-        auto_window,
-        auto_alpha,
-        profile.t,
-        profile.alpha,
+            physics_window = plateau_free_window(*averaged)
+        except ValueError as err:
+            rule += f" (none: {err})"
+            physics_window = None
+    else:
+        lo, hi = (float(w) for w in physics_window)
+        physics_window = (max(lo, float(averaged[0][0])), min(hi, float(averaged[0][-1])))
+        if not physics_window[0] < physics_window[1]:
+            rule += " (outside the measured times)"
+            physics_window = None
+    fixed_window = tuple(float(w) for w in fixed_window)
+    headline = _method(EQ9, physics_window, averaged, seeds)
+    alternatives = (
+        _method(EQ9, fixed_window, averaged, seeds),
+        _method(PURE, physics_window, averaged, seeds),
+        _method(PURE, fixed_window, averaged, seeds),
     )
+    try:
+        profile = local_exponent_profile(*averaged)
+        profile_t, profile_alpha = profile.t, profile.alpha
+    except ValueError:
+        profile_t = profile_alpha = np.array([])
+    return ExponentMeasurement(headline, alternatives, rule, len(seeds), profile_t, profile_alpha)

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from .config import RunConfig, measurement_steps
 from .device import resolve_device
 from .models import MODELS
+from .models.feature_loss import conditional_feature_losses
 from .optim import make_optimizer
 from .sampler import SparseSampler
 
@@ -132,6 +133,9 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
     reasons = [""] * n_configs
     records = [{"step": [], "loss": [], "train_loss": [], "active_fraction": []} for _ in configs]
     per_feature = [[] for _ in configs]
+    per_feature_se = [[] for _ in configs]
+    conditional = any(c.per_feature for c in configs) and eval_batch is not None
+    value_max = [c.value_max for c in configs]
     arrays = [{} for _ in configs]
     extra = [{} for _ in configs]
     if model.static_diagnostics:
@@ -145,6 +149,12 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
             active = torch.ones(n_configs, dtype=dtype, device=device)
         else:
             loss, _, features, active = model.loss(params, eval_batch, moments["channel"], grads=False)
+        features_se = None
+        linear_map = model.linear_map(params) if conditional else None
+        if linear_map is not None:  # per-feature losses that see rare features (verify.models.feature_loss)
+            features, features_se = conditional_feature_losses(
+                *linear_map, moments["channel"], moments["p"], value_max, eval_batch
+            )
         if k == 0 and model.relu and not population:
             dead = [c.seed for c, a in zip(configs, active.tolist(), strict=True) if a == 0.0]
             if dead:
@@ -173,6 +183,8 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
                     rec.setdefault(name, []).append(float(values[c]))
                 if configs[c].per_feature:
                     per_feature[c].append(features[c].detach().cpu().numpy())
+                    if features_se is not None:
+                        per_feature_se[c].append(features_se[c].detach().cpu().numpy())
             if k in snapshot_steps[c]:
                 for name, tensor in snaps.items():
                     arrays[c][f"{name}@step={k}"] = tensor[c].detach().cpu().numpy().copy()  # not a view of B
@@ -213,6 +225,8 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
         curve["t"] = config.lr * curve["step"].astype(np.float64)
         if per_feature[c]:
             arrays[c]["per_feature_loss"] = np.stack(per_feature[c])
+        if per_feature_se[c]:
+            arrays[c]["per_feature_loss_stderr"] = np.stack(per_feature_se[c])
         if frames is not None:
             arrays[c]["frame_spectrum"] = frames[c]
         measure_name = "population" if population else f"evaluation set of {config.eval_samples} samples"

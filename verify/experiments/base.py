@@ -145,11 +145,17 @@ class Results:
         """The configurations whose stored run completed (diverged runs are left out)."""
         return [c for c in configs if self.meta(c)["status"] == "completed"]
 
-    def exponent(self, configs, window) -> ExponentMeasurement:
-        """``measure_exponent`` over the seeds ``configs`` of one configuration."""
-        return measure_exponent([self.curve(c) for c in configs], window)
+    def exponent(self, configs, physics_window=None) -> ExponentMeasurement:
+        """``measure_exponent`` over the seeds ``configs`` of one configuration.
 
-    def exponents(self, configs, window) -> list:
+        ``physics_window``: a callable (base config) -> window, a window, or None (the
+        superposition rule of ``verify.measure``).
+        """
+        if callable(physics_window):
+            physics_window = physics_window(configs[0])
+        return measure_exponent([self.curve(c) for c in configs], physics_window)
+
+    def exponents(self, configs, physics_window=None) -> list:
         """(base config, ExponentMeasurement, completed seeds) per configuration, seeds grouped.
 
         Configurations whose every seed diverged are left out.
@@ -158,7 +164,7 @@ class Results:
         for base, seeds in group_seeds(configs).items():
             seeds = self.completed(seeds)
             if seeds:
-                out.append((base, self.exponent(seeds, window), seeds))
+                out.append((base, self.exponent(seeds, physics_window), seeds))
         return out
 
 
@@ -186,33 +192,37 @@ def seeds_at_width(configs, model: str, width: int) -> list:
 
 
 def exponent_claim(
+    *,
     experiment,
     key,
     statement,
     paper,
-    source,
+    paper_quote,
     measured: ExponentMeasurement,
     tolerance,
+    criterion,
     theory=None,
     context="",
-    condition="",
-    condition_value=None,
-    condition_uncertainty=0.0,
-):
-    """A claim about a training exponent measured by ``verify.measure``."""
+) -> Claim:
+    """A claim about a training exponent measured by ``verify.measure``.
+
+    The headline (the Eq. 9 fit on the physics window) decides; the other methods are the
+    claim's alternatives, in ``verify.measure``'s order; a failed headline fit leaves the
+    claim undecided.
+    """
     return Claim(
-        experiment,
-        key,
-        statement,
-        float(paper),
-        source,
-        float(measured.alpha),
-        float(measured.uncertainty),
-        measured.method,
-        float(tolerance),
+        experiment=experiment,
+        key=key,
+        statement=statement,
+        paper=float(paper),
+        paper_quote=paper_quote,
+        criterion=criterion,
+        measured=float(measured.alpha),
+        uncertainty=float(measured.uncertainty),
+        method=measured.method,
+        tolerance=float(tolerance),
         theory=theory,
-        condition=condition,
-        condition_value=condition_value,
-        condition_uncertainty=condition_uncertainty,
+        alternatives=measured.claim_alternatives(),
+        undecided=measured.failure,
         context=context,
     )

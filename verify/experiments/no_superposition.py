@@ -2,50 +2,58 @@
 
 Paper Section 3 and Fig. 3: the linear student y = B x learns the diagonal teacher with
 L(t) = sum_i A_ii^2 p_i m2 / 2 exp(-2 p_i m2 t) (Eq. 7), so alpha = (a + 2b - 1)/a (Eq. 8)
-in the mid-training window. superdyn compares the trained curve with the exact discrete
-sum for gradient descent at the run's learning rate (``numerics.spectral_loss`` with
-``lr``: (1 - eta lambda_i)^(2k) instead of exp(-2 lambda_i t); the same N), and the fitted
-exponent with both the asymptotic law and the exact sum's own exponent on the same window.
+in the mid-training window 1 << z_c << N (Appendix A.1.1). superdyn measures alpha by
+``verify.measure`` (the Eq. 9 fit on the window where the learning front is in
+[10, N/10]) and compares the seed-mean SGD curve with the exact discrete sum for gradient
+descent at the run's learning rate (``numerics.spectral_loss`` with ``lr``: (1 - eta
+lambda_i)^(2k) instead of exp(-2 lambda_i t); the same N).
+
+The paper states no number for "the curves track the theory" (Fig. 3a). superdyn's
+criterion, fixed before measuring: the seed mean of the SGD loss stays within three of its
+standard errors of the gradient-descent theory at every measured time of the last two
+decades of the run, i.e. SGD and gradient descent differ by no more than the seeds can tell.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from numerics import fit_power_law, spectral_loss
+from numerics import spectral_loss
 from theory import alpha_power_law
+from theory.paper_values import QUOTES
 
 from .. import plots
 from ..claims import Claim
 from ..config import RunConfig
+from ..measure import EQ9, fit_one, learning_front_window
 from .base import Analysis, Experiment, Results, exponent_claim, group_seeds, stable_lr, steps_for
 
 __all__ = ["FIG3", "SCALES_FIG3"]
 
-#: Per scale: N, (a, b) grid, batch size, end time, seeds, fit window.
+#: Per scale: N, (a, b) grid, batch size, end time, seeds (all superdyn's choices: the paper
+#: states N = 1024 and the ranges a in [1.1, 2], b in [0, 0.5], nothing else).
 SCALES_FIG3 = {
-    "tiny": dict(n=64, grid=((1.1, 0.0), (2.0, 0.5)), batch=32, t_end=1e3, seeds=(0,), window=(1e2, 1e3)),
+    "tiny": dict(n=64, grid=((1.1, 0.0), (2.0, 0.5)), batch=32, t_end=1e3, seeds=(0, 1)),
     "quick": dict(
         n=1024,
         grid=((1.1, 0.0), (1.5, 0.0), (2.0, 0.0), (1.5, 0.25), (1.1, 0.5)),
         batch=128,
         t_end=1e4,
-        seeds=(0,),
-        window=(1e3, 1e4),
+        seeds=(0, 1, 2, 3),
     ),
     "paper": dict(
         n=1024,
         grid=tuple((a, b) for a in (1.1, 1.25, 1.5, 2.0) for b in (0.0, 0.25, 0.5)),
         batch=1024,
         t_end=1e5,
-        seeds=(0, 1, 2),
-        window=(1e3, 1e4),
+        seeds=(0, 1, 2, 3),
     ),
 }
 #: lr * lambda_max for the linear model (gradient descent is stable below 2).
 LR_FRACTION, LR_CEILING = 0.5, 10.0
-#: Stated before measuring: SGD within 2% of the exact sum; exponents within 0.05.
-CURVE_TOLERANCE, EXPONENT_TOLERANCE = 0.02, 0.05
+#: Stated before measuring: exponents within 0.05 of Eq. 8 ("match precisely"); the seed mean
+#: within CURVE_SIGMAS standard errors of gradient descent over the last CURVE_DECADES decades.
+EXPONENT_TOLERANCE, CURVE_SIGMAS, CURVE_DECADES = 0.05, 3.0, 2.0
 
 
 def linear_configs(scale: str, grid=None, **extra) -> list:
@@ -73,73 +81,103 @@ def _plan(scale):
     return linear_configs(scale)
 
 
+def _front_window(config):
+    return learning_front_window(config.task)
+
+
+def _curve_deviation(results, seeds, exact_of):
+    """(worst |mean/GD - 1|, its standard error, the t where it is, max relative SE) over the late stretch."""
+    t, _ = results.curve(seeds[0])
+    losses = np.array([results.curve(c)[1] for c in seeds])
+    late = (t > 0) & (t >= t[-1] / 10**CURVE_DECADES)
+    t, losses = t[late], losses[:, late]
+    exact = exact_of(t)
+    deviation = losses.mean(0) / exact - 1
+    if len(seeds) > 1:
+        rel_se = losses.std(0, ddof=1) / np.sqrt(len(seeds)) / exact
+    else:
+        rel_se = np.full(t.size, np.nan)  # one seed: no noise estimate, the claim stays undecided
+    worst = int(np.argmax(np.abs(deviation)))
+    return float(abs(deviation[worst])), float(rel_se[worst]), float(t[worst]), float(np.max(rel_se))
+
+
 def _analyse(results: Results, scale: str) -> Analysis:
     s = SCALES_FIG3[scale]
-    window = s["window"]
     analysis = Analysis()
     measured, theory_curves, rows = [], [], []
-    found = results.exponents(_plan(scale), window)
+    found = results.exponents(_plan(scale), _front_window)
     measured_bases = {b for b, _, _ in found}
     for base in (b for b in group_seeds(_plan(scale)) if b not in measured_bases):
         analysis.notes.append(f"fig3: a={base.a}, b={base.b} diverged for every seed; left out")
     for base, m, seeds in found:
         t, loss = results.curve(seeds[0])
-        t, loss = t[t > 0], loss[t > 0]
+        t = t[t > 0]
         modes = base.task.modes()  # the exact discrete theory: gradient descent at the run's lr
-        exact = spectral_loss(modes.rates, modes.weights, t, lr=base.lr).loss
+
+        def exact_of(times, modes=modes, lr=base.lr):
+            return spectral_loss(modes.rates, modes.weights, times, lr=lr).loss
+
+        exact = exact_of(t)
         alpha_inf = alpha_power_law(base.a, base.b)
-        alpha_n = fit_power_law(t, exact, window).alpha
-        inside = (t >= window[0] / 10) & (t <= window[1])
-        deviation = float(np.max(np.abs(loss[inside] / exact[inside] - 1)))
+        exact_m = measure_exponent_of_exact(t, exact, m.window)
+        deviation, dev_se, dev_t, max_se = _curve_deviation(results, seeds, exact_of)
         label = f"a={base.a:g}, b={base.b:g}"
-        measured.append((t, loss, alpha_inf))
+        mean_loss = np.mean([results.curve(c)[1][results.curve(c)[0] > 0] for c in seeds], axis=0)
+        measured.append((t, mean_loss, alpha_inf))
         theory_curves.append((t, exact, alpha_inf))
         rows.append(
             {
                 "a": base.a,
                 "b": base.b,
-                "alpha_theory": alpha_inf,
-                "alpha_exact_N": alpha_n,
-                "alpha_sgd": m.alpha,
-                "uncertainty": m.uncertainty,
-                "alpha_floor": m.floor_alpha,
-                "auto_window": m.auto_window,
-                "max_deviation": deviation,
+                "seeds": len(seeds),
+                "alpha_eq8": alpha_inf,
+                "alpha_exact_N": exact_m,
+                **m.row(),
+                "max |mean/GD - 1|": deviation,
+                "its standard error": dev_se,
             }
         )
         cutoff = 1.0 / base.task.rate_min
         analysis.claims.append(
             exponent_claim(
-                "fig3",
-                f"alpha[{label}]",
-                f"Without superposition the fitted exponent is (a+2b-1)/a ({label})",
-                alpha_inf,
-                "Eq. 8, Fig. 3b",
-                m,
-                EXPONENT_TOLERANCE,
-                theory=alpha_n,
+                experiment="fig3",
+                key=f"alpha[{label}]",
+                statement=f"Without superposition the fitted exponent is (a+2b-1)/a ({label})",
+                paper=alpha_inf,
+                paper_quote=QUOTES["fig3_law"],
+                criterion=f"the headline exponent within {EXPONENT_TOLERANCE} (or 2 sigma) of Eq. 8",
+                measured=m,
+                tolerance=EXPONENT_TOLERANCE,
+                theory=exact_m,
                 context=(
-                    f"The exact discrete sum at N={base.n_features} has exponent {alpha_n:.3f} on the same "
-                    f"window: the finite-N cutoff (modes with t > 1/lambda_min = {cutoff:.3g} are exhausted) "
-                    f"steepens the curve; the SGD fit is {m.alpha - alpha_n:+.3f} from it."
+                    f"The exact discrete sum at N={base.n_features} gives {exact_m:.3f} by the same fit on the "
+                    f"same window: the finite-N cutoff (modes with t > 1/lambda_min = {cutoff:.3g} are "
+                    f"exhausted) steepens the curve; the SGD fit is {m.alpha - exact_m:+.3f} from it."
                 ),
             )
         )
+        tolerance = CURVE_SIGMAS * max_se
         analysis.claims.append(
             Claim(
-                "fig3",
-                f"curve[{label}]",
-                f"SGD tracks the exact theory (max relative deviation, {label})",
-                0.0,
-                "Fig. 3a",
-                deviation,
-                0.0,
-                f"max |L_SGD / L_exact - 1| on t in [{window[0] / 10:g}, {window[1]:g}], one seed",
-                CURVE_TOLERANCE,
+                experiment="fig3",
+                key=f"curve[{label}]",
+                statement=f"SGD tracks the exact theory ({label}; worst relative deviation of the seed mean)",
+                paper=None,
+                paper_quote=QUOTES["fig3_curves"],
+                criterion=f"superdyn's: the mean of {len(seeds)} seeds within {CURVE_SIGMAS:g} standard "
+                f"errors (largest over t) of gradient descent at the run's lr, at every measured t in the "
+                f"last {CURVE_DECADES:g} decades",
+                threshold=0.0,
+                measured=deviation,
+                uncertainty=0.0 if np.isnan(dev_se) else dev_se,
+                method=f"max |mean_seeds L_SGD / L_GD - 1| over t in [{t[-1] / 10**CURVE_DECADES:.3g}, "
+                f"{t[-1]:.3g}] (worst at t = {dev_t:.3g}), {len(seeds)} seed(s)",
+                tolerance=0.0 if np.isnan(tolerance) else tolerance,
                 kind="at_most",
-                context=f"The exact sum is gradient descent on the population loss with the diagonal second "
-                f"moment; SGD at batch {base.batch_size} fluctuates around it (one seed), and the mean "
-                "term of the covariance adds a little.",
+                undecided="" if len(seeds) > 1 else "one seed gives no standard error.",
+                context=f"Online SGD at batch {base.batch_size} is not gradient descent: its sampling noise "
+                "raises the expected loss of rarely seen features, so a systematic excess beyond the seed "
+                "noise is a measured difference between SGD and the theory of gradient descent.",
             )
         )
     analysis.tables["fig3 exponents"] = rows
@@ -148,7 +186,6 @@ def _analyse(results: Results, scale: str) -> Analysis:
             measured,
             theory_curves,
             colour_label=r"$\alpha = (a+2b-1)/a$",
-            window=window,
             title=f"Fig. 3a: no superposition, N = K = {s['n']}",
         )
         x = [r["alpha_theory"] for r in rows]
@@ -157,15 +194,27 @@ def _analyse(results: Results, scale: str) -> Analysis:
                 {
                     "xlabel": r"predicted $\alpha = (a+2b-1)/a$",
                     "series": [
-                        ("SGD fit", x, [r["alpha_sgd"] for r in rows], [r["uncertainty"] for r in rows]),
+                        (
+                            "SGD, Eq. 9 fit",
+                            x,
+                            [r["alpha (Eq. 9, physics window)"] for r in rows],
+                            [r["±"] for r in rows],
+                        ),
                         (f"exact sum, N={s['n']}", x, [r["alpha_exact_N"] for r in rows], 0.0),
                     ],
                     "theory": [("identity", [0, 1.05], [0, 1.05])],
-                    "title": f"Fig. 3b: fit on t in [{window[0]:g}, {window[1]:g}]",
+                    "title": "Fig. 3b: Eq. 9 fits where z_c is in [10, N/10]",
                 }
             ]
         )
     return analysis
+
+
+def measure_exponent_of_exact(t, exact, window) -> float:
+    """The headline fit (Eq. 9) of the exact curve on the same window (NaN if it fails)."""
+    if window is None:
+        return float("nan")
+    return float(fit_one(EQ9, t, exact, window)[0])
 
 
 FIG3 = Experiment(
@@ -175,8 +224,9 @@ FIG3 = Experiment(
     _plan,
     _analyse,
     {
-        "tiny": "N = 64, two (a, b), t <= 1e3, window [1e2, 1e3]",
-        "quick": "five (a, b) instead of twelve, batch 128, one seed, t <= 1e4",
-        "paper": "N = 1024, the 4 x 3 grid of Fig. 3, batch 1024, three seeds, t <= 1e5",
+        "tiny": "N = 64, two (a, b), two seeds, t <= 1e3",
+        "quick": "N = 1024 (the paper's); superdyn's choices: five (a, b), batch 128, four seeds, t <= 1e4",
+        "paper": "N = 1024 (the paper's); superdyn's choices: a 4 x 3 grid over the paper's ranges, "
+        "batch 1024, four seeds, t <= 1e5",
     },
 )

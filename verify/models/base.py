@@ -198,6 +198,14 @@ class Model(abc.ABC):
         """Exact population loss (C,) and per-feature losses (C, N), or None if not available."""
         return None
 
+    def linear_map(self, params: dict):
+        """(M (C, N, N), bias (C, N)) when the pre-activation is M x + bias, else None.
+
+        With it, per-feature losses are measured by
+        :func:`verify.models.feature_loss.conditional_feature_losses`, which sees rare features.
+        """
+        return None
+
     def snapshot(self, params: dict) -> dict:
         """Arrays to save at snapshot times (name -> tensor (C, ...))."""
         return {}

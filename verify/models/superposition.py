@@ -135,10 +135,15 @@ class Superposition(Model):
                 out["enc"] = d_enc + d_dec
         return loss, out, None, active
 
+    def _effective(self, params):
+        return torch.bmm(torch.bmm(self._decoder(params), params["B"]), params["enc"].transpose(1, 2))
+
+    def linear_map(self, params):
+        return self._effective(params), params["bias"]
+
     def snapshot(self, params):
         """B (K x K) and the map it induces on the features, W_dec B W_enc (N x N; paper Fig. 9)."""
-        effective = torch.bmm(torch.bmm(self._decoder(params), params["B"]), params["enc"].transpose(1, 2))
-        return {"B": params["B"], "effective": effective}
+        return {"B": params["B"], "effective": self._effective(params)}
 
     def diagnostics(self, params):
         return superposition_diagnostics(params["enc"])
