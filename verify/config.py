@@ -42,7 +42,11 @@ class RunConfig:
     lr, batch_size, steps, seed : learning rate > 0, samples per step, SGD steps, seed.
     density, value_max : E = sum p_i and v_max.
     optimizer : {"sgd", "adamw"}
-        ``adamw`` uses warm-up, cosine decay and decoupled ``weight_decay`` (may be < 0).
+        ``adamw`` is Liu et al.'s: linear warm-up over ``warmup_steps``, a cosine to
+        ``lr_floor * lr`` at the last step, and ``weight_decay`` gamma on the model's decayed
+        parameters (gamma < 0 pulls row norms to 1; see ``verify.optim``).
+    lr_floor : float
+        The cosine schedule's final learning rate as a share of ``lr`` (in [0, 1]).
     init_scale : float
         Standard deviation of the entries of B(0) (or W(0) for the autoencoder).
     embedding : {"gaussian", "orthogonal"}
@@ -72,6 +76,7 @@ class RunConfig:
     optimizer: str = "sgd"
     weight_decay: float = 0.0
     warmup_steps: int = 0
+    lr_floor: float = 0.0
     init_scale: float = 1e-3
     embedding: str = "gaussian"
     tied: bool = False
@@ -106,6 +111,7 @@ class RunConfig:
         check_count("seed", self.seed, minimum=0)
         check_real("weight_decay", self.weight_decay)
         check_count("warmup_steps", self.warmup_steps, minimum=0)
+        check_real("lr_floor", self.lr_floor, lower=0.0, upper=1.0)
         check_real("init_scale", self.init_scale, lower=0.0)
         check_count("points_per_decade", self.points_per_decade)
         check_count("eval_samples", self.eval_samples)
@@ -130,6 +136,7 @@ class RunConfig:
         """Runs with equal keys train together in one batched computation."""
         return (
             self.model, self.n_features, self.width, self.batch_size, self.steps, self.optimizer,
+            self.warmup_steps, self.lr_floor,
             self.dtype, self.tied, self.points_per_decade, self.eval_samples, self.per_feature, self.density,
         )  # fmt: skip
 

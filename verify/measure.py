@@ -66,6 +66,8 @@ EQ9, PURE = "Eq. 9 fit c t^-alpha + L0", "pure power law (OLS of ln L on ln t)"
 def learning_front_window(task, first=FRONT_FIRST, last_share=FRONT_LAST_SHARE) -> tuple[float, float]:
     """Times at which the learning front z_c(t) lies in [first, N * last_share].
 
+    For N < 40 * first the lower end becomes N * last_share / 4.
+
     The front is where 2 lambda(z_c) t = 1 with lambda_i = p_i m2 (paper Eq. 11, with the
     rate of exp(-2 lambda t) in Eq. 7), so t(z) = 1 / (2 p_z m2); p decreases with i.
 
@@ -77,7 +79,8 @@ def learning_front_window(task, first=FRONT_FIRST, last_share=FRONT_LAST_SHARE) 
     100.0
     """
     n = task.n_features
-    z_lo, z_hi = float(first), float(n) * float(last_share)
+    z_hi = float(n) * float(last_share)
+    z_lo = min(float(first), z_hi / 4)  # small N (tests): keep a factor 4 between the ends
     if not 1 <= z_lo < z_hi <= n:
         raise ValueError(f"the learning front's range [{z_lo:g}, {z_hi:g}] must lie inside [1, N={n}]")
     p = task.frequencies_at(np.array([round(z_lo), round(z_hi)]))

@@ -120,7 +120,7 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
     sampler = SparseSampler(p_rows, [c.value_max for c in configs], device, dtype)
     generators = _generators([c.seed for c in configs], device)
     params = model.init(configs, generators, device, dtype)
-    optimizer = make_optimizer(first.optimizer, params, model.trainable, configs)
+    optimizer = make_optimizer(first.optimizer, params, model.trainable, configs, model.decayed)
     population = model.population_loss(params, moments) is not None
     eval_batch = None
     if not population:

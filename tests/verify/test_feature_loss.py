@@ -28,7 +28,12 @@ def test_a_constant_student_has_its_closed_form_loss(beta):
     p = np.array([0.5, 0.2, 0.1, 1e-2, 1e-4, 1e-6])  # the last two never occur in 512 samples
     a = np.linspace(1.0, 0.3, n)
     loss, se = conditional_feature_losses(
-        torch.zeros(1, n, n, dtype=F64), _t(np.full(n, beta)), _t(a), _t(p), [v_max], _batch(p, 512, value_max=v_max)
+        torch.zeros(1, n, n, dtype=F64),
+        _t(np.full(n, beta)),
+        _t(a),
+        _t(p),
+        [v_max],
+        _batch(p, 512, value_max=v_max),
     )
     y, m1, m2 = max(beta, 0.0), v_max / 2, v_max**2 / 3
     exact = 0.5 * (y**2 - 2 * y * a * p * m1 + a**2 * p * m2)

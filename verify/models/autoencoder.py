@@ -1,12 +1,17 @@
 """Liu et al.'s toy model: y = ReLU(W W^T x + bias), W (N x m) learned.
 
-The row w_i of W represents feature i. Trained with AdamW, warm-up and cosine decay and
-decoupled weight decay gamma (gamma < 0 pushes norms up: strong superposition).
-Backward with g = (y - y*) 1[pre > 0] / batch and h = W^T x:
+The row w_i of W represents feature i. As in Liu et al.'s published code: W_ij ~ N(0,
+init_scale^2) (theirs: 1/m), bias ~ N(0, 1); the loss they minimise is the mean squared
+error over all N outputs and the batch, mean (y - x)^2, which is 2/N times superdyn's
+1/2 sum; the gradient here is theirs (Adam's epsilon sees its scale), the recorded loss
+superdyn's (a constant factor, so width exponents are the same). Trained with
+``verify.optim.AdamW``: warm-up, cosine decay and weight decay on W only (gamma < 0 pulls
+row norms to 1: strong superposition). Backward with g = (y - y*) 1[pre > 0] / batch and
+h = W^T x:
 
     dW = g^T h + x^T (g W),   dbias = sum_b g_b,
 
-both over the active entries only.
+both over the active entries only, then times 2/N.
 """
 
 from __future__ import annotations
@@ -25,19 +30,23 @@ class Autoencoder(Model):
 
     name = "autoencoder"
     trainable = ("W", "bias")
+    decayed = ("W",)
 
     def init(self, configs, generators, device, dtype):
         n, m = configs[0].n_features, configs[0].width
-        w = torch.stack([torch.randn(n, m, generator=g, device=device, dtype=dtype) * c.init_scale
-                         for c, g in zip(configs, generators, strict=True)])  # fmt: skip
-        return {"W": w, "bias": torch.zeros(len(configs), n, dtype=dtype, device=device)}
+        pairs = list(zip(configs, generators, strict=True))
+        w = torch.stack(
+            [torch.randn(n, m, generator=g, device=device, dtype=dtype) * c.init_scale for c, g in pairs]
+        )
+        bias = torch.stack([torch.randn(n, generator=g, device=device, dtype=dtype) for _, g in pairs])
+        return {"W": w, "bias": bias}
 
     def loss(self, params, batch, channel, grads):
         w = params["W"]
         c, n, m = w.shape
         h = encode(batch, w).view(c, batch.batch, m)
         pre = torch.baddbmm(params["bias"][:, None, :], h, w.transpose(1, 2))
-        scale = 1.0 / batch.batch
+        scale = 2.0 / (batch.batch * n)  # Liu et al.'s loss: the mean over outputs and batch of (y - x)^2
         if fused_here(w):  # the loss and (with grads) g^T h + x^T (g W) and sum_b g_b in one pass per sample
             if not grads:
                 readout = fused_readout(batch, channel, params["bias"], pre=pre)

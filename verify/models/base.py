@@ -177,6 +177,8 @@ class Model(abc.ABC):
 
     name = "model"
     trainable: tuple = ()
+    #: The parameters weight decay acts on (AdamW only).
+    decayed: tuple = ()
     relu = True
     #: Diagnostics that cannot change during training are recorded once.
     static_diagnostics = False

@@ -102,5 +102,9 @@ def conditional_feature_losses(effective, bias, channel, p, value_max, batch: Sp
     ])  # fmt: skip
     q = p.to(torch.float64)
     loss = q * active.mean(1) + (1 - q) * inactive.mean(1)
-    variance = (q**2 * active.var(1) + (1 - q) ** 2 * inactive.var(1)) / size if size > 1 else torch.full_like(loss, float("inf"))
+    variance = (
+        (q**2 * active.var(1) + (1 - q) ** 2 * inactive.var(1)) / size
+        if size > 1
+        else torch.full_like(loss, float("inf"))
+    )
     return loss, variance.sqrt()
