@@ -22,6 +22,8 @@ import math
 
 import torch
 
+from .models.base import RowGradient
+
 __all__ = ["SGD", "AdamW", "decay_rows", "make_optimizer"]
 
 
@@ -68,7 +70,12 @@ class SGD:
     def step(self, params: dict, grads: dict, live: torch.Tensor, k: int) -> None:
         rate = self.lr * live
         for name in self.names:
-            params[name].sub_(_expand(rate, grads[name]) * grads[name])
+            grad, param = grads[name], params[name]
+            if isinstance(grad, RowGradient):  # only the rows it touches
+                flat = param.view(-1, param.shape[-1])
+                flat.index_add_(0, grad.rows, grad.values * (-rate)[grad.configs][:, None])
+            else:
+                param.sub_(_expand(rate, grad) * grad)
 
 
 class AdamW:
@@ -114,6 +121,7 @@ class AdamW:
         correction2 = 1.0 - self.beta2 ** (k + 1)
         for name in self.names:
             g, p = grads[name], params[name]
+            g = g.dense() if isinstance(g, RowGradient) else g
             self.m[name].mul_(self.beta1).add_(g, alpha=1 - self.beta1)
             self.v[name].mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
             update = (self.m[name] / correction1) / ((self.v[name] / correction2).sqrt() + self.eps)

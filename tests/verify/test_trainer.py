@@ -62,7 +62,12 @@ def test_superposition_learns_and_records_its_diagnostics():
     assert curve["loss"][-1] < 0.5 * curve["loss"][0]
     assert 0 < curve["active_fraction"][-1] < 1
     assert result.arrays["per_feature_loss"].shape == (curve["step"].size, 64)
-    assert np.allclose(result.arrays["per_feature_loss"].sum(1), curve["loss"], rtol=1e-5)
+    # per-feature losses come from the conditional estimator (verify.models.feature_loss), which
+    # sees every feature; the evaluation-set loss is a second estimate of the same expectation
+    total = result.arrays["per_feature_loss"].sum(1)
+    assert np.allclose(total, curve["loss"], rtol=0.05)
+    task = _small().task
+    assert total[0] == pytest.approx(np.sum(task.p * task.m2 * task.channel**2) / 2, rel=1e-2)  # B(0) small
     assert result.arrays["B@step=100"].shape == (16, 16)
     assert result.arrays["frame_spectrum"].shape == (16,)
     assert result.extra["phi_half"] == 1.0  # unit columns

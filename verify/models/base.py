@@ -19,6 +19,7 @@ from ..sampler import SparseBatch
 __all__ = [
     "SPARSE_BELOW",
     "ActiveColumns",
+    "RowGradient",
     "Model",
     "encode",
     "feature_losses",
@@ -34,6 +35,31 @@ FUSE_ON_CPU = True
 #: Below this share of non-zero entries a (batch x N) gradient is multiplied as a sparse matrix.
 SPARSE_BELOW = 0.1
 _PROBE_ROWS = 64
+
+
+class RowGradient:
+    """A gradient that is non-zero in a few rows of a stack of matrices (C, R, M) only.
+
+    The dense gradient is ``zeros(shape).view(-1, M).index_add_(0, rows, values)``; an
+    optimiser applies it without forming that matrix.
+
+    Attributes
+    ----------
+    rows : LongTensor (nnz,)
+        Row of the flattened (C * R, M) stack each value belongs to.
+    values : Tensor (nnz, M)
+    configs : LongTensor (nnz,)
+        The configuration of each row (rows // R).
+    shape : tuple
+    """
+
+    def __init__(self, rows, values, configs, shape):
+        self.rows, self.values, self.configs, self.shape = rows, values, configs, tuple(shape)
+
+    def dense(self) -> torch.Tensor:
+        out = torch.zeros(self.shape, dtype=self.values.dtype, device=self.values.device)
+        out.view(-1, self.shape[-1]).index_add_(0, self.rows, self.values)
+        return out
 
 
 def encode(batch: SparseBatch, rows_of: torch.Tensor) -> torch.Tensor:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from .base import Model, feature_losses, residual_targets
+from .base import Model, RowGradient, feature_losses, residual_targets
 
 __all__ = ["Linear"]
 
@@ -39,10 +39,9 @@ class Linear(Model):
         grad = None
         if grads:
             # dL/dB[:, i] = mean_b r_b x_bi: scatter r_b * x_bi into column i of config c
+            # (only the columns of active features: the optimiser adds them in place)
             contributions = residual[batch.row] * (batch.value / batch.batch)[:, None]
-            grad_t = torch.zeros(c * n, n, dtype=b.dtype, device=b.device)
-            grad_t.index_add_(0, batch.config * n + batch.feature, contributions)
-            grad = {"B_t": grad_t.view(c, n, n)}
+            grad = {"B_t": RowGradient(batch.config * n + batch.feature, contributions, batch.config, b.shape)}
         features = None if grads else feature_losses(residual, c)
         return loss, grad, features, torch.ones(c, dtype=b.dtype, device=b.device)
 
