@@ -106,7 +106,8 @@ def add_run_commands(sub) -> None:
         "--scale",
         choices=["tiny", "quick", "paper"],
         default="quick",
-        help="quick: a 2-core CPU in minutes (default); paper: the paper's sizes, for a GPU; "
+        help="quick: a 2-core CPU in minutes (default); paper: for a GPU (the paper's N and K, superdyn's "
+        "grids and batches); "
         "tiny: seconds, a smoke test",
     )
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")

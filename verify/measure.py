@@ -286,7 +286,8 @@ class ExponentMeasurement:
     def to_dict(self) -> dict:
         return {"headline": self.headline.to_dict(), "alternatives": [a.to_dict() for a in self.alternatives],
                 "window_rule": self.window_rule, "n_seeds": self.n_seeds,
-                "profile_t": self.profile_t.tolist(), "profile_alpha": self.profile_alpha.tolist()}  # fmt: skip
+                "profile_t": self.profile_t.tolist(),
+                "profile_alpha": self.profile_alpha.tolist()}  # fmt: skip
 
 
 def _positive(t, loss):

@@ -13,7 +13,8 @@ positive = st.floats(0.0, 10.0, allow_nan=False)
 
 def _claim(**changes):
     base = dict(experiment="figX", key="k", statement="s", paper=1.0, paper_quote="Sec. 1: 'one'",
-                criterion="within 0.05", measured=1.0, uncertainty=0.01, method="m", tolerance=0.05)  # fmt: skip
+                criterion="within 0.05", measured=1.0, uncertainty=0.01, method="m",
+                tolerance=0.05)  # fmt: skip
     return Claim(**{**base, **changes})
 
 
@@ -75,7 +76,8 @@ def test_an_undecided_claim_is_inconclusive_whatever_its_number():
     assert claim.verdict == "inconclusive" and not claim.holds
     assert claim.explanation.startswith("The data cannot decide: no width reached its plateau.")
     # an alternative cannot rescue it either
-    assert _claim(measured=0.2, undecided="x", alternatives=(Alternative("c", 1.0),)).verdict == "inconclusive"
+    rescued = _claim(measured=0.2, undecided="x", alternatives=(Alternative("c", 1.0),))
+    assert rescued.verdict == "inconclusive"
 
 
 def test_bad_claims_are_rejected():

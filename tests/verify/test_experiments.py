@@ -41,7 +41,8 @@ def test_every_experiment_runs_and_reports(tiny):
                 assert (out / "figures" / f"{stem}.png").stat().st_size > 1000, stem
                 assert (out / "figures" / f"{stem}.pdf").exists()
     for claim in claims:
-        assert claim["verdict"] in ("reproduced", "not reproduced", "inconclusive") or claim["verdict"].startswith(
+        verdict = claim["verdict"]
+        assert verdict in ("reproduced", "not reproduced", "inconclusive") or verdict.startswith(
             "reproduced only if "
         )
         assert (claim["explanation"] == "") == (claim["verdict"] == "reproduced")

@@ -27,7 +27,8 @@ __all__ = [
     "steps_for",
 ]
 
-#: ``tiny``: seconds, for tests; ``quick``: a 2-core CPU, minutes; ``paper``: the paper's sizes, a GPU.
+#: ``tiny``: seconds, for tests; ``quick``: a 2-core CPU, minutes; ``paper``: a GPU, with the sizes the
+#: paper states (N, K) and superdyn's choices where it states none (grids, batches, seeds, run lengths).
 SCALES = ("tiny", "quick", "paper")
 
 

@@ -103,8 +103,13 @@ def kopt_exponent(compute) -> tuple:
     grid, best, k_opt = frontier(compute)
     inside = np.isfinite(k_opt)
     widths = sorted(compute)
-    best_index = [int(np.argmin([np.interp(np.log(c), np.log(compute[k][0]), np.log(compute[k][1]),
-                                           left=np.inf, right=np.inf) for k in widths])) for c in grid[inside]]  # fmt: skip
+
+    def best_width(c):
+        logs = [np.interp(np.log(c), np.log(compute[k][0]), np.log(compute[k][1]), left=np.inf, right=np.inf)
+                for k in widths]  # fmt: skip
+        return int(np.argmin(logs))
+
+    best_index = [best_width(c) for c in grid[inside]]
     distinct = len(set(best_index))
     if inside.sum() >= 3 and np.ptp(np.log(k_opt[inside])) > 0:
         slope, intercept, _ = ols(np.log(grid[inside]), np.log(k_opt[inside]))
@@ -227,11 +232,13 @@ def _analyse13(results: Results, scale: str) -> Analysis:
             statement="The final plateau loss scales as K^-beta",
             paper=quoted.value,
             paper_quote=quoted.cited,
-            criterion=f"superdyn's tolerance {BETA_TOLERANCE} (or 2 sigma), over at least {MIN_PLATEAU_WIDTHS} "
+            criterion=f"superdyn's tolerance {BETA_TOLERANCE} (or 2 sigma), over at least "
+            f"{MIN_PLATEAU_WIDTHS} "
             "widths K < N whose plateau is reached",
             measured=-slope,
             uncertainty=stderr,
-            method=f"OLS of ln L_plateau on ln K, K in {[r['K'] for r in counted]}, plateau = mean over the last "
+            method=f"OLS of ln L_plateau on ln K, K in {[r['K'] for r in counted]}, plateau = mean over "
+            "the last "
             f"{PLATEAU_SHARE:.0%} of ln t",
             tolerance=BETA_TOLERANCE,
             undecided=undecided,

@@ -123,7 +123,8 @@ def _analyse(results: Results, scale: str) -> Analysis:
                         statement=f"{quoted.what} (here a = {a:g})",
                         paper=quoted.value,
                         paper_quote=quoted.cited,
-                        criterion=f"superdyn's tolerance {EXPONENT_TOLERANCE} (or 2 sigma) on the summary's '≈'",
+                        criterion=f"superdyn's tolerance {EXPONENT_TOLERANCE} (or 2 sigma) on the "
+                        "summary's '≈'",
                         measured=exponent,
                         uncertainty=stderr,
                         method=f"OLS of ln L_final on ln m, m in {[int(w) for w in widths]}, "
@@ -171,9 +172,11 @@ LIU_WIDTH = Experiment(
     _analyse,
     {
         "tiny": "n = 32, m in {4, 8, 16}, a = 1, 200 steps",
-        "quick": "Liu et al.'s rules; sizes scaled: n = 256 (theirs 1000), m in {8, ..., 64} (theirs 10-100), "
+        "quick": "Liu et al.'s rules; sizes scaled: n = 256 (theirs 1000), m in {8, ..., 64} "
+        "(theirs 10-100), "
         "a in {1, 2}, 2000 steps (warm-up 200), batch 256 (theirs 2048), gamma = +-1",
         "paper": "Liu et al.'s rules and sizes: n = 1000, six log-spaced m from 10 to 100, 20000 steps "
-        "(warm-up 2000), batch 2048; superdyn's choices: a in {1, 1.5, 2}, gamma = +-1 (the ends of their grid)",
+        "(warm-up 2000), batch 2048; superdyn's choices: a in {1, 1.5, 2}, gamma = +-1 "
+        "(the ends of their grid)",
     },
 )

@@ -110,7 +110,7 @@ def _analyse(results: Results, scale: str) -> Analysis:
     for base in (b for b in group_seeds(_plan(scale)) if b not in measured_bases):
         analysis.notes.append(f"fig3: a={base.a}, b={base.b} diverged for every seed; left out")
     for base, m, seeds in found:
-        t, loss = results.curve(seeds[0])
+        t, _loss = results.curve(seeds[0])
         t = t[t > 0]
         modes = base.task.modes()  # the exact discrete theory: gradient descent at the run's lr
 
@@ -150,7 +150,8 @@ def _analyse(results: Results, scale: str) -> Analysis:
                 tolerance=EXPONENT_TOLERANCE,
                 theory=exact_m,
                 context=(
-                    f"The exact discrete sum at N={base.n_features} gives {exact_m:.3f} by the same fit on the "
+                    f"The exact discrete sum at N={base.n_features} gives {exact_m:.3f} by the same fit on "
+                    "the "
                     f"same window: the finite-N cutoff (modes with t > 1/lambda_min = {cutoff:.3g} are "
                     f"exhausted) steepens the curve; the SGD fit is {m.alpha - exact_m:+.3f} from it."
                 ),
@@ -188,7 +189,7 @@ def _analyse(results: Results, scale: str) -> Analysis:
             colour_label=r"$\alpha = (a+2b-1)/a$",
             title=f"Fig. 3a: no superposition, N = K = {s['n']}",
         )
-        x = [r["alpha_theory"] for r in rows]
+        x = [r["alpha_eq8"] for r in rows]
         analysis.figures["fig3b"] = plots.exponents_figure(
             [
                 {

@@ -138,13 +138,15 @@ def _analyse5(results: Results, scale: str) -> Analysis:
     quoted = PAPER["fig5_alpha"]
     for k in sorted({b.width for b, _, _ in found}):
         mine = [(b, m) for b, m, _ in found if b.width == k]
-        worst_base, worst = max(
+        _worst_base, worst = max(
             mine, key=lambda bm: abs(bm[1].alpha - 1.0) if np.isfinite(bm[1].alpha) else np.inf
         )
         alternatives = []
         for index, template in enumerate(worst.alternatives):
-            values = [(m.alternatives[index].alpha, m.alternatives[index].uncertainty) for _, m in mine
-                      if m.alternatives[index].ok] if all(m.alternatives[index].ok for _, m in mine) else []  # fmt: skip
+            results_here = [m.alternatives[index] for _, m in mine]
+            values = (
+                [(r.alpha, r.uncertainty) for r in results_here] if all(r.ok for r in results_here) else []
+            )
             value, sigma = _worst(values)
             condition = f"the {template.method} is used" + (
                 f" on A.3's window t in [{FIXED_WINDOW[0]:g}, {FIXED_WINDOW[1]:g}]"
@@ -158,7 +160,8 @@ def _analyse5(results: Results, scale: str) -> Analysis:
             Claim(
                 experiment="fig5",
                 key=f"alpha[K={k}]",
-                statement=f"Under superposition alpha ≈ 1 for every a, b (K = {k}; the value farthest from 1)",
+                statement=f"Under superposition alpha ≈ 1 for every a, b (K = {k}; the value farthest "
+                "from 1)",
                 paper=quoted.value,
                 paper_quote=quoted.cited,
                 criterion=f"every (a, b) within {ALPHA_TOLERANCE} (superdyn's reading of '≈') or 2 sigma "
@@ -278,7 +281,8 @@ def _analyse4(results: Results, scale: str) -> Analysis:
             threshold=1.0,
             measured=float(ratios[best]),
             uncertainty=0.0,
-            method=f"exact no-superposition sum over the seed-mean measured loss, at t = {t[inside][best]:.3g}",
+            method="exact no-superposition sum over the seed-mean measured loss, at "
+            f"t = {t[inside][best]:.3g}",
             tolerance=0.0,
             kind="at_least",
         )
@@ -304,7 +308,8 @@ FIG5 = Experiment(
         "quick": "N = 1024 (the paper's); superdyn's choices: K in {128, 256} for (a, b) in {(1.1, 0), "
         "(1.5, 0), (1.1, 0.5)} and K = 512 for (1.1, 0), two seeds for (1.1, 0) and one otherwise, batch 64, "
         "evaluation set 4096, t <= 1e4",
-        "paper": "N = 1024 and K in {128, 256, 512} (the paper's); superdyn's choices: a in {0.5, 1.1, 1.5, 2}, "
+        "paper": "N = 1024 and K in {128, 256, 512} (the paper's); superdyn's choices: "
+        "a in {0.5, 1.1, 1.5, 2}, "
         "b in {0, 0.25, 0.5}, batch 1024, three seeds, t <= 1e5",
     },
 )

@@ -102,7 +102,8 @@ def _analyse10(results, scale: str) -> Analysis:
                 criterion=f"superdyn's tolerance {CLASS_TOLERANCE} (or 2 sigma) on a fit of the exact sum",
                 measured=fit.alpha,
                 uncertainty=fit.stderr,
-                method=f"OLS on the exact sum, N = {task.n_features:.3g}, t in [{window[0]:.3g}, {window[1]:.3g}]",
+                method=f"OLS on the exact sum, N = {task.n_features:.3g}, "
+                f"t in [{window[0]:.3g}, {window[1]:.3g}]",
                 tolerance=CLASS_TOLERANCE,
                 theory=alpha,
                 alternatives=(
@@ -171,7 +172,8 @@ def _analyse11(results, scale: str) -> Analysis:
                 alternatives=(
                     (
                         Alternative(
-                            f"the fit window is t in [{widest.window[0]:.3g}, {widest.window[1]:.3g}] (the widest "
+                            f"the fit window is t in [{widest.window[0]:.3g}, {widest.window[1]:.3g}] "
+                            "(the widest "
                             f"of {len(found)} windows >= 1 decade that give the paper's number)",
                             widest.alpha,
                             widest.stderr,

@@ -19,8 +19,8 @@ from ..sampler import SparseBatch
 __all__ = [
     "SPARSE_BELOW",
     "ActiveColumns",
-    "RowGradient",
     "Model",
+    "RowGradient",
     "encode",
     "feature_losses",
     "fused_here",

@@ -41,7 +41,8 @@ class Linear(Model):
             # dL/dB[:, i] = mean_b r_b x_bi: scatter r_b * x_bi into column i of config c
             # (only the columns of active features: the optimiser adds them in place)
             contributions = residual[batch.row] * (batch.value / batch.batch)[:, None]
-            grad = {"B_t": RowGradient(batch.config * n + batch.feature, contributions, batch.config, b.shape)}
+            rows = batch.config * n + batch.feature
+            grad = {"B_t": RowGradient(rows, contributions, batch.config, b.shape)}
         features = None if grads else feature_losses(residual, c)
         return loss, grad, features, torch.ones(c, dtype=b.dtype, device=b.device)
 
