@@ -103,7 +103,7 @@ def plateau_free_window(t, loss) -> tuple[float, float]:
     >>> import numpy as np
     >>> t = np.logspace(0, 5, 101)
     >>> lo, hi = plateau_free_window(t, 1.0 / (1.0 + t / 10.0) + 1e-3)  # t^-1 from t ~ 10, plateau at 1e-3
-    >>> bool(5 < lo < 30), bool(1e3 < hi < 1e4)
+    >>> bool(5 < lo < 30), bool(3e3 < hi < 3e4)
     (True, True)
     """
     t, loss = _positive(t, loss)

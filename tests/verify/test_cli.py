@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from theory import alpha_power_law
+from verify.experiments import plan
 
 SCRIPT = shutil.which("superdyn")
 
@@ -139,5 +140,6 @@ def test_reproduce_on_the_ray_engine(tmp_path):
                  timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
-    assert summary["device"] == "ray (auto)" and summary["trained"] == 2
-    assert len(list((out / "runs").glob("*.parquet"))) == 2
+    runs = len(plan(["fig3"], "tiny"))
+    assert summary["device"] == "ray (auto)" and summary["trained"] == runs
+    assert len(list((out / "runs").glob("*.parquet"))) == runs
