@@ -36,7 +36,9 @@ __all__ = ["LIU_WIDTH", "SCALES_LIU"]
 
 SCALES_LIU = {
     "tiny": dict(n=32, widths=(4, 8, 16), exponents=(1.0,), steps=200, batch=64, eval=512),
-    "quick": dict(n=256, widths=(8, 16, 32, 64), exponents=(1.0, 2.0), steps=2000, batch=256, eval=4096),
+    "quick": dict(
+        n=512, widths=(8, 12, 18, 27, 41, 64), exponents=(1.0, 2.0), steps=2000, batch=512, eval=4096
+    ),
     "paper": dict(
         n=1000,
         widths=(10, 16, 25, 40, 63, 100),
@@ -172,9 +174,9 @@ LIU_WIDTH = Experiment(
     _analyse,
     {
         "tiny": "n = 32, m in {4, 8, 16}, a = 1, 200 steps",
-        "quick": "Liu et al.'s rules; sizes scaled: n = 256 (theirs 1000), m in {8, ..., 64} "
-        "(theirs 10-100), "
-        "a in {1, 2}, 2000 steps (warm-up 200), batch 256 (theirs 2048), gamma = +-1",
+        "quick": "Liu et al.'s rules; sizes scaled: n = 512 (theirs 1000), six log-spaced m from 8 to 64 "
+        "(theirs 10 to 100), a in {1, 2}, 2000 steps (warm-up 200; theirs 20000), batch 512 (theirs 2048), "
+        "gamma = +-1",
         "paper": "Liu et al.'s rules and sizes: n = 1000, six log-spaced m from 10 to 100, 20000 steps "
         "(warm-up 2000), batch 2048; superdyn's choices: a in {1, 1.5, 2}, gamma = +-1 "
         "(the ends of their grid)",
