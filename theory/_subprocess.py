@@ -2,16 +2,16 @@
 
 sympy can loop inside deeply recursive code where a signal-based timeout never
 fires, so a derivation that must be bounded runs in a separate Python process,
-which is killed when the limit passes. The worker is started once with
-``python -m theory._worker`` (it never re-imports the caller's ``__main__``, so
-scripts need no ``if __name__ == "__main__"`` guard), kept for later calls so that
+which is killed when the limit passes. The worker is started once, isolated from the
+current directory and the environment (it never re-imports the caller's ``__main__``,
+so scripts need no ``if __name__ == "__main__"`` guard), kept for later calls so that
 sympy is imported only once, and replaced after a kill.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
+import json
 import pickle
 import queue
 import struct
@@ -31,15 +31,25 @@ class TimeLimitExceeded(RuntimeError):
     """The worker did not finish within its time limit and was killed."""
 
 
-def _start_worker() -> subprocess.Popen:
-    env = dict(os.environ)
+def _worker_path() -> list:
+    """The caller's import path without the current directory, this package's root first."""
     root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    here = Path.cwd().resolve()
+    rest = [p for p in sys.path if p and Path(p).resolve() != here and p != root]
+    return [root, *rest]
+
+
+def _start_worker() -> subprocess.Popen:
+    # isolated (-I: no PYTHON* variables, no user site, no script directory), started in the
+    # package's root and given the caller's path without the current directory, so that a
+    # local theory/ folder or a planted mpmath.py is never imported by the worker
+    root = str(Path(__file__).resolve().parent.parent)
+    code = "import sys, json; sys.path[:] = json.loads(sys.argv[1]); from theory._worker import main; main()"
     return subprocess.Popen(
-        [sys.executable, "-m", "theory._worker"],
+        [sys.executable, "-I", "-c", code, json.dumps(_worker_path())],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        env=env,
+        cwd=root,
     )
 
 

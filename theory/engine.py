@@ -33,6 +33,7 @@ import mpmath
 import sympy as sp
 
 from ._subprocess import TimeLimitExceeded, call_with_time_limit
+from .expressions import parse_expressions
 from .scaling_law import ScalingLaw
 
 __all__ = ["DerivationError", "derive"]
@@ -286,18 +287,19 @@ def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: 
         z = sp.Symbol(z, positive=True)
     if not isinstance(z, sp.Symbol):
         raise ValueError(f"z must be a sympy Symbol, got {z!r}")
-    try:
-        rate, weight, edge = (sp.sympify(x, locals={z.name: z}) for x in (rate, weight, edge))
-    except (sp.SympifyError, TypeError, SyntaxError) as exc:
-        raise ValueError(f"rate, weight and edge must be sympy expressions: {exc}") from exc
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
+    # text is parsed, never evaluated (theory.expressions), in the timed worker when there is a limit
+    texts = (rate, weight, edge)
+    rate, weight, edge = parse_expressions(
+        texts, symbols={z.name: z}, timeout=timeout if any(isinstance(x, str) for x in texts) else None
+    )
     if z not in rate.free_symbols:
         raise ValueError(f"rate must depend on {z}, got {rate}")
     if timeout is None:
         found = _leading_worker(rate, weight, z, edge, check)
         correction = _correction_worker(found, _symbols(rate, weight, z, edge))
     else:
-        if not timeout > 0:
-            raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
         try:
             found = call_with_time_limit(_leading_worker, (rate, weight, z, edge, check), seconds=timeout)
         except TimeLimitExceeded as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -25,7 +26,6 @@ _PAPER_N = 1024
 _PAPER_WINDOW = (1e3, 1e4)
 #: Names read as sympy functions or constants in ``derive`` input; every other name is a
 #: positive symbol (so N, E, S, I and Q are parameters, not sympy objects).
-_FUNCTIONS = {"exp", "log", "sqrt", "gamma", "oo", "pi", "sin", "cos", "Abs"}
 
 
 def exponent_table(n_features: int = _PAPER_N, window=_PAPER_WINDOW) -> list[dict]:
@@ -138,17 +138,16 @@ def _cmd_derive(args) -> int:
     import sympy as sp
 
     from theory import derive
+    from theory.expressions import CONSTANTS, FUNCTIONS, parse_expressions
 
-    names = {}
-    for text in (args.rate, args.weight, args.edge, args.z):
-        for token in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text):
-            if token not in _FUNCTIONS:
-                names[token] = sp.Symbol(token, positive=True)
-    z = names.get(args.z) or sp.Symbol(args.z, positive=True)
-    try:
-        rate, weight, edge = (sp.sympify(x, locals=names) for x in (args.rate, args.weight, args.edge))
-    except (sp.SympifyError, TypeError, SyntaxError) as exc:
-        raise ValueError(f"could not parse the expressions: {exc}") from None
+    if not re.fullmatch(r"[A-Za-z][A-Za-z_0-9]*", args.z) or args.z in FUNCTIONS or args.z in CONSTANTS:
+        raise ValueError(f"--z must be a plain name (not a function or constant), got {args.z!r}")
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        raise ValueError(f"--timeout must be a finite number of seconds > 0, got {args.timeout!r}")
+    z = sp.Symbol(args.z, positive=True)
+    # parsed, never run (theory.expressions), inside the timed worker; every name is a positive symbol
+    texts = (args.rate, args.weight, args.edge)
+    rate, weight, edge = parse_expressions(texts, symbols={z.name: z}, timeout=args.timeout, positive=True)
     law = derive(rate, weight, z, edge=edge, timeout=args.timeout)
     if args.json:
         print(json.dumps(law.to_dict(), indent=2))

@@ -126,7 +126,7 @@ def test_time_limit_kills_the_worker_and_the_next_call_works():
         ((z**-2, z**-2, 3), {}, "z must be a sympy Symbol"),
         ((a**-2, z**-2, z), {}, "rate must depend on z"),
         ((z**-2, z**-2, z), {"timeout": 0}, "timeout must be > 0"),
-        (("z**(", "1", z), {}, "must be sympy expressions"),
+        (("z**(", "1", z), {}, "is not valid"),
     ],
 )
 def test_bad_arguments(args, kwargs, message):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from ..expressions import parse_expression
 from .base import Profile
 
 __all__ = ["Custom"]
@@ -43,10 +44,7 @@ class Custom(Profile):
         z = sp.Symbol(self.z, positive=True) if isinstance(self.z, str) else self.z
         if not isinstance(z, sp.Symbol):
             raise ValueError(f"z must be a sympy Symbol or a name, got {self.z!r}")
-        try:
-            expression = sp.sympify(self.expression, locals={z.name: z})
-        except (sp.SympifyError, TypeError, SyntaxError) as exc:
-            raise ValueError(f"expression could not be parsed: {self.expression!r}") from exc
+        expression = parse_expression(self.expression, {z.name: z})  # text is parsed, never run
         extra = expression.free_symbols - {z}
         if extra:
             names = ", ".join(sorted(s.name for s in extra))

@@ -115,8 +115,8 @@ def _analyse8(results: Results, scale: str) -> Analysis:
             kind="at_least",
             context=f"Without superposition the measured share is {shares['linear'][0]:.3f} (theory "
             f"{theory_none:.3f}): the travelling wave. With superposition {worse:.1%} of the features have a "
-            "loss above their starting loss at this time: the interference they receive from the others "
-            "outweighs what they have learned.",
+            "loss above their starting loss at this time (the interference they receive exceeds what they "
+            "have learned).",
         )
     )
     analysis.tables["fig8 halved shares"] = [
