@@ -253,7 +253,12 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
 
     start = np.array([max(-slope, 1e-3), intercept, 0.1 * ceiling])
     result = least_squares(
-        residuals, start, bounds=([0.0, -np.inf, 0.0], [np.inf, np.inf, ceiling]), xtol=1e-12, ftol=1e-12, gtol=1e-12
+        residuals,
+        start,
+        bounds=([0.0, -np.inf, 0.0], [np.inf, np.inf, ceiling]),
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
     )
     alpha, log_c, floor = (float(v) for v in result.x)
     resid = result.fun
