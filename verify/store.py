@@ -8,17 +8,27 @@ For a run with id h (``RunConfig.run_id()``, which includes the code version):
 * ``h.json``: config, status, versions, device, wall time; written last.
 
 Every file is written to a temporary name in the same directory and renamed, so a
-killed process leaves either a complete run or none. A run counts as stored when its
-JSON parses and names a curve file with the promised number of rows; anything else is
-reported (``CorruptResultWarning``), removed and recomputed.
+killed process leaves either a complete run or none; the JSON, written last, holds the
+SHA-256 of the other files. A run counts as stored when its JSON is a run's metadata
+for exactly this config (its id and config agree) and every file matches its checksum.
+
+Reading never deletes: a damaged run (truncated, altered, swapped, an edited config) is
+reported with ``CorruptResultWarning`` and treated as absent. Only a sweep that is about
+to recompute a damaged run moves its files aside, to ``quarantine/``, and says so. Runs
+stored by another code version are never reused; a load lists how many it skipped.
+While a sweep trains a run it holds ``<id>.lock`` (its host and process id), so two
+sweeps on one store never train the same run twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
+import socket
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -34,7 +44,17 @@ __all__ = ["CorruptResultWarning", "ResultStore", "load_results"]
 
 
 class CorruptResultWarning(UserWarning):
-    """A stored run could not be read; it will be recomputed."""
+    """A stored run is damaged (or from another code version): it is not used."""
+
+
+QUARANTINE = "quarantine"
+_META_KEYS = ("run", "config", "status", "n_points")
+
+
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -42,10 +62,23 @@ def _atomic_write(path: Path, write) -> None:
     os.close(handle)
     try:
         write(tmp)
+        os.chmod(tmp, _file_mode())  # the user's normal permissions, not mkstemp's 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stamp(paths) -> tuple:
+    return tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None for p in paths)
 
 
 def _save_arrays(path: str, arrays: dict) -> None:
@@ -67,34 +100,149 @@ class ResultStore:
         if self.directory.exists() and not self.directory.is_dir():
             raise ValueError(f"the result store {str(self.directory)!r} is a file, not a directory")
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._checked: dict = {}
 
     def _paths(self, run_id: str):
         return tuple(self.directory / f"{run_id}.{ext}" for ext in ("json", "parquet", "npz"))
 
-    def metadata(self, config: RunConfig) -> dict | None:
-        """The stored metadata of ``config``, or None when it is not (validly) stored."""
-        meta_path, curve_path, array_path = self._paths(config.run_id())
+    def inspect(self, config: RunConfig) -> tuple[dict | None, str]:
+        """(metadata, "") for an intact run, (None, "") for an absent one, (None, why) for a damaged one.
+
+        Nothing is changed on disk.
+        """
+        run_id = config.run_id()
+        paths = self._paths(run_id)
+        stamp = _stamp(paths)
+        cached = self._checked.get(run_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+        meta, problem = self._check(config, run_id, paths)
+        self._checked[run_id] = (stamp, meta, problem)
+        return meta, problem
+
+    def _check(self, config, run_id, paths):
+        meta_path, curve_path, array_path = paths
         if not meta_path.exists():
-            return None
+            return None, ""
         try:
             meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError) as exc:
+            return None, f"its metadata does not parse ({exc})"
+        if not isinstance(meta, dict) or any(key not in meta for key in _META_KEYS):
+            return None, f"its metadata is not a run's ({type(meta).__name__} without {list(_META_KEYS)})"
+        try:
+            if meta["run"] != run_id or RunConfig.from_dict(meta["config"]).run_id() != run_id:
+                return None, "its stored config does not match its run id (edited or swapped)"
+        except (TypeError, ValueError) as exc:
+            return None, f"its stored config is not valid ({exc})"
+        checksums = meta.get("checksums")
+        try:
+            if checksums is not None:
+                for path in (curve_path, array_path):
+                    expected = checksums.get(path.suffix[1:])
+                    if expected is None:
+                        continue
+                    if not path.exists():
+                        return None, f"{path.name} is missing"
+                    if _sha256(path) != expected:
+                        return None, f"{path.name} does not match its checksum (damaged or altered)"
             rows = pq.read_metadata(curve_path).num_rows
             if rows != meta["n_points"]:
-                raise ValueError(
-                    f"{curve_path.name} has {rows} rows, the metadata promises {meta['n_points']}"
-                )
+                return None, f"{curve_path.name} has {rows} rows, the metadata promises {meta['n_points']}"
+            if checksums is None:  # an older layout: decode everything instead
+                pd.read_parquet(curve_path)
             if meta.get("arrays"):
                 with np.load(array_path, allow_pickle=False) as data:
                     missing = set(meta["arrays"]) - set(data.files)
+                    if checksums is None:
+                        for name in data.files:
+                            data[name]
                 if missing:
-                    raise ValueError(f"{array_path.name} lacks {sorted(missing)}")
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-            warnings.warn(f"run {config.run_id()} is corrupt ({exc}); it will be recomputed",
+                    return None, f"{array_path.name} lacks {sorted(missing)}"
+        except Exception as exc:  # any decoding failure of a damaged file (BadZipFile, ArrowInvalid, ...)
+            return None, f"its files do not read ({type(exc).__name__}: {exc})"
+        return meta, ""
+
+    def metadata(self, config: RunConfig) -> dict | None:
+        """The stored metadata of ``config``; None when it is absent or damaged (damage is reported)."""
+        meta, problem = self.inspect(config)
+        if problem:
+            warnings.warn(f"run {config.run_id()} is damaged: {problem}; it is not used",
                           CorruptResultWarning, stacklevel=2)  # fmt: skip
-            for path in (meta_path, curve_path, array_path):
-                path.unlink(missing_ok=True)
-            return None
         return meta
+
+    def quarantine(self, config: RunConfig, problem: str) -> Path:
+        """Move a damaged run's files to ``quarantine/`` (before it is recomputed); say so."""
+        target = self.directory / QUARANTINE
+        target.mkdir(exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for path in self._paths(config.run_id()):
+            if path.exists():
+                os.replace(path, target / f"{path.name}.{stamp}")
+        self._checked.pop(config.run_id(), None)
+        warnings.warn(
+            f"run {config.run_id()} is damaged ({problem}); its files were moved to {target} and it is "
+            "recomputed",
+            CorruptResultWarning,
+            stacklevel=2,
+        )
+        return target
+
+    def check_writable(self, probe_bytes: int = 1 << 20) -> None:
+        """Raise a ValueError now if runs cannot be written here (read-only, no space)."""
+        probe = self.directory / f".probe-{os.getpid()}"
+        try:
+            with open(probe, "wb") as handle:
+                handle.write(b"\0" * probe_bytes)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise ValueError(
+                f"the result store {str(self.directory)!r} cannot be written: {exc.strerror}"
+            ) from None
+        finally:
+            probe.unlink(missing_ok=True)
+
+    def claim(self, config: RunConfig) -> bool:
+        """Take ``<id>.lock`` for training ``config``; False if another live process holds it.
+
+        A lock left by a dead process on this host is taken over.
+        """
+        lock = self.directory / f"{config.run_id()}.lock"
+        owner = f"{socket.gethostname()} {os.getpid()}"
+        for _ in range(2):
+            try:
+                handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, _file_mode())
+            except FileExistsError:
+                if not self._stale(lock):
+                    return False
+                lock.unlink(missing_ok=True)
+                continue
+            with os.fdopen(handle, "w") as stream:
+                stream.write(owner)
+            return True
+        return False
+
+    @staticmethod
+    def _stale(lock: Path) -> bool:
+        try:
+            host, pid = lock.read_text().split()
+        except (OSError, ValueError):
+            return False  # being written right now
+        if host != socket.gethostname():
+            return False
+        if int(pid) == os.getpid():
+            return True  # our own, left by an interrupted sweep in this process
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def release(self, config: RunConfig) -> None:
+        (self.directory / f"{config.run_id()}.lock").unlink(missing_ok=True)
 
     def has(self, config: RunConfig) -> bool:
         """Whether ``config`` is stored and readable."""
@@ -108,6 +256,10 @@ class ResultStore:
         _atomic_write(curve_path, lambda tmp: frame.to_parquet(tmp, index=False))
         if result.arrays:
             _atomic_write(array_path, lambda tmp: _save_arrays(tmp, result.arrays))
+        checksums = {"parquet": _sha256(curve_path)}
+        if result.arrays:
+            checksums["npz"] = _sha256(array_path)
+        diverged = result.status != "completed"
         meta = {
             "run": run_id,
             "config": result.config.to_dict(),
@@ -115,7 +267,10 @@ class ResultStore:
             "reason": result.reason,
             "loss_measure": result.loss_measure,
             "n_points": len(frame),
-            "final_loss": float(frame["loss"].iloc[-1]) if len(frame) else None,
+            # a diverged run's last finite loss would look healthy: it has none
+            "final_loss": float(frame["loss"].iloc[-1]) if len(frame) and not diverged else None,
+            "last_finite_loss": float(frame["loss"].iloc[-1]) if len(frame) else None,
+            "checksums": checksums,
             "wall_seconds": result.wall_seconds,
             "samples_per_second": result.samples_per_second,
             "device": result.device,
@@ -139,8 +294,10 @@ class ResultStore:
         ValueError
             When the run is not stored (or is corrupt and was removed).
         """
-        if self.metadata(config) is None:
-            raise ValueError(f"run {config.run_id()} ({config.model}, K={config.width}) is not in the store")
+        meta, problem = self.inspect(config)
+        if meta is None:
+            state = f"is damaged ({problem})" if problem else "is not in the store"
+            raise ValueError(f"run {config.run_id()} ({config.model}, K={config.width}) {state}")
         return pd.read_parquet(self.directory / f"{config.run_id()}.parquet")
 
     def arrays(self, run_id: str) -> dict:
@@ -152,16 +309,29 @@ class ResultStore:
             return {name: data[name] for name in data.files}
 
     def load(self) -> pd.DataFrame:
-        """A tidy DataFrame: one row per run and measurement, with the config fields as columns."""
-        frames = []
+        """A tidy DataFrame: one row per run and measurement, with the config fields as columns.
+
+        Damaged runs are reported and left out (nothing is deleted); runs stored by another
+        code version are counted, by version, in one warning.
+        """
+        frames, other_versions, version = [], {}, code_version()
         for meta_path in sorted(self.directory.glob("*.json")):
             try:
                 meta = json.loads(meta_path.read_text())
                 config = RunConfig.from_dict(meta["config"])
-            except (ValueError, KeyError, json.JSONDecodeError):
-                warnings.warn(
-                    f"{meta_path.name} is not a run's metadata; skipped", CorruptResultWarning, stacklevel=2
+                stored_by = meta["versions"]["superdyn"]
+            except (ValueError, KeyError, TypeError, json.JSONDecodeError):
+                warnings.warn(f"{meta_path.name} is damaged or not a run's metadata; skipped",
+                              CorruptResultWarning, stacklevel=2)  # fmt: skip
+                continue
+            if stored_by != version:
+                other_versions[stored_by] = other_versions.get(stored_by, 0) + 1
+                continue
+            if config.run_id() != meta_path.stem:
+                text = (
+                    f"run {meta_path.stem} is damaged: its stored config does not match its run id (edited)"
                 )
+                warnings.warn(text + "; it is not used", CorruptResultWarning, stacklevel=2)
                 continue
             if self.metadata(config) is None:
                 continue
@@ -173,6 +343,10 @@ class ResultStore:
             frame["status"] = meta["status"]
             frame["loss_measure"] = meta["loss_measure"]
             frames.append(frame)
+        if other_versions:
+            listed = ", ".join(f"{n} by superdyn {v}" for v, n in sorted(other_versions.items()))
+            warnings.warn(f"skipped runs stored by another code version ({listed}); this is {version}",
+                          CorruptResultWarning, stacklevel=2)  # fmt: skip
         if not frames:
             return pd.DataFrame(columns=["run", "step", "t", "loss"])
         return pd.concat(frames, ignore_index=True)

@@ -1,7 +1,9 @@
 """Sweeps: group configurations by shape, skip what is stored, train the rest in batches.
 
 Each batch's runs are written as soon as the batch finishes, so an interrupted sweep
-resumes where it stopped and loses only the batch in flight.
+resumes where it stopped and loses only the batch in flight. A damaged stored run is moved
+to the store's quarantine and recomputed; a run another process is training (it holds the
+run's lock) is left to it and reported as busy.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ __all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
 
 @dataclass(frozen=True)
 class SweepReport:
-    """What a sweep did: run ids trained now and run ids found in the store."""
+    """What a sweep did: run ids trained now, found in the store, and left to another process."""
 
     trained: tuple
     skipped: tuple
+    busy: tuple = ()
 
     def to_dict(self) -> dict:
-        return {"trained": list(self.trained), "skipped": list(self.skipped)}
+        return {"trained": list(self.trained), "skipped": list(self.skipped), "busy": list(self.busy)}
 
 
 #: Where the batches run: in this process, or as tasks on a Ray cluster (``verify.distributed``).
@@ -46,7 +49,13 @@ def plan_batches(configs, store: ResultStore, max_batch: int) -> tuple[list, lis
     for config in configs:
         if not isinstance(config, RunConfig):
             raise ValueError(f"configs must be RunConfig objects, got {config!r}")
-    skipped = [c.run_id() for c in configs if store.has(c)]
+    skipped = []
+    for config in configs:
+        meta, problem = store.inspect(config)
+        if meta is not None:
+            skipped.append(config.run_id())
+        elif problem:  # about to be recomputed: its damaged files go to the quarantine, not the bin
+            store.quarantine(config, problem)
     done = set(skipped)
     groups: dict[tuple, list] = {}
     for config in configs:
@@ -101,8 +110,19 @@ def run_sweep(
         trained = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
         return SweepReport(tuple(trained), tuple(skipped))
     device = resolve_device(device) if isinstance(device, str) else device
-    trained = []
+    if batches:
+        store.check_writable()  # a read-only or full store fails here, before any training
+    trained, busy = [], []
     for batch in batches:
-        for result in train(batch, device=device, progress=progress):
-            trained.append(store.write(result))
-    return SweepReport(tuple(trained), tuple(skipped))
+        mine = [c for c in batch if store.claim(c)]
+        busy += [c.run_id() for c in batch if c not in mine]
+        try:
+            todo = [c for c in mine if not store.has(c)]  # another process may have finished it meanwhile
+            skipped += [c.run_id() for c in mine if c not in todo]
+            if todo:
+                for result in train(todo, device=device, progress=progress):
+                    trained.append(store.write(result))
+        finally:
+            for config in mine:
+                store.release(config)
+    return SweepReport(tuple(trained), tuple(skipped), tuple(busy))

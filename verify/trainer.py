@@ -9,7 +9,8 @@ exact population loss; the training-batch loss; the share of active ReLU outputs
 on request per-feature losses, parameter snapshots and the embedding diagnostics.
 
 A configuration whose loss becomes non-finite or rises above ``divergence_factor``
-times its start stops updating; its status records why, and the others go on.
+times its start or its lowest value so far stops updating; its status records why, and
+the others go on.
 """
 
 from __future__ import annotations
@@ -168,10 +169,13 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
             if live[c] == 0:
                 continue
             value = float(loss[c])
-            start_loss = records[c]["loss"][0] if records[c]["loss"] else np.inf
-            if not np.isfinite(value) or value > first.divergence_factor * start_loss:
-                factor = first.divergence_factor
-                kill(c, f"loss {value:.3g} at step {k} is not finite or above {factor} x its start")
+            history = records[c]["loss"]
+            start_loss = history[0] if history else np.inf
+            lowest = min(history) if history else np.inf
+            factor = first.divergence_factor
+            if not np.isfinite(value) or value > factor * start_loss or value > factor * lowest:
+                kill(c, f"loss {value:.3g} at step {k} is not finite or above {factor} x its start "
+                     f"({start_loss:.3g}) or its lowest so far ({lowest:.3g})")  # fmt: skip
                 continue
             if k in steps_set:
                 rec = records[c]

@@ -14,6 +14,7 @@ from verify.experiments.compute import frontier, plateau_losses
 from verify.experiments.theory_checks import inner_window
 from verify.report import read_manifest, write_report
 from verify.reproduction import reproduce
+from verify.store import _sha256
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +88,10 @@ def _plant_plateaus(out, tmp_path, beta, scatter=lambda k: 1.0):
         t = frame["t"].to_numpy()
         frame["loss"] = (config.width / 8) ** -beta * scatter(config.width) * (1 + 1 / np.maximum(t, 1e-3))
         frame.to_parquet(path, index=False)
+        meta_path = path.with_suffix(".json")  # stored as if measured: with its checksum
+        meta = json.loads(meta_path.read_text())
+        meta["checksums"]["parquet"] = _sha256(path)
+        meta_path.write_text(json.dumps(meta))
     write_report(copy)
     return next(c for c in _claims(copy) if c["experiment"] == "fig13")
 
@@ -186,3 +191,18 @@ def test_tiny_reproduction_on_the_gpu(tmp_path):
     assert all(np.isfinite(c["measured"]) for c in claims)
     meta = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
     assert meta["device"].startswith("cuda")
+
+
+def test_a_diverged_run_is_kept_out_of_the_analysis(tiny, tmp_path):
+    out, _ = tiny
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    victim = get_experiment("fig9").configs("tiny")[1]  # the superposition run of figs. 8 and 9
+    path = copy / "runs" / f"{victim.run_id()}.json"
+    meta = json.loads(path.read_text())
+    meta.update(status="diverged", reason="loss 3 at step 9 is above 1.5 x its lowest so far")
+    path.write_text(json.dumps(meta))
+    write_report(copy)
+    text = (copy / "report.md").read_text()
+    assert text.count("diverged (loss 3 at step 9") == 2  # fig8 and fig9 say why
+    assert not any(c["experiment"] in ("fig8", "fig9") for c in _claims(copy))

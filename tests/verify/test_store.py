@@ -46,14 +46,162 @@ def test_round_trip_and_tidy_frame(tmp_path):
     assert not again.trained and set(again.skipped) == set(report.trained)
 
 
-def test_corrupt_files_are_reported_and_recomputed(tmp_path):
-    (run_id,) = run_sweep(SWEEP[:1], tmp_path, device="cpu", progress=False).trained
-    curve = tmp_path / f"{run_id}.parquet"
-    curve.write_bytes(curve.read_bytes()[: len(curve.read_bytes()) // 2])  # truncated
-    with pytest.warns(CorruptResultWarning, match="corrupt"):
-        report = run_sweep(SWEEP[:1], tmp_path, device="cpu", progress=False)
-    assert report.trained == (run_id,)
+def _files(store_dir, run_id):
+    return {p.name: p.read_bytes() for p in store_dir.glob(f"{run_id}.*")}
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+
+
+def _flip_middle(path):
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2  # inside the data pages: the footer at the end stays intact
+    data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
+    path.write_bytes(bytes(data))
+
+
+def _edit_config(path):
+    meta = json.loads(path.read_text())
+    meta["config"]["seed"] = 99
+    path.write_text(json.dumps(meta))
+
+
+DAMAGE = {
+    "truncated parquet": ("parquet", _truncate),
+    "damaged parquet data page": ("parquet", _flip_middle),
+    "truncated npz": ("npz", _truncate),
+    "missing npz": ("npz", lambda p: p.unlink()),
+    "json holding []": ("json", lambda p: p.write_text("[]")),
+    "json holding null": ("json", lambda p: p.write_text("null")),
+    "json not json": ("json", lambda p: p.write_text("{")),
+    "edited config": ("json", _edit_config),
+}
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("stored")
+    report = run_sweep(SWEEP[:2], directory, device="cpu", progress=False)
+    return directory, report.trained
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_damage_is_detected_reported_and_never_deleted_on_read(case, stored, tmp_path):
+    source, run_ids = stored
+    for path in source.iterdir():
+        if path.is_file():
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    victim, intact = run_ids
+    suffix, damage = DAMAGE[case]
+    damage(tmp_path / f"{victim}.{suffix}")
+    before = _files(tmp_path, victim)
+    store = ResultStore(tmp_path)
+    with pytest.warns(CorruptResultWarning, match="damaged"):
+        assert store.metadata(SWEEP[0]) is None
+    with pytest.warns(CorruptResultWarning, match="damaged"):
+        frame = load_results(tmp_path)
+    assert set(frame["run"]) == {intact}
+    assert _files(tmp_path, victim) == before  # reading deleted nothing
+    with pytest.raises(ValueError, match="is damaged"):
+        store.curve(SWEEP[0])
+    # a sweep recomputes the damaged run only, after moving its files to the quarantine
+    untouched = _files(tmp_path, intact)
+    with pytest.warns(CorruptResultWarning, match="moved to"):
+        report = run_sweep(SWEEP[:2], tmp_path, device="cpu", progress=False)
+    assert report.trained == (victim,) and report.skipped == (intact,)
+    assert _files(tmp_path, intact) == untouched
+    quarantined = {p.name.split(".")[1] for p in (tmp_path / "quarantine").iterdir()}
+    assert quarantined == {name.split(".")[1] for name in before}
     assert ResultStore(tmp_path).has(SWEEP[0])
+
+
+def test_swapped_files_fail_their_checksums(stored, tmp_path):
+    source, (first, second) = stored
+    for path in source.iterdir():
+        if path.is_file():
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    a, b = tmp_path / f"{first}.parquet", tmp_path / f"{second}.parquet"
+    data_a, data_b = a.read_bytes(), b.read_bytes()
+    a.write_bytes(data_b)
+    b.write_bytes(data_a)  # same row counts: only the checksums tell
+    store = ResultStore(tmp_path)
+    for config in SWEEP[:2]:
+        meta, problem = store.inspect(config)
+        assert meta is None and "checksum" in problem
+
+
+def test_runs_of_another_version_are_listed_when_skipped(stored, tmp_path):
+    source, (run_id, _) = stored
+    meta = json.loads((source / f"{run_id}.json").read_text())
+    meta["versions"]["superdyn"] = "0.0.1"
+    (tmp_path / "old.json").write_text(json.dumps(meta))
+    with pytest.warns(CorruptResultWarning, match=r"1 by superdyn 0\.0\.1"):
+        assert load_results(tmp_path).empty
+
+
+def test_files_get_the_users_permissions(stored):
+    source, (run_id, _) = stored
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in source.glob(f"{run_id}.*"):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_store_that_cannot_be_written_fails_before_training(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+
+    def full(_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("verify.store.os.fsync", full)
+    trained = []
+    monkeypatch.setattr("verify.sweep.train", lambda *a, **k: trained.append(1) or [])
+    with pytest.raises(ValueError, match="cannot be written: No space left on device"):
+        run_sweep(SWEEP[:1], store, device="cpu", progress=False)
+    assert not trained and not list(tmp_path.iterdir())
+
+
+def test_a_lock_held_by_a_live_process_is_respected(tmp_path):
+    store = ResultStore(tmp_path)
+    lock = tmp_path / f"{SWEEP[0].run_id()}.lock"
+    import socket
+
+    lock.write_text(f"{socket.gethostname()} 1")  # pid 1 is alive
+    report = run_sweep(SWEEP[:2], store, device="cpu", progress=False)
+    assert report.busy == (SWEEP[0].run_id(),) and report.trained == (SWEEP[1].run_id(),)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    lock.write_text(f"{socket.gethostname()} {dead.stdout.strip()}")  # a finished process: stale
+    report = run_sweep(SWEEP[:2], store, device="cpu", progress=False)
+    assert report.trained == (SWEEP[0].run_id(),) and not lock.exists()
+
+
+TWIN = """
+import json, sys
+from verify.config import RunConfig
+from verify.sweep import run_sweep
+configs = [RunConfig(model="superposition", n_features=64, width=16, steps=600, batch_size=256,
+                     eval_samples=512, seed=seed) for seed in range(5)]
+report = run_sweep(configs, sys.argv[1], device="cpu", max_batch=1, progress=False)
+print(json.dumps(report.to_dict()))
+"""
+
+
+def test_two_concurrent_sweeps_never_train_a_run_twice(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", TWIN, str(tmp_path)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    reports = [json.loads(child.communicate(timeout=600)[0]) for child in children]
+    first, second = (set(r["trained"]) for r in reports)
+    assert not first & second  # no run trained by both
+    assert first | second == {c.run_id() for c in SWEEP}
+    assert not list(tmp_path.glob("*.lock"))
 
 
 def test_a_killed_sweep_resumes_and_loses_nothing_finished(tmp_path):

@@ -157,3 +157,15 @@ def test_fused_and_unfused_read_outs_train_the_same_curve(model, monkeypatch):
     (unfused,) = train([config], progress=False)
     assert fused.curve["loss"][-1] < 0.9 * fused.curve["loss"][0]  # it trains
     np.testing.assert_allclose(fused.curve["loss"], unfused.curve["loss"], rtol=1e-5)
+
+
+def test_a_rise_from_the_lowest_loss_is_divergence_and_no_final_loss(tmp_path):
+    from verify.store import ResultStore
+    from verify.sweep import run_sweep
+
+    config = RunConfig(model="linear", n_features=32, width=32, lr=21.0, steps=12, batch_size=1024, seed=0)
+    (result,) = train([config], device="cpu", progress=False)
+    assert result.status == "diverged" and "lowest so far" in result.reason
+    run_sweep([config], tmp_path, device="cpu", progress=False)
+    meta = ResultStore(tmp_path).metadata(config)
+    assert meta["status"] == "diverged" and meta["final_loss"] is None and meta["last_finite_loss"] > 0

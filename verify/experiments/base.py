@@ -124,16 +124,25 @@ class Results:
         self.store = store if isinstance(store, ResultStore) else ResultStore(store)
 
     def curve(self, config: RunConfig, column: str = "loss") -> tuple[np.ndarray, np.ndarray]:
-        """(t, column) of a stored run, including t = 0."""
+        """(t, column) of a completed stored run, including t = 0 (a diverged run is a ValueError)."""
+        self._completed(config)
         frame = self.store.curve(config)
         return frame["t"].to_numpy(float), frame[column].to_numpy(float)
 
     def frame(self, config: RunConfig):
+        self._completed(config)
         return self.store.curve(config)
 
+    def _completed(self, config: RunConfig) -> None:
+        meta = self.meta(config)
+        if meta["status"] != "completed":
+            raise ValueError(
+                f"run {config.run_id()} {meta['status']} ({meta['reason']}); it is kept out of the analysis"
+            )
+
     def arrays(self, config: RunConfig) -> dict:
-        """The stored arrays of a run; a missing run or array is a ValueError naming it."""
-        self.meta(config)
+        """The stored arrays of a completed run; a missing or diverged run or array is a ValueError."""
+        self._completed(config)
         return _NamedArrays(config.run_id(), self.store.arrays(config.run_id()))
 
     def meta(self, config: RunConfig) -> dict:
