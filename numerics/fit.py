@@ -170,6 +170,8 @@ def _select(t, loss, window, minimum: int):
 def _ols(x, y):
     xm = x - x.mean()
     sxx = float(xm @ xm)
+    if not sxx > 0:
+        raise ValueError("the times in the window are not distinct in ln t (too close for float64)")
     slope = float(xm @ (y - y.mean())) / sxx
     intercept = float(y.mean() - slope * x.mean())
     resid = y - intercept - slope * x
@@ -407,7 +409,9 @@ class WindowSensitivity:
     @property
     def alpha_range(self) -> tuple[float, float]:
         alphas = [f.alpha for f in self.fits]
-        return (min(alphas), max(alphas)) if alphas else (float("nan"), float("nan"))
+        if not alphas:
+            raise ValueError(f"no window gave a power-law fit ({len(self.rejected)} rejected)")
+        return min(alphas), max(alphas)
 
     def to_dict(self) -> dict:
         return {"fits": [f.to_dict() for f in self.fits], "rejected": [list(r) for r in self.rejected]}
@@ -438,6 +442,9 @@ def window_sensitivity(t, loss, windows=None) -> WindowSensitivity:
         first, last = np.ceil(2 * np.log10(t[0])) / 2, np.floor(2 * np.log10(t[-1])) / 2
         starts = np.arange(first, last, 0.5)
         windows = [(10**s, 10 ** (s + w)) for w in (1.0, 2.0) for s in starts if s + w <= last + 1e-9]
+    windows = list(windows)
+    if not windows:
+        raise ValueError("windows must hold at least one (t_lo, t_hi) pair, got none")
     fits, rejected = [], []
     for window in windows:
         try:

@@ -105,7 +105,18 @@ def broadcast_arrays(**named):
 
 
 def scalar_or_array(value, *inputs):
-    """Return a float when every input was a scalar, else a float64 array."""
+    """Return a float when every input was a scalar, else a float64 array.
+
+    A result that is not finite (an overflow near the edge of the domain) is a ValueError.
+    """
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(np.asarray(value, dtype=np.float64))
+    if not np.all(finite):
+        shown = ", ".join(f"{np.asarray(x).ravel()[0]:g}" if np.size(x) else "[]" for x in inputs)
+        raise ValueError(
+            f"the result overflows float64 for the inputs ({shown}); use values farther from the edge of "
+            "the domain"
+        )
     if all(np.ndim(x) == 0 for x in inputs):
         return float(value)
     return np.asarray(value, dtype=np.float64)

@@ -19,6 +19,7 @@ that L(t) ~ c Gamma(alpha) (2t)^-alpha (ln 2t)^delta.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,17 @@ __all__ = [
 ]
 
 
+def _quiet(function):
+    """Evaluate without numpy's overflow warnings: an overflow is a ValueError (``scalar_or_array``)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def _check_a_b(a, b):
     v = broadcast_arrays(a=a, b=b)
     require(v["a"] > 0, "a must be > 0", a=v["a"])
@@ -45,6 +57,7 @@ def _check_a_b(a, b):
     return v["a"], v["b"]
 
 
+@_quiet
 def alpha_power_law(a, b=0.0):
     """alpha = (a + 2b - 1)/a for p ∝ i^-a, A_ii = i^-b (paper Eq. 8).
 
@@ -61,6 +74,7 @@ def alpha_power_law(a, b=0.0):
     return scalar_or_array((a_ + 2 * b_ - 1) / a_, a, b)
 
 
+@_quiet
 def alpha_exponential(a, b=0.0):
     """alpha = 1 for p ∝ exp(-kappa i^a), any a > 0, b >= 0 (paper Eq. 19).
 
@@ -73,6 +87,7 @@ def alpha_exponential(a, b=0.0):
     return scalar_or_array(np.ones_like(a_), a, b)
 
 
+@_quiet
 def log_power_exponential(a, b=0.0):
     """delta = (1 - a - 2b)/a, the power of ln t for p ∝ exp(-kappa i^a) (Eq. 19 at b = 0).
 
@@ -85,6 +100,7 @@ def log_power_exponential(a, b=0.0):
     return scalar_or_array((1 - a_ - 2 * b_) / a_, a, b)
 
 
+@_quiet
 def alpha_algebraic(a):
     """alpha = 1 + 1/a for p ∝ (z* - i)^a near a finite edge, a > 0 (paper Eq. 20).
 
@@ -100,6 +116,7 @@ def alpha_algebraic(a):
     return scalar_or_array(1 + 1 / v["a"], a)
 
 
+@_quiet
 def prefactor_power_law(a, b=0.0, rate_scale=1.0):
     """c = s^((1 - 2b)/a) / (2a) for lambda = s z^-a, w = z^-2b lambda / 2.
 
@@ -116,6 +133,7 @@ def prefactor_power_law(a, b=0.0, rate_scale=1.0):
     return scalar_or_array(v["rate_scale"] ** (1 - alpha) / (2 * v["a"]), a, b, rate_scale)
 
 
+@_quiet
 def prefactor_exponential(a, kappa, b=0.0):
     """c = kappa^((2b - 1)/a) / (2a) for lambda = s exp(-kappa z^a), w = z^-2b lambda / 2.
 
@@ -132,6 +150,7 @@ def prefactor_exponential(a, kappa, b=0.0):
     return scalar_or_array(v["kappa"] ** ((2 * v["b"] - 1) / v["a"]) / (2 * v["a"]), a, kappa, b)
 
 
+@_quiet
 def prefactor_algebraic(a, edge, b=0.0, rate_scale=1.0):
     """c = edge^-2b s^(-1/a) / (2a) for lambda = s (z* - z)^a, w = z^-2b lambda / 2.
 

@@ -47,6 +47,10 @@ _CHECK_TOLERANCE = 0.05
 _CORRECTION_SECONDS = 10.0
 
 
+#: What sympy raises when it cannot settle a sign, a limit or a comparison.
+_UNDECIDED = (NotImplementedError, TypeError, ArithmeticError, RecursionError, AttributeError)
+
+
 class DerivationError(ValueError):
     """The engine could not establish a law; ``partial`` holds what it found."""
 
@@ -296,20 +300,28 @@ def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: 
     )
     if z not in rate.free_symbols:
         raise ValueError(f"rate must depend on {z}, got {rate}")
-    if timeout is None:
-        found = _leading_worker(rate, weight, z, edge, check)
-        correction = _correction_worker(found, _symbols(rate, weight, z, edge))
-    else:
-        try:
+    try:
+        if timeout is None:
+            found = _leading_worker(rate, weight, z, edge, check)
+        else:
             found = call_with_time_limit(_leading_worker, (rate, weight, z, edge, check), seconds=timeout)
-        except TimeLimitExceeded as exc:
-            raise DerivationError(f"the derivation did not finish: {exc} (timeout={timeout:g} s)") from None
-        budget = min(_CORRECTION_SECONDS, timeout)
-        try:
-            args = (found, _symbols(rate, weight, z, edge))
-            correction = call_with_time_limit(_correction_worker, args, seconds=budget)
-        except TimeLimitExceeded:
-            correction = None
+    except TimeLimitExceeded as exc:
+        raise DerivationError(f"the derivation did not finish: {exc} (timeout={timeout:g} s)") from None
+    except _UNDECIDED as exc:  # sympy could not settle a sign or a limit
+        raise DerivationError(
+            f"the engine could not decide the law ({type(exc).__name__}: {exc}); give the parameters "
+            "assumptions, for example sympy.Symbol('a', positive=True)"
+        ) from None
+    args = (found, _symbols(rate, weight, z, edge))
+    try:
+        if timeout is None:
+            correction = _correction_worker(*args)
+        else:
+            correction = call_with_time_limit(
+                _correction_worker, args, seconds=min(_CORRECTION_SECONDS, timeout)
+            )
+    except (TimeLimitExceeded, *_UNDECIDED):
+        correction = None
     return ScalingLaw(
         alpha=found["alpha"],
         log_power=found["log_power"],

@@ -82,6 +82,16 @@ class Task:
         object.__setattr__(self, "value_max", vmax)
         if self.frequencies.last_index(n) < 1:
             raise ValueError(f"the frequency profile has no positive value for i in 1..{n}")
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            total = float(self.normaliser)
+            ends = self.channels_at(np.array([1.0, float(n)]))
+        if not (np.isfinite(total) and total > 0):
+            raise ValueError(
+                f"frequencies: sum of f(i) over i = 1..{n} is {total:g}, not a finite positive float64, for "
+                f"{self.frequencies!r}; use a profile that neither overflows nor underflows at n_features={n}"
+            )
+        if not np.all(np.isfinite(ends)):
+            raise ValueError(f"channels: A_ii is not finite at i = 1 or {n} for {self.channels!r}")
         p_first = float(self.frequencies_at([1])[0])
         if p_first > 1.0:
             raise ValueError(
@@ -199,7 +209,18 @@ class Task:
 
     @property
     def window(self) -> tuple[float, float]:
-        """Mid-training window (1/lambda_max, 1/lambda_min) in t = eta * steps."""
+        """Mid-training window (1/lambda_max, 1/lambda_min) in t = eta * steps.
+
+        Raises
+        ------
+        ValueError
+            When lambda_min underflows float64 (the window has no finite end).
+        """
+        if not self.rate_min > 0:
+            raise ValueError(
+                f"the slowest rate lambda_min underflows float64 for {self.frequencies!r} at "
+                f"n_features={self.n_features}: the window has no finite end"
+            )
         return 1.0 / self.rate_max, 1.0 / self.rate_min
 
     # -- symbolic forms ----------------------------------------------------------

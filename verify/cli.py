@@ -174,7 +174,9 @@ def _cmd_curve(args) -> int:
         raise ValueError(f"need 0 < --t-min < --t-max, got {args.t_min:g} and {args.t_max:g}")
     if args.points < 2:
         raise ValueError(f"--points must be >= 2, got {args.points}")
-    task = Task(profile, PowerLaw(args.b), n_features=args.features)
+    from theory._validate import check_real
+
+    task = Task(profile, PowerLaw(check_real("b", args.b, lower=0.0)), n_features=args.features)
     curve = exact_loss(task, np.logspace(np.log10(args.t_min), np.log10(args.t_max), args.points))
     import pandas as pd
 

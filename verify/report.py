@@ -66,9 +66,10 @@ def update_manifest(directory, names, scale: str, device: str) -> dict:
 
 def build_report(directory) -> list:
     """[(experiment, scale, Analysis or the error text)] for every experiment in the manifest."""
+    manifest = read_manifest(directory)  # a directory without one (or a file) fails here, clearly
     results = Results(Path(directory) / "runs")
     out = []
-    for name, scale in read_manifest(directory).items():
+    for name, scale in manifest.items():
         experiment = get_experiment(name)
         try:
             out.append((experiment, scale, experiment.analyse(results, scale)))

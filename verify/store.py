@@ -99,7 +99,12 @@ class ResultStore:
         self.directory = Path(directory)
         if self.directory.exists() and not self.directory.is_dir():
             raise ValueError(f"the result store {str(self.directory)!r} is a file, not a directory")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a parent that is a file, no permission
+            raise ValueError(
+                f"the result store {str(self.directory)!r} cannot be created: {exc.strerror}"
+            ) from None
         self._checked: dict = {}
 
     def _paths(self, run_id: str):

@@ -123,6 +123,12 @@ def test_curve_writes_the_exact_loss(tmp_path):
         (("report", "/nonexistent/dir"), "holds no manifest.json"),
         (("curve", "power-law", "--a", "1.1", "--t-min", "0"), "need 0 < --t-min < --t-max"),
         (("curve", "algebraic", "--a", "1", "--out", "x.txt"), "--out must end in .csv or .parquet"),
+        (("curve", "power-law", "--a", "1.1", "--b", "nan"), "b must be finite"),
+        (("reproduce", "fig11", "--scale", "tiny", "--out", "/dev/null"), "cannot be created"),
+        (("report", "/dev/null"), "holds no manifest.json"),
+        (("derive", "--rate", "[z]", "--weight", "z"), "refused: the construct List"),
+        (("derive", "--rate", "z**-2", "--weight", "z**-3", "--timeout", "inf"), "--timeout must be a finite"),
+        (("exponent", "power-law", "--a", "1e-310", "--b", "1", "--json"), "overflows float64"),
     ],
 )
 def test_command_errors_are_one_line(args, message):

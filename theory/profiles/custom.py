@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from .._validate import check_real
 from ..expressions import parse_expression
 from .base import Profile
 
@@ -45,6 +46,9 @@ class Custom(Profile):
         if not isinstance(z, sp.Symbol):
             raise ValueError(f"z must be a sympy Symbol or a name, got {self.z!r}")
         expression = parse_expression(self.expression, {z.name: z})  # text is parsed, never run
+        if self.edge_at is not None:
+            edge_at = check_real("edge_at", self.edge_at, lower=1.0, lower_open=True)
+            object.__setattr__(self, "edge_at", edge_at)
         extra = expression.free_symbols - {z}
         if extra:
             names = ", ".join(sorted(s.name for s in extra))

@@ -1,0 +1,81 @@
+"""Extreme and bad input gives a finite, valid result or a ValueError naming what is wrong."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numerics import fit_power_law, window_sensitivity
+from theory import (
+    AlgebraicEdge,
+    Custom,
+    DerivationError,
+    PowerLaw,
+    StretchedExponential,
+    Task,
+    alpha_algebraic,
+    alpha_exponential,
+    alpha_power_law,
+    derive,
+    log_power_exponential,
+    prefactor_power_law,
+)
+
+any_float = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [AlgebraicEdge(200), StretchedExponential(800, 1), Custom("exp(z)", "z")],
+    ids=["overflowing edge", "underflowing exponential", "growing custom"],
+)
+def test_profiles_that_leave_float64_are_refused_by_the_task(profile):
+    with pytest.raises(ValueError, match="frequencies: sum of f"):
+        Task(profile, n_features=1024)
+
+
+def test_custom_edge_must_be_a_finite_number():
+    with pytest.raises(ValueError, match="edge_at must be finite"):
+        Custom("z**-2", "z", edge_at=float("nan"))
+
+
+@given(any_float, any_float)
+def test_closed_forms_are_finite_or_refused(a, b):
+    for function in (alpha_power_law, alpha_exponential, log_power_exponential, prefactor_power_law):
+        try:
+            value = function(a, b)
+        except ValueError:
+            continue
+        assert np.isfinite(value), (function.__name__, a, b)
+    try:
+        assert np.isfinite(alpha_algebraic(a))
+    except ValueError:
+        pass
+
+
+def test_overflow_near_the_edge_of_the_domain_is_a_value_error():
+    with pytest.raises(ValueError, match="overflows float64"):
+        alpha_power_law(1e-310, 1.0)
+
+
+def test_a_window_without_a_finite_end_is_refused():
+    with pytest.raises(ValueError, match="lambda_min underflows"):
+        _ = Task(PowerLaw(2000)).window
+
+
+def test_fits_refuse_what_they_cannot_fit():
+    t = np.logspace(0, 3, 10)
+    with pytest.raises(ValueError, match="at least one"):
+        window_sensitivity(t, t**-1.0, windows=[])
+    rising = window_sensitivity(t, t**1.0, windows=[(1, 10)])
+    with pytest.raises(ValueError, match="no window gave a power-law fit"):
+        _ = rising.alpha_range
+    with pytest.raises(ValueError, match="not distinct in ln t"):
+        fit_power_law(
+            np.array([1e300, 1.0000000000000002e300, 1.0000000000000004e300]), np.array([1.0, 0.5, 0.25])
+        )
+
+
+def test_an_undecidable_derivation_is_a_derivation_error():
+    with pytest.raises(DerivationError, match="could not decide"):
+        derive("z**-a", "z**-3", "z")
