@@ -127,7 +127,10 @@ def test_curve_writes_the_exact_loss(tmp_path):
         (("reproduce", "fig11", "--scale", "tiny", "--out", "/dev/null"), "cannot be created"),
         (("report", "/dev/null"), "holds no manifest.json"),
         (("derive", "--rate", "[z]", "--weight", "z"), "refused: the construct List"),
-        (("derive", "--rate", "z**-2", "--weight", "z**-3", "--timeout", "inf"), "--timeout must be a finite"),
+        (
+            ("derive", "--rate", "z**-2", "--weight", "z**-3", "--timeout", "inf"),
+            "--timeout must be a finite",
+        ),
         (("exponent", "power-law", "--a", "1e-310", "--b", "1", "--json"), "overflows float64"),
     ],
 )
