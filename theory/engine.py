@@ -312,6 +312,13 @@ def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: 
             f"the engine could not decide the law ({type(exc).__name__}: {exc}); give the parameters "
             "assumptions, for example sympy.Symbol('a', positive=True)"
         ) from None
+    prefactor = sp.sympify(found["prefactor"])
+    if prefactor.is_number and (prefactor.is_extended_real is False or prefactor.is_negative):
+        raise DerivationError(
+            f"the weight must be real and >= 0 where the loss is decided (near the edge), but the "
+            f"prefactor comes out as {prefactor}: a loss cannot be negative or complex",
+            found,
+        )
     args = (found, _symbols(rate, weight, z, edge))
     try:
         if timeout is None:

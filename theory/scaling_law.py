@@ -15,13 +15,14 @@ With rho(u) ~ c u^(alpha-1) (ln 1/u)^delta [1 + d1 / ln(1/u)] (see :mod:`theory.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from ._validate import as_float_array, check_count
+from ._validate import as_float_array, check_count, check_real
 
 __all__ = ["ScalingLaw", "finite_size_exponent"]
 
@@ -35,7 +36,11 @@ def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
     >>> round(float(finite_size_exponent(0.5, 1e-3, [1.0])[0]), 4)
     0.5265
     """
+    check_real("alpha", alpha, lower=0.0, lower_open=True)
+    check_real("rate_min", rate_min, lower=0.0, lower_open=True)
     t = as_float_array("t", t)
+    if np.any(t < 0):
+        raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
     extra = []
     for ti in t.ravel():
         y = mpmath.mpf(2.0 * ti * rate_min)
@@ -98,6 +103,14 @@ class ScalingLaw:
         missing = sorted(set(names) - set(params))
         if missing:
             raise ValueError(f"missing value(s) for parameter(s) {missing}")
+        for name, value in params.items():  # the law was derived under its symbols' assumptions
+            symbol = names[name]
+            if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)):
+                raise ValueError(f"{name} must be a finite real number, got {value!r}")
+            if (symbol.is_positive or symbol.is_nonnegative) and not value >= 0:
+                raise ValueError(
+                    f"{name} must be >= 0 (the law was derived for {name} in [0, oo)), got {value!r}"
+                )
         return {
             names[k]: sp.nsimplify(v) if isinstance(v, int) else sp.Float(v, 30) for k, v in params.items()
         }

@@ -79,3 +79,35 @@ def test_fits_refuse_what_they_cannot_fit():
 def test_an_undecidable_derivation_is_a_derivation_error():
     with pytest.raises(DerivationError, match="could not decide"):
         derive("z**-a", "z**-3", "z")
+
+
+def test_a_law_is_evaluated_only_where_it_was_derived():
+    import sympy as sp
+
+    z, a, b = sp.symbols("z a b", positive=True)
+    law = derive(z**-a / 3, z ** (-a - 2 * b) / 6, z)
+    # a = -1 satisfies (a + 2b - 1)/a > 0, but the law was derived for a > 0: its loss would be negative
+    with pytest.raises(ValueError, match=r"a must be >= 0"):
+        law.loss(np.array([10.0]), a=-1, b=0.25)
+    with pytest.raises(ValueError, match="b must be a finite real number"):
+        law.loss(np.array([10.0]), a=1.5, b=float("nan"))
+    assert law.loss(np.array([10.0]), a=np.float64(1.5), b=np.int64(0))[0] > 0
+
+
+def test_negative_or_complex_weights_are_refused():
+    import sympy as sp
+
+    with pytest.raises(DerivationError, match="weight must be real and >= 0"):
+        derive("z**-2", "-z**-3", "z")
+    z = sp.Symbol("z", positive=True)
+    with pytest.raises(DerivationError):
+        derive(z**-2, sp.I * z**-3, z)
+
+
+def test_finite_size_exponent_checks_its_arguments():
+    from theory import finite_size_exponent
+
+    with pytest.raises(ValueError, match="rate_min must be > 0"):
+        finite_size_exponent(0.5, -1, [10])
+    with pytest.raises(ValueError, match="alpha must be > 0"):
+        finite_size_exponent(-0.5, 1e-3, [10])
