@@ -123,7 +123,7 @@ def exact_loss(task: Task, t=None, *, covariance="diagonal", method="auto", head
     last = task.frequencies.last_index(task.n_features)
     if t is None:
         t = default_times([task.rate_max, task.rates_at([last])[0]])
-    t = check_times(t)
+    t = check_times(t, task.rates_at([task.frequencies.last_index(task.n_features)])[0])
     if covariance == "exact":
         return _exact_covariance(task, t, per_mode)
     small = last <= 2 * head + 2

@@ -117,13 +117,27 @@ def _check_modes(rates, weights):
     return rates, weights
 
 
-def check_times(t) -> np.ndarray:
-    """Return t as a 1-D float64 array after checking it is finite and >= 0."""
+#: The largest 2 lambda_min t evaluated: past it every mode has decayed by more than e^-1e15.
+MAX_DECAY = 1e15
+
+
+def check_times(t, slowest_rate=None) -> np.ndarray:
+    """Return t as a 1-D float64 array after checking it is finite and >= 0.
+
+    With ``slowest_rate`` (the smallest positive rate), times past MAX_DECAY / (2 lambda_min),
+    where the loss is below exp(-1e15) and its logarithm loses its digits, are refused.
+    """
     t = np.atleast_1d(as_float_array("t", t))
     if t.ndim != 1:
         raise ValueError(f"t must be a scalar or a 1-D array, got shape {t.shape}")
     if np.any(t < 0):
         raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
+    if slowest_rate is not None and slowest_rate > 0 and t.size and 2.0 * t.max() * slowest_rate > MAX_DECAY:
+        limit = MAX_DECAY / (2.0 * slowest_rate)
+        raise ValueError(
+            f"t must be <= {limit:.3g} (= 1e15 / (2 lambda_min)), got max(t)={t.max():g}: every mode has "
+            "decayed by more than exp(-1e15) there"
+        )
     return t
 
 
@@ -186,7 +200,8 @@ def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) ->
     [0.0, 0.2602, 2.0]
     """
     rates, weights = _check_modes(rates, weights)
-    t = check_times(t)
+    positive = rates[(rates > 0) & (weights > 0)]
+    t = check_times(t, positive.min() if positive.size else None)
     plateau = check_real("plateau", plateau, lower=0.0)
     if plateau == 0.0 and not np.any(weights > 0):
         raise ValueError("the loss is identically zero: every weight is 0 and plateau=0")

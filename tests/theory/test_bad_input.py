@@ -111,3 +111,19 @@ def test_finite_size_exponent_checks_its_arguments():
         finite_size_exponent(0.5, -1, [10])
     with pytest.raises(ValueError, match="alpha must be > 0"):
         finite_size_exponent(-0.5, 1e-3, [10])
+
+
+def test_exact_curves_refuse_times_past_every_decay_and_stay_finite_before():
+    from numerics import exact_loss, spectral_loss
+
+    task = Task(PowerLaw(1.1), n_features=10**6)  # the tail method
+    with pytest.raises(ValueError, match=r"t must be <= .* every mode has decayed"):
+        exact_loss(task, [1e20, 1e300])
+    inside = exact_loss(task, np.array([1e10, 1e20, 4e22]))
+    assert np.all(np.isfinite(inside.log_loss)) and np.all(np.isfinite(inside.local_exponent))
+    slowest = task.rates_at([10**6])[0]
+    assert inside.log_loss[-1] == pytest.approx(-2 * slowest * 4e22, rel=0.01)  # the slowest mode is left
+    small = Task(PowerLaw(1.1), n_features=1000).modes()
+    with pytest.raises(ValueError, match="t must be <="):
+        spectral_loss(small.rates, small.weights, [1e150])
+    assert np.all(np.isfinite(spectral_loss(small.rates, small.weights, [1e19]).log_loss))
