@@ -129,6 +129,10 @@ def clustered_limit(task: Task, clusters) -> ClusteredLimit:
     labels = np.asarray(clusters)
     if labels.shape != sigma2.shape or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
         raise ValueError(f"clusters must be {sigma2.size} non-negative integer labels, one per feature")
+    if labels.max() >= sigma2.size:
+        raise ValueError(
+            f"cluster labels must lie in 0..{sigma2.size - 1} (at most N clusters), got {int(labels.max())}"
+        )
     k = int(labels.max()) + 1
     sizes = np.bincount(labels, minlength=k)
     c = np.bincount(labels, weights=sigma2, minlength=k)

@@ -127,3 +127,10 @@ def test_exact_curves_refuse_times_past_every_decay_and_stay_finite_before():
     with pytest.raises(ValueError, match="t must be <="):
         spectral_loss(small.rates, small.weights, [1e150])
     assert np.all(np.isfinite(spectral_loss(small.rates, small.weights, [1e19]).log_loss))
+
+
+def test_cluster_labels_beyond_n_are_refused_not_allocated():
+    from theory import clustered_limit
+
+    with pytest.raises(ValueError, match=r"cluster labels must lie in 0\.\.3"):
+        clustered_limit(Task(PowerLaw(1.1), n_features=4), np.array([0, 0, 0, 10**12]))
