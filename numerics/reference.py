@@ -12,6 +12,9 @@ import mpmath
 import numpy as np
 
 from theory import Task
+from theory._validate import check_count, check_real
+
+from .kernel import _check_modes, check_times
 
 __all__ = ["exact_loss_mpmath", "spectral_loss_mpmath"]
 
@@ -38,6 +41,14 @@ def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
     >>> float(loss[0]), round(float(exponent[0]), 6)
     (0.409365..., 0.2)
     """
+    _check_modes([float(r) for r in rates], [float(w) for w in weights])  # the same checks as the fast twin
+    check_times(t)
+    check_real("plateau", plateau, lower=0.0)
+    if lr is not None:
+        check_real("lr", lr, lower=0.0, lower_open=True)
+        if float(lr) * max((float(r) for r in rates), default=0.0) > 2:
+            raise ValueError(f"lr * max(rates) must be <= 2 for gradient descent to converge, got lr={lr}")
+    check_count("dps", dps, minimum=15, maximum=10_000)
     with mpmath.workdps(dps):
         modes = [(mpmath.mpf(r), mpmath.mpf(w)) for r, w in zip(rates, weights, strict=True)]
         losses, exponents = [], []
@@ -84,6 +95,8 @@ def exact_loss_mpmath(task: Task, t, *, dps=40, covariance="diagonal"):
     >>> bool(np.allclose(np.array(slow, dtype=float), exact_loss(task, [10.0, 1e3]).loss, rtol=1e-12))
     True
     """
+    if not isinstance(task, Task):
+        raise ValueError(f"task must be a theory.Task, got {task!r}")
     if covariance != "diagonal":
         raise ValueError(f"covariance must be 'diagonal' for the mpmath reference, got {covariance!r}")
     n = task.n_features

@@ -134,3 +134,20 @@ def test_cluster_labels_beyond_n_are_refused_not_allocated():
 
     with pytest.raises(ValueError, match=r"cluster labels must lie in 0\.\.3"):
         clustered_limit(Task(PowerLaw(1.1), n_features=4), np.array([0, 0, 0, 10**12]))
+
+
+def test_the_mpmath_twins_check_what_the_fast_ones_check():
+    from numerics import exact_loss_mpmath, spectral_loss_mpmath
+
+    with pytest.raises(ValueError, match="rates must be >= 0"):
+        spectral_loss_mpmath([1.0, -1.0], [1.0, 1.0], [1.0])
+    with pytest.raises(ValueError, match="t must be >= 0"):
+        spectral_loss_mpmath([1.0], [1.0], [-1.0])
+    with pytest.raises(ValueError, match="lr"):
+        spectral_loss_mpmath([1.0], [1.0], [1.0], lr=3.0)
+    with pytest.raises(ValueError, match="plateau must be finite"):
+        spectral_loss_mpmath([1.0], [1.0], [1.0], plateau=float("nan"))
+    with pytest.raises(ValueError, match="dps must be >= 15"):
+        spectral_loss_mpmath([1.0], [1.0], [1.0], dps=0)
+    with pytest.raises(ValueError, match=r"task must be a theory\.Task"):
+        exact_loss_mpmath("not a task", [1.0])
