@@ -40,11 +40,14 @@ import numpy as np
 
 from numerics import FitError, fit_power_law, fit_power_law_with_floor, local_exponent_profile
 
+from .claims import Alternative
+
 __all__ = [
     "FIXED_WINDOW",
     "ExponentMeasurement",
     "FitResult",
     "average_curve",
+    "eq9_alpha",
     "fit_one",
     "learning_front_window",
     "measure_exponent",
@@ -182,6 +185,11 @@ def fit_one(kind, t, loss, window):
         return np.nan, np.nan, None, str(err)
 
 
+def eq9_alpha(t, loss, window) -> float:
+    """The headline fit's alpha of one curve (a theory curve, say) on ``window``; NaN without a window."""
+    return float("nan") if window is None else float(fit_one(EQ9, t, loss, window)[0])
+
+
 def _method(kind, window, averaged, seeds) -> FitResult:
     if window is None:
         return FitResult(kind, None, np.nan, np.nan, error="no window")
@@ -263,8 +271,6 @@ class ExponentMeasurement:
 
     def claim_alternatives(self) -> tuple:
         """The alternatives as :class:`verify.claims.Alternative`, in the stated order."""
-        from .claims import Alternative
-
         return tuple(
             Alternative(r.condition, r.alpha if r.ok else None, r.uncertainty) for r in self.alternatives
         )

@@ -25,7 +25,7 @@ from theory.paper_values import QUOTES
 from .. import plots
 from ..claims import Claim
 from ..config import RunConfig
-from ..measure import EQ9, fit_one, learning_front_window
+from ..measure import eq9_alpha, learning_front_window
 from .base import Analysis, Experiment, Results, exponent_claim, group_seeds, stable_lr, steps_for
 
 __all__ = ["FIG3", "SCALES_FIG3"]
@@ -119,10 +119,10 @@ def _analyse(results: Results, scale: str) -> Analysis:
 
         exact = exact_of(t)
         alpha_inf = alpha_power_law(base.a, base.b)
-        exact_m = measure_exponent_of_exact(t, exact, m.window)
+        exact_m = eq9_alpha(t, exact, m.window)
         deviation, dev_se, dev_t, max_se = _curve_deviation(results, seeds, exact_of)
         label = f"a={base.a:g}, b={base.b:g}"
-        mean_loss = np.mean([results.curve(c)[1][results.curve(c)[0] > 0] for c in seeds], axis=0)
+        mean_loss = np.mean([results.curve(c)[1][1:] for c in seeds], axis=0)  # row 0 is t = 0
         measured.append((t, mean_loss, alpha_inf))
         theory_curves.append((t, exact, alpha_inf))
         rows.append(
@@ -209,13 +209,6 @@ def _analyse(results: Results, scale: str) -> Analysis:
             ]
         )
     return analysis
-
-
-def measure_exponent_of_exact(t, exact, window) -> float:
-    """The headline fit (Eq. 9) of the exact curve on the same window (NaN if it fails)."""
-    if window is None:
-        return float("nan")
-    return float(fit_one(EQ9, t, exact, window)[0])
 
 
 FIG3 = Experiment(

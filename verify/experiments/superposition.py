@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics import exact_loss
+from numerics import exact_loss, fit_power_law_with_floor
 from theory import alpha_power_law
 from theory.paper_values import PAPER, QUOTES
 
 from .. import plots
 from ..claims import Alternative, Claim
 from ..config import RunConfig
-from ..measure import EQ9, FIXED_WINDOW, PURE, fit_one, learning_front_window
+from ..measure import EQ9, FIXED_WINDOW, PURE, average_curve, eq9_alpha, fit_one, learning_front_window
 from .base import Analysis, Experiment, Results, stable_lr, steps_for
 
 __all__ = ["FIG4", "FIG5", "SCALES_SUPERPOSITION", "superposition_configs"]
@@ -117,8 +117,6 @@ def _sensitivity_row(base, m, seeds, results) -> dict:
 
 
 def _mean_curve(results, seeds):
-    from ..measure import average_curve
-
     return average_curve([results.curve(c) for c in seeds])
 
 
@@ -215,10 +213,7 @@ def _analyse5(results: Results, scale: str) -> Analysis:
 
 
 def _eq9_curve(t, loss, window):
-    from numerics import fit_power_law_with_floor
-
-    fit = fit_power_law_with_floor(t, loss, window)
-    return fit.predict
+    return fit_power_law_with_floor(t, loss, window).predict
 
 
 def _plan4(scale):
@@ -235,8 +230,8 @@ def _analyse4(results: Results, scale: str) -> Analysis:
     t, loss = _mean_curve(results, seeds)
     exact = exact_loss(base.task, t).loss
     alpha_inf = alpha_power_law(base.a, base.b)
-    same_n = fit_one(EQ9, t, exact, m.window)[0] if m.window else np.nan
-    same_n_front = fit_one(EQ9, t, exact, learning_front_window(base.task))[0]
+    same_n = eq9_alpha(t, exact, m.window)
+    same_n_front = eq9_alpha(t, exact, learning_front_window(base.task))
     quoted = PAPER["acceleration"]
     ratio = m.alpha / alpha_inf
     analysis.tables["fig4 acceleration"] = [
