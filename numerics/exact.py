@@ -65,7 +65,8 @@ def _tail_loss(task: Task, t: np.ndarray, head: int, last: int) -> LossCurve:
     exact_index = np.concatenate([np.arange(1, head + 1), np.arange(stop + 1, last + 1)]).astype(np.float64)
     rates = task.rates_at(exact_index)
     decade = int(np.ceil(np.log10(max(t.max(), 1.0))))
-    with np.errstate(divide="ignore"):
+    # far in the tail lambda(z) = c z^-a underflows to 0 (its logarithm, used below, does not)
+    with np.errstate(divide="ignore", over="ignore", under="ignore"):
         log_weights = np.log(task.weights_at(exact_index))
         log_head, ratio = mode_sums(log_weights, rates, t, 0.0)
         # every exact term at t_max bounds L(t <= t_max) from below (rounded down to a whole number)
@@ -73,8 +74,10 @@ def _tail_loss(task: Task, t: np.ndarray, head: int, last: int) -> LossCurve:
         log_s0, log_s1, relative = _plan(task, head + 1, stop, decade, log_floor).log_sums(t)
         log_loss = np.logaddexp(log_head, log_s0)
         log_slope = np.logaddexp(log_head + np.log(ratio), log_s1)
-    local = np.where(t > 0, 2.0 * t * np.exp(log_slope - log_loss), 0.0)
-    error = relative * np.exp(log_s0 - log_loss)
+        local = np.where(t > 0, t * (2.0 * np.exp(log_slope - log_loss)), 0.0)
+        error = relative * np.exp(log_s0 - log_loss)
+    if not (np.all(np.isfinite(log_loss)) and np.all(np.isfinite(local)) and np.all(np.isfinite(error))):
+        raise ValueError(f"the tail sum of the task leaves float64 at some t in [{t.min():g}, {t.max():g}]")
     return LossCurve(t, np.exp(log_loss), log_loss, local, None, error, "euler-maclaurin")
 
 

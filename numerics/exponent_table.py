@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from theory import PowerLaw, Task, alpha_power_law
+from theory._validate import as_float_array, check_count
 
 from .exact import exact_loss
-from .fit import fit_power_law
+from .fit import check_window, fit_power_law
 
 __all__ = ["ExponentRow", "ExponentTable", "power_law_exponent_table"]
 
@@ -89,12 +90,21 @@ def power_law_exponent_table(
     >>> round(row.alpha_theory, 4), round(row.alpha_fit, 2)
     (0.0909, 0.71)
     """
-    lo, hi = (float(w) for w in window)
+    a_values = np.atleast_1d(as_float_array("a_values", a_values))
+    b_values = np.atleast_1d(as_float_array("b_values", b_values))
+    if a_values.ndim != 1 or b_values.ndim != 1:
+        raise ValueError("a_values and b_values must be 1-D sequences of numbers")
+    points_per_decade = check_count("points_per_decade", points_per_decade, maximum=10_000)
+    lo, hi = check_window(window)
     decades = np.log10(hi / lo)
+    if decades * points_per_decade > 1e6:
+        raise ValueError(
+            f"window and points_per_decade ask for {decades * points_per_decade:.3g} times; at most 1e6"
+        )
     t = np.logspace(np.log10(lo), np.log10(hi), round(decades * points_per_decade) + 1)
     rows = []
-    for a in a_values:
-        for b in b_values:
+    for a in a_values.tolist():
+        for b in b_values.tolist():
             finite = exact_loss(Task(PowerLaw(a), PowerLaw(b), n_features), t)
             infinite = exact_loss(Task(PowerLaw(a), PowerLaw(b), _INFINITE), t)
             fit = fit_power_law(t, finite.loss, (lo, hi))

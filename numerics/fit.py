@@ -133,11 +133,11 @@ class FlooredPowerLawFit:
         return asdict(self)
 
 
-def _curve(t, loss):
+def _curve(t, loss, name: str = "loss"):
     t = np.atleast_1d(as_float_array("t", t))
-    loss = np.atleast_1d(as_float_array("loss", loss))
+    loss = np.atleast_1d(as_float_array(name, loss))
     if t.ndim != 1 or t.shape != loss.shape:
-        raise ValueError(f"t and loss must be 1-D and of the same length, got {t.shape} and {loss.shape}")
+        raise ValueError(f"t and {name} must be 1-D and of the same length, got {t.shape} and {loss.shape}")
     if np.any(t <= 0):
         raise ValueError(f"t must be > 0 for a fit in ln t, got min(t)={t.min():g}")
     if np.any(np.diff(t) <= 0):
@@ -145,15 +145,21 @@ def _curve(t, loss):
     return t, loss
 
 
-def _select(t, loss, window, minimum: int):
-    if window is None:
-        window = (float(t[0]), float(t[-1]))
+def check_window(window) -> tuple[float, float]:
+    """Return ``window`` as (t_lo, t_hi) after checking 0 < t_lo < t_hi < inf."""
     try:
         lo, hi = (float(w) for w in window)
     except (TypeError, ValueError):
         raise ValueError(f"window must be a pair (t_lo, t_hi), got {window!r}") from None
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
         raise ValueError(f"window must satisfy 0 < t_lo < t_hi, got {window!r}")
+    return lo, hi
+
+
+def _select(t, loss, window, minimum: int):
+    if window is None:
+        window = (float(t[0]), float(t[-1]))
+    lo, hi = check_window(window)
     inside = (t >= lo * (1 - 1e-12)) & (t <= hi * (1 + 1e-12))
     if inside.sum() < minimum:
         raise ValueError(
@@ -274,12 +280,17 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
     fit = FlooredPowerLawFit(alpha, float(errors[0]), float(np.exp(log_c)), floor, float(errors[2]),
                              window, int(ts.size), float(np.sqrt(np.mean(resid**2))))  # fmt: skip
     if not result.success:
-        raise FitError(f"the optimiser did not converge: {result.message}", fit)
+        raise FitError(f"the fit of loss on window {window} did not converge: {result.message}", fit)
     decay = fit.prefactor * (ts[0] ** -alpha - ts[-1] ** -alpha)
     if alpha <= 0 or decay <= _NO_DECAY * ls[0]:
         raise FitError(f"the loss does not decay on window {window}", fit)
     if floor >= ceiling * (1 - 1e-6):
         raise FitError("the floor reaches the smallest loss in the window; no power law is left", fit)
+    if not np.all(np.isfinite(errors)):
+        raise FitError(
+            f"the loss on window {window} does not determine alpha, c and the floor (singular covariance)",
+            fit,
+        )
     return fit
 
 
@@ -364,8 +375,9 @@ def find_window(t, local_exponent, tolerance=0.05, *, min_decades=0.5) -> tuple[
     >>> find_window(t, [0.2, 0.9, 1.0, 1.02, 1.5], tolerance=0.15)
     (10.0, 1000.0)
     """
-    t, local = _curve(t, local_exponent)
+    t, local = _curve(t, local_exponent, "local_exponent")
     tol = check_real("tolerance", tolerance, lower=0.0, lower_open=True)
+    min_decades = check_real("min_decades", min_decades, lower=0.0)
     x = np.log(t)
     best = (-1.0, 0, 0)
     low, high = deque(), deque()  # indices of running min and max
@@ -387,7 +399,10 @@ def find_window(t, local_exponent, tolerance=0.05, *, min_decades=0.5) -> tuple[
             best = (x[end] - x[start], start, end)
     span, i, j = best
     if span < min_decades * np.log(10.0):
-        raise FitError(f"no window of {min_decades:g} decades keeps the local exponent within {tol:g}")
+        raise FitError(
+            f"no window of min_decades={min_decades:g} decades keeps the local_exponent within "
+            f"tolerance={tol:g}"
+        )
     return float(t[i]), float(t[j])
 
 
@@ -442,15 +457,20 @@ def window_sensitivity(t, loss, windows=None) -> WindowSensitivity:
         first, last = np.ceil(2 * np.log10(t[0])) / 2, np.floor(2 * np.log10(t[-1])) / 2
         starts = np.arange(first, last, 0.5)
         windows = [(10**s, 10 ** (s + w)) for w in (1.0, 2.0) for s in starts if s + w <= last + 1e-9]
-    windows = list(windows)
+    try:
+        windows = list(windows)
+    except TypeError:
+        raise ValueError(f"windows must be a list of (t_lo, t_hi) pairs, got {windows!r}") from None
     if not windows:
         raise ValueError("windows must hold at least one (t_lo, t_hi) pair, got none")
     fits, rejected = [], []
-    for window in windows:
+    for k, window in enumerate(windows):
         try:
             fits.append(fit_power_law(t, loss, window))
         except FitError as err:
             rejected.append((tuple(window), err.reason))
+        except (ValueError, TypeError) as err:  # a malformed window, not a failed fit
+            raise ValueError(f"windows[{k}]: {err}") from None
     return WindowSensitivity(tuple(fits), tuple(rejected))
 
 
@@ -476,6 +496,9 @@ def matching_windows(t, loss, target, tolerance, *, min_decades=1.0) -> tuple:
     t, loss = _curve(t, loss)
     target = check_real("target", target)
     tolerance = check_real("tolerance", tolerance, lower=0.0, lower_open=True)
+    min_decades = check_real("min_decades", min_decades, lower=0.0)
+    if np.any(loss <= 0):
+        raise ValueError(f"loss must be > 0 for fits in ln L, got min(loss)={loss.min():g}")
     x, y = np.log(t), np.log(loss)
     found = []
     for i in range(t.size):

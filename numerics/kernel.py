@@ -204,7 +204,7 @@ def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) ->
     t = check_times(t, positive.min() if positive.size else None)
     plateau = check_real("plateau", plateau, lower=0.0)
     if plateau == 0.0 and not np.any(weights > 0):
-        raise ValueError("the loss is identically zero: every weight is 0 and plateau=0")
+        raise ValueError("weights and plateau are all 0: the loss is identically zero")
     mu = effective_rates(rates, lr)
     # a mode with eta lambda = 1 is gone after one step: it counts at t = 0 only
     instant = np.isinf(mu)
@@ -216,7 +216,7 @@ def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) ->
     if np.any(start):
         log_loss[start] = np.log(plateau + weights.sum())
     with np.errstate(invalid="ignore"):
-        local = np.where(start, 0.0, 2.0 * t * ratio)
+        local = np.where(start, 0.0, t * (2.0 * ratio))
     modes = None
     if per_mode:
         with np.errstate(under="ignore", invalid="ignore"):
@@ -231,5 +231,6 @@ def default_times(rates, count: int = 200) -> np.ndarray:
     if positive.size == 0:
         return np.logspace(-3, 12, count)
     lo = np.clip(0.1 / positive.max(), 1e-3, 1e12)
-    hi = np.clip(10.0 / positive.min(), lo * 10, 1e12)
+    with np.errstate(over="ignore"):
+        hi = np.clip(10.0 / positive.min(), lo * 10, 1e12)
     return np.logspace(np.log10(lo), np.log10(max(hi, lo * 10)), count)

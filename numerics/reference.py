@@ -41,9 +41,11 @@ def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
     >>> float(loss[0]), round(float(exponent[0]), 6)
     (0.409365..., 0.2)
     """
-    _check_modes([float(r) for r in rates], [float(w) for w in weights])  # the same checks as the fast twin
+    _check_modes(rates, weights)  # the same checks as the fast twin, on float64 copies
+    rates, weights = list(rates), list(weights)  # the values themselves stay as given (mpf keeps its range)
     check_times(t)
-    check_real("plateau", plateau, lower=0.0)
+    if check_real("plateau", plateau, lower=0.0) == 0 and not any(w > 0 for w in weights):
+        raise ValueError("weights and plateau are all 0: the loss is identically zero")
     if lr is not None:
         check_real("lr", lr, lower=0.0, lower_open=True)
         if float(lr) * max((float(r) for r in rates), default=0.0) > 2:
@@ -102,6 +104,7 @@ def exact_loss_mpmath(task: Task, t, *, dps=40, covariance="diagonal"):
     n = task.n_features
     if n > 200_000:
         raise ValueError(f"n_features={n} is too large for a term-by-term mpmath sum (limit 200000)")
+    dps = check_count("dps", dps, minimum=15, maximum=10_000)
     index = np.arange(1, n + 1, dtype=np.float64)
     with mpmath.workdps(dps):
         f = [mpmath.mpf(float(v)) for v in task.frequencies.values(index, n)]

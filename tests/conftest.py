@@ -5,6 +5,7 @@ Profiles: ``ci`` (default, quick, derandomized so that a run is repeatable) and
 """
 
 import os
+import sys
 
 from hypothesis import HealthCheck, settings
 
@@ -15,3 +16,21 @@ settings.register_profile(
     "thorough", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many inputs the fuzz suite tried and how each was answered."""
+    fuzzing = sys.modules.get("fuzzing")
+    if fuzzing is None or not fuzzing.OUTCOMES:
+        return
+    outcomes = fuzzing.OUTCOMES
+    results = sum(c["result"] for c in outcomes.values())
+    refused = sum(c["refused"] for c in outcomes.values())
+    terminalreporter.write_sep("-", "fuzz summary")
+    terminalreporter.write_line(
+        f"{results + refused} calls over {len(outcomes)} public callables held: {results} finite results, "
+        f"{refused} ValueErrors naming the parameter"
+    )
+    for case in sorted(outcomes):
+        c = outcomes[case]
+        terminalreporter.write_line(f"  {case:<34} {c['result']:>6} results {c['refused']:>6} refused")

@@ -81,13 +81,13 @@ def check_count(name: str, value, *, minimum: int = 1, maximum: int | None = Non
     return n
 
 
-def as_float_array(name: str, value) -> np.ndarray:
-    """Return ``value`` as a float64 array, rejecting non-finite entries and empty input."""
+def as_float_array(name: str, value, *, allow_empty: bool = False) -> np.ndarray:
+    """Return ``value`` as a float64 array, rejecting non-finite entries (and empty input)."""
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be real numbers, got {value!r}") from exc
-    if arr.size == 0:
+    if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got non-finite entries in {name}")
@@ -104,20 +104,22 @@ def broadcast_arrays(**named):
     return {k: np.broadcast_to(a, shapes) for k, a in arrays.items()}
 
 
-def scalar_or_array(value, *inputs):
-    """Return a float when every input was a scalar, else a float64 array.
+def scalar_or_array(value, **inputs):
+    """Return a float when every named input was a scalar, else a float64 array.
 
-    A result that is not finite (an overflow near the edge of the domain) is a ValueError.
+    A result that is not finite (an overflow near the edge of the domain) is a ValueError
+    naming the inputs and their (first) values.
     """
     with np.errstate(invalid="ignore"):
         finite = np.isfinite(np.asarray(value, dtype=np.float64))
     if not np.all(finite):
-        shown = ", ".join(f"{np.asarray(x).ravel()[0]:g}" if np.size(x) else "[]" for x in inputs)
-        raise ValueError(
-            f"the result overflows float64 for the inputs ({shown}); use values farther from the edge of "
-            "the domain"
+        shown = ", ".join(
+            f"{k}={np.asarray(x).ravel()[0]:g}" if np.size(x) else f"{k}=[]" for k, x in inputs.items()
         )
-    if all(np.ndim(x) == 0 for x in inputs):
+        raise ValueError(
+            f"the result overflows float64 for {shown}; use values farther from the edge of the domain"
+        )
+    if all(np.ndim(x) == 0 for x in inputs.values()):
         return float(value)
     return np.asarray(value, dtype=np.float64)
 

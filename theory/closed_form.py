@@ -71,7 +71,7 @@ def alpha_power_law(a, b=0.0):
     """
     a_, b_ = _check_a_b(a, b)
     require(a_ + 2 * b_ > 1, "a power law needs a + 2b > 1", a=a_, b=b_)
-    return scalar_or_array((a_ + 2 * b_ - 1) / a_, a, b)
+    return scalar_or_array((a_ + 2 * b_ - 1) / a_, a=a, b=b)
 
 
 @_quiet
@@ -84,7 +84,7 @@ def alpha_exponential(a, b=0.0):
     1.0
     """
     a_, _ = _check_a_b(a, b)
-    return scalar_or_array(np.ones_like(a_), a, b)
+    return scalar_or_array(np.ones_like(a_), a=a, b=b)
 
 
 @_quiet
@@ -97,7 +97,7 @@ def log_power_exponential(a, b=0.0):
     1.0
     """
     a_, b_ = _check_a_b(a, b)
-    return scalar_or_array((1 - a_ - 2 * b_) / a_, a, b)
+    return scalar_or_array((1 - a_ - 2 * b_) / a_, a=a, b=b)
 
 
 @_quiet
@@ -113,7 +113,7 @@ def alpha_algebraic(a):
     """
     v = broadcast_arrays(a=a)
     require(v["a"] > 0, "a must be > 0", a=v["a"])
-    return scalar_or_array(1 + 1 / v["a"], a)
+    return scalar_or_array(1 + 1 / v["a"], a=a)
 
 
 @_quiet
@@ -130,7 +130,7 @@ def prefactor_power_law(a, b=0.0, rate_scale=1.0):
     v = broadcast_arrays(a=a, b=b, rate_scale=rate_scale)
     alpha = alpha_power_law(v["a"], v["b"])
     require(v["rate_scale"] > 0, "rate_scale must be > 0", rate_scale=v["rate_scale"])
-    return scalar_or_array(v["rate_scale"] ** (1 - alpha) / (2 * v["a"]), a, b, rate_scale)
+    return scalar_or_array(v["rate_scale"] ** (1 - alpha) / (2 * v["a"]), a=a, b=b, rate_scale=rate_scale)
 
 
 @_quiet
@@ -147,7 +147,7 @@ def prefactor_exponential(a, kappa, b=0.0):
     v = broadcast_arrays(a=a, kappa=kappa, b=b)
     _check_a_b(v["a"], v["b"])
     require(v["kappa"] > 0, "kappa must be > 0", kappa=v["kappa"])
-    return scalar_or_array(v["kappa"] ** ((2 * v["b"] - 1) / v["a"]) / (2 * v["a"]), a, kappa, b)
+    return scalar_or_array(v["kappa"] ** ((2 * v["b"] - 1) / v["a"]) / (2 * v["a"]), a=a, kappa=kappa, b=b)
 
 
 @_quiet
@@ -166,7 +166,7 @@ def prefactor_algebraic(a, edge, b=0.0, rate_scale=1.0):
     require(v["edge"] > 0, "edge must be > 0", edge=v["edge"])
     require(v["rate_scale"] > 0, "rate_scale must be > 0", rate_scale=v["rate_scale"])
     value = v["edge"] ** (-2 * v["b"]) * v["rate_scale"] ** (-1 / v["a"]) / (2 * v["a"])
-    return scalar_or_array(value, a, edge, b, rate_scale)
+    return scalar_or_array(value, a=a, edge=edge, b=b, rate_scale=rate_scale)
 
 
 @dataclass(frozen=True)

@@ -301,6 +301,14 @@ def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: 
     if z not in rate.free_symbols:
         raise ValueError(f"rate must depend on {z}, got {rate}")
     try:
+        return _derive_parsed(rate, weight, z, edge, timeout, check)
+    except DerivationError as exc:  # say which law it is about
+        raise DerivationError(f"no law for rate={rate}, weight={weight}: {exc}", exc.partial) from None
+
+
+def _derive_parsed(rate, weight, z, edge, timeout, check) -> ScalingLaw:
+    """:func:`derive` for parsed expressions."""
+    try:
         if timeout is None:
             found = _leading_worker(rate, weight, z, edge, check)
         else:

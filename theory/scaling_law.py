@@ -107,6 +107,7 @@ class ScalingLaw:
             symbol = names[name]
             if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)):
                 raise ValueError(f"{name} must be a finite real number, got {value!r}")
+            # a positive symbol's law holds at 0 as its limit where it is finite (b = 0: no channel decay)
             if (symbol.is_positive or symbol.is_nonnegative) and not value >= 0:
                 raise ValueError(
                     f"{name} must be >= 0 (the law was derived for {name} in [0, oo)), got {value!r}"
@@ -118,7 +119,11 @@ class ScalingLaw:
     def _numbers(self, params: dict) -> tuple[float, float, float, float]:
         sub = self._substitution(params)
         for condition in self.conditions:
-            if sp.sympify(condition.subs(sub)) is sp.false:
+            try:
+                holds = sp.sympify(condition.subs(sub))
+            except TypeError:  # the condition is undefined there (a division by zero)
+                holds = sp.false
+            if holds is sp.false:
                 raise ValueError(f"the parameters {params} violate the law's condition {condition}")
         values = []
         for expr in (self.alpha, self.log_power, self.prefactor, self.correction or sp.Integer(0)):
@@ -129,10 +134,14 @@ class ScalingLaw:
         return tuple(values)
 
     def _rate_at(self, z: float, params: dict) -> float:
-        value = float(sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, z), 30))
-        if not value > 0:
-            raise ValueError(f"the rate is not positive at z={z}: {value}")
-        return value
+        value = complex(
+            sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, sp.Float(z, 30)), 30)
+        )
+        if not (value.imag == 0 and np.finfo(np.float64).tiny <= value.real < math.inf):
+            raise ValueError(
+                f"the rate at z={z} is {value.real:g}, not a normal positive float64, for {params}"
+            )
+        return value.real
 
     def _cutoff_index(self, n_features: int, params: dict) -> int:
         n = check_count("n_features", n_features)

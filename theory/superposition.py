@@ -40,7 +40,7 @@ import numpy as np
 
 from ._validate import check_count
 from .spectrum import ModeSpectrum
-from .task import Task
+from .task import MAX_DENSE_FEATURES, Task
 
 __all__ = [
     "ClusteredLimit",
@@ -97,9 +97,18 @@ def contiguous_clusters(n_features: int, n_clusters: int) -> np.ndarray:
     >>> contiguous_clusters(5, 2).tolist()
     [0, 0, 0, 1, 1]
     """
-    n = check_count("n_features", n_features)
+    n = check_count("n_features", n_features, maximum=MAX_DENSE_FEATURES)
     k = check_count("n_clusters", n_clusters, maximum=n)
     return (np.arange(n) * k) // n
+
+
+def _require_float64(limit: str, *values) -> None:
+    """Refuse a limit whose rates, weights or plateau leave float64 (0 rates are allowed)."""
+    if not all(np.all(np.isfinite(v)) for v in values):
+        raise ValueError(
+            f"the {limit} limit leaves float64 for this task: its rates or weights overflow; use "
+            "density and value_max nearer 1"
+        )
 
 
 def _task_arrays(task: Task):
@@ -134,16 +143,18 @@ def clustered_limit(task: Task, clusters) -> ClusteredLimit:
             f"cluster labels must lie in 0..{sigma2.size - 1} (at most N clusters), got {int(labels.max())}"
         )
     k = int(labels.max()) + 1
-    sizes = np.bincount(labels, minlength=k)
-    c = np.bincount(labels, weights=sigma2, minlength=k)
-    s = np.bincount(labels, weights=channel * sigma2, minlength=k)
-    t = np.bincount(labels, weights=channel**2 * sigma2, minlength=k)
-    rates = sizes * c
-    live = rates > 0
-    optimum = np.divide(s, rates, out=np.zeros(k), where=live)
-    weights = np.divide(s**2, 2 * rates, out=np.zeros(k), where=live)
-    floor = np.maximum(t / 2 - weights, 0.0)
-    fraction = np.divide(weights, t / 2, out=np.zeros(k), where=t > 0)
+    with np.errstate(all="ignore"):
+        sizes = np.bincount(labels, minlength=k)
+        c = np.bincount(labels, weights=sigma2, minlength=k)
+        s = np.bincount(labels, weights=channel * sigma2, minlength=k)
+        t = np.bincount(labels, weights=channel**2 * sigma2, minlength=k)
+        rates = sizes * c
+        live = rates > 0
+        optimum = np.divide(s, rates, out=np.zeros(k), where=live)
+        weights = np.divide(s**2, 2 * rates, out=np.zeros(k), where=live)
+        floor = np.maximum(t / 2 - weights, 0.0)
+        fraction = np.divide(weights, t / 2, out=np.zeros(k), where=t > 0)
+    _require_float64("clustered", rates, weights, floor, optimum, fraction)
     spectrum = ModeSpectrum(rates[live], weights[live], float(floor.sum()))
     return ClusteredLimit(spectrum, sizes, optimum, fraction)
 
@@ -161,10 +172,13 @@ def isotropic_limit(task: Task, width: int) -> IsotropicLimit:
     sigma2, channel = _task_arrays(task)
     k = check_count("width", width, maximum=task.n_features)
     n = task.n_features
-    rate = (n / k) ** 2 * sigma2.mean()
-    d = channel * sigma2
-    s_norm2 = np.sum(d**2) + (np.sum(d) ** 2 - np.sum(d**2)) / k
-    weight = s_norm2 / (2 * rate)
-    floor = max(float(np.sum(channel**2 * sigma2)) / 2 - weight, 0.0)
-    n_eff = float(sigma2.sum() ** 2 / np.sum(sigma2**2))
+    with np.errstate(all="ignore"):
+        rate = (n / k) ** 2 * sigma2.mean()
+        d = channel * sigma2
+        s_norm2 = np.sum(d**2) + (np.sum(d) ** 2 - np.sum(d**2)) / k
+        weight = s_norm2 / (2 * rate)
+        floor = max(float(np.sum(channel**2 * sigma2)) / 2 - weight, 0.0)
+        scaled = sigma2 / sigma2.max()  # N_eff is scale-free; scaling keeps sigma^4 in float64
+        n_eff = float(scaled.sum() ** 2 / np.sum(scaled**2))
+    _require_float64("isotropic", rate, weight, floor, n_eff)
     return IsotropicLimit(ModeSpectrum([rate], [weight], floor), n_eff)

@@ -17,6 +17,7 @@ array is asked for, and the normalisation uses closed forms where N is large.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -25,15 +26,13 @@ import sympy as sp
 
 from ._validate import as_float_array, check_count, check_real
 from .profiles import Constant, Profile
+from .profiles.base import MAX_DENSE_FEATURES, MAX_FEATURES
 from .spectrum import ModeSpectrum
 
 __all__ = ["MAX_DENSE_FEATURES", "MAX_MATRIX_FEATURES", "Task"]
 
-#: Largest N for which per-feature arrays are allocated.
-MAX_DENSE_FEATURES = 100_000_000
 #: Largest N for which an N x N second-moment matrix is built.
 MAX_MATRIX_FEATURES = 20_000
-MAX_FEATURES = 10**12
 
 
 @dataclass(frozen=True)
@@ -76,15 +75,25 @@ class Task:
                 raise ValueError(f"{name} must be a theory profile, got {getattr(self, name)!r}")
         n = check_count("n_features", self.n_features, maximum=MAX_FEATURES)
         object.__setattr__(self, "n_features", n)
-        density = check_real("density", self.density, lower=0.0, lower_open=True)
+        density = check_real("density", self.density, lower=0.0, lower_open=True, upper=float(n))
         object.__setattr__(self, "density", density)
         vmax = check_real("value_max", self.value_max, lower=0.0, lower_open=True)
+        if not 0.0 < vmax**2 / 3.0 < math.inf:
+            raise ValueError(
+                f"value_max={vmax:g} makes m2 = value_max^2 / 3 leave float64; use 1e-150..1e150"
+            )
         object.__setattr__(self, "value_max", vmax)
         if self.frequencies.last_index(n) < 1:
             raise ValueError(f"the frequency profile has no positive value for i in 1..{n}")
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            total = float(self.normaliser)
-            ends = self.channels_at(np.array([1.0, float(n)]))
+            try:
+                total = float(self.normaliser)
+            except ValueError as exc:  # f(i) itself leaves float64
+                raise ValueError(f"frequencies: {exc}") from None
+            try:
+                ends = self.channels_at(np.array([1.0, float(n)]))
+            except ValueError as exc:
+                raise ValueError(f"channels: {exc}") from None
         if not (np.isfinite(total) and total > 0):
             raise ValueError(
                 f"frequencies: sum of f(i) over i = 1..{n} is {total:g}, not a finite positive float64, for "
@@ -93,6 +102,14 @@ class Task:
         if not np.all(np.isfinite(ends)):
             raise ValueError(f"channels: A_ii is not finite at i = 1 or {n} for {self.channels!r}")
         p_first = float(self.frequencies_at([1])[0])
+        with np.errstate(over="ignore", under="ignore"):
+            fastest = p_first * self.m2
+        if not 1e-150 <= fastest <= 1e150:
+            raise ValueError(
+                f"density={density:g} and value_max={vmax:g} put the fastest rate lambda_1 = p_1 m2 = "
+                f"{fastest:g} outside [1e-150, 1e150], where its time scales and losses stay in float64; "
+                "use values nearer 1"
+            )
         if p_first > 1.0:
             raise ValueError(
                 f"density={density:g} makes p_1={p_first:.3g} > 1, which is not a probability; "
@@ -125,7 +142,7 @@ class Task:
     def frequencies_at(self, index) -> np.ndarray:
         """p_i = E f(i) / Z at the given 1-based indices."""
         i = self._index(index)
-        return self.density * self.frequencies.values(i, self.n_features) / self.normaliser
+        return self.density * (self.frequencies.values(i, self.n_features) / self.normaliser)
 
     def channels_at(self, index) -> np.ndarray:
         """A_ii = g(i) at the given 1-based indices."""
@@ -216,12 +233,18 @@ class Task:
         ValueError
             When lambda_min underflows float64 (the window has no finite end).
         """
-        if not self.rate_min > 0:
+        with np.errstate(divide="ignore", over="ignore"):
+            start, end = np.float64(1.0) / self.rate_max, np.float64(1.0) / self.rate_min
+        if not np.isfinite(end):
             raise ValueError(
                 f"the slowest rate lambda_min underflows float64 for {self.frequencies!r} at "
                 f"n_features={self.n_features}: the window has no finite end"
             )
-        return 1.0 / self.rate_max, 1.0 / self.rate_min
+        if not np.isfinite(start):
+            raise ValueError(
+                f"the fastest rate lambda_max={self.rate_max:g} has no finite time scale 1/lambda_max"
+            )
+        return float(start), float(end)
 
     # -- symbolic forms ----------------------------------------------------------
     def rate_expr(self, z: sp.Symbol) -> sp.Expr:

@@ -41,7 +41,7 @@ def width_exponent_weak(a, b=0.0):
     require(v["a"] > 0, "a must be > 0", a=v["a"])
     require(v["b"] >= 0, "b must be >= 0", b=v["b"])
     require(v["a"] + 2 * v["b"] > 1, "weak-superposition width scaling needs a + 2b > 1", a=v["a"], b=v["b"])
-    return scalar_or_array(v["a"] + 2 * v["b"] - 1, a, b)
+    return scalar_or_array(v["a"] + 2 * v["b"] - 1, a=a, b=b)
 
 
 def width_exponent_strong() -> float:
@@ -80,4 +80,4 @@ def weak_superposition_loss(task: Task, width) -> np.ndarray | float:
     check_count("n_features", task.n_features)
     per_feature = 0.5 * task.channel**2 * task.second_moment_diagonal
     tail = np.concatenate([np.cumsum(per_feature[::-1])[::-1], [0.0]])
-    return scalar_or_array(tail[m.astype(np.int64)], width)
+    return scalar_or_array(tail[m.astype(np.int64)], width=width)

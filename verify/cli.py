@@ -197,8 +197,15 @@ def _cmd_curve(args) -> int:
     return 0
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, pointing at --help (not the usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="superdyn", description=__doc__.splitlines()[0])
+    parser = _OneLineParser(prog="superdyn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("exponents", help="table of closed-form exponents and their finite-N values")

@@ -135,7 +135,7 @@ def test_fast_exp_is_within_two_ulp():
         ({"rates": [1.0], "weights": [1.0], "t": [-1.0]}, "t must be >= 0"),
         ({"rates": [1.0], "weights": [1.0], "t": [np.inf]}, "t must be finite"),
         ({"rates": [1.0], "weights": [1.0], "plateau": -1.0}, "plateau"),
-        ({"rates": [1.0], "weights": [0.0]}, "identically zero"),
+        ({"rates": [1.0], "weights": [0.0]}, "weights and plateau are all 0"),
         ({"rates": [1.0], "weights": [1.0], "lr": 0.0}, "lr"),
     ],
 )

@@ -63,7 +63,7 @@ def test_custom_profile_matches_builtin():
         (lambda: StretchedExponential(0.0, 1.0), "kappa must be > 0"),
         (lambda: StretchedExponential(1.0, -1.0), "a must be > 0"),
         (lambda: AlgebraicEdge(0.0), "a must be > 0"),
-        (lambda: AlgebraicEdge(1.0, 0.5), "edge must be > 1"),
+        (lambda: AlgebraicEdge(1.0, 0.5), "edge_at must be > 1"),
         (lambda: Custom(z * sp.Symbol("q"), z), "q"),
         (lambda: Custom(-z, z), "expression must be finite and >= 0"),
         (lambda: make_profile("zipf", a=1), "unknown profile"),

@@ -57,7 +57,9 @@ def test_edge_task_window_uses_last_positive_feature():
         ({"n_features": 10**13}, "n_features must be <="),
         ({"density": 0.0}, "density must be > 0"),
         ({"value_max": -1.0}, "value_max must be > 0"),
-        ({"density": 5.0, "n_features": 4}, "not a probability"),
+        ({"density": 5.0, "n_features": 4}, "density must be <= 4"),
+        ({"density": 3.0, "n_features": 4}, "not a probability"),  # p_1 = 3 / (1 + 2^-1.5 + ...) > 1
+        ({"value_max": 1e-160}, "outside \\[1e-150, 1e150\\]"),
         ({"channels": "flat"}, "channels must be a theory profile"),
     ],
 )

@@ -131,7 +131,12 @@ def test_curve_writes_the_exact_loss(tmp_path):
             ("derive", "--rate", "z**-2", "--weight", "z**-3", "--timeout", "inf"),
             "--timeout must be a finite",
         ),
-        (("exponent", "power-law", "--a", "1e-310", "--b", "1", "--json"), "overflows float64"),
+        (("exponent", "power-law", "--a", "1e-310", "--b", "1", "--json"), "overflows float64 for a=1e-310"),
+        # argument errors: one line naming the argument, not the usage block
+        (("curve", "power-law", "--a", "x"), "superdyn curve: error: argument --a: invalid float value: 'x'"),
+        (("exponent", "power-law"), "the following arguments are required: --a"),
+        (("train", "--features"), "argument --features: expected one argument"),
+        (("nope",), "argument command: invalid choice: 'nope'"),
     ],
 )
 def test_command_errors_are_one_line(args, message):

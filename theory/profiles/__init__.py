@@ -40,7 +40,9 @@ def make_profile(name: str, **params) -> Profile:
     try:
         cls = PROFILES[name]
     except KeyError:
-        raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}") from None
+        raise ValueError(
+            f"name must be a known profile, one of {sorted(PROFILES)}; got unknown profile {name!r}"
+        ) from None
     try:
         return cls(**params)
     except TypeError as exc:

@@ -49,7 +49,7 @@ class AlgebraicEdge(Profile):
     def __post_init__(self):
         object.__setattr__(self, "a", check_real("a", self.a, lower=0.0, lower_open=True))
         if self.edge_at is not None:
-            value = check_real("edge", self.edge_at, lower=1.0, lower_open=True)
+            value = check_real("edge_at", self.edge_at, lower=1.0, lower_open=True)
             object.__setattr__(self, "edge_at", value)
 
     def edge(self, n_features=None):
@@ -73,7 +73,7 @@ class AlgebraicEdge(Profile):
     def expr(self, z, n_features=None):
         return (self.edge(n_features) - z) ** sp.nsimplify(self.a)
 
-    def values(self, index, n_features=None):
+    def _values(self, index, n_features=None):
         gap = self._edge_value(n_features) - np.asarray(index, dtype=np.float64)
         return np.where(gap > 0, np.abs(gap) ** self.a, 0.0)
 

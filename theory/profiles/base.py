@@ -19,14 +19,18 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import sympy as sp
 
-from .._validate import check_count
+from .._validate import as_float_array, check_count, check_real, require
 from ._sums import euler_maclaurin_sum
 
-__all__ = ["DIRECT_SUM_LIMIT", "Profile"]
+__all__ = ["DIRECT_SUM_LIMIT", "MAX_DENSE_FEATURES", "MAX_FEATURES", "Profile"]
 
 #: Largest number of terms summed term by term; beyond it closed forms or
 #: Euler-Maclaurin tails are used.
 DIRECT_SUM_LIMIT = 2_000_000
+#: Largest N for which per-feature arrays are allocated.
+MAX_DENSE_FEATURES = 100_000_000
+#: Largest N a profile or task accepts.
+MAX_FEATURES = 10**12
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,27 @@ class Profile(abc.ABC):
         algebraic edge at z* = N); it may be an integer or a sympy symbol.
         """
 
+    def values(self, index, n_features: int | None = None) -> np.ndarray:
+        """Return f(i) as float64 for indices i >= 1 (an array of any shape).
+
+        Raises
+        ------
+        ValueError
+            If an index is not a finite real >= 1, ``n_features`` is not a count in
+            1..1e12, or some f(i) is not a finite float64 number.
+        """
+        i = as_float_array("index", index, allow_empty=True)
+        require(i >= 1, "index must be >= 1", index=i)
+        if n_features is not None:
+            n_features = check_count("n_features", n_features, maximum=MAX_FEATURES)
+        with np.errstate(over="ignore", invalid="ignore"):
+            f = np.asarray(self._values(i, n_features), dtype=np.float64)
+        require(np.isfinite(f), f"f(index) leaves float64 for {self!r}", index=np.broadcast_to(i, f.shape))
+        return f
+
     @abc.abstractmethod
-    def values(self, index: np.ndarray, n_features: int | None = None) -> np.ndarray:
-        """Return f(i) as float64 for an array of integer indices i >= 1."""
+    def _values(self, index: np.ndarray, n_features: int | None) -> np.ndarray:
+        """f(i) for a validated float64 array of indices i >= 1."""
 
     def edge(self, n_features=None):
         """Return the end of the domain where f vanishes (``sympy.oo`` for a tail)."""
@@ -75,9 +97,17 @@ class Profile(abc.ABC):
 
     def normalised(self, n_features: int, total: float = 1.0) -> np.ndarray:
         """Return ``total * f(i) / S(N)`` for i = 1..N (float64, sums to ``total``)."""
-        n = check_count("n_features", n_features)
+        n = check_count("n_features", n_features, maximum=MAX_DENSE_FEATURES)
+        total = check_real("total", total, lower=0.0, lower_open=True)
         values = self.values(np.arange(1, n + 1, dtype=np.float64), n)
-        return total * values / self.partial_sum(n, n)
+        norm = self.partial_sum(n, n)
+        require(norm > 0, f"the sum of f over 1..n_features underflows to 0 for {self!r}", n_features=n)
+        with np.errstate(over="ignore", under="ignore"):
+            normalised = total * values / norm
+        require(
+            np.isfinite(normalised), f"total * f / S(n_features) leaves float64 for {self!r}", total=total
+        )
+        return normalised
 
     def to_dict(self) -> dict:
         """Return the profile's name and parameters as plain Python values."""

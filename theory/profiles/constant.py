@@ -32,7 +32,7 @@ class Constant(Profile):
     def expr(self, z, n_features=None):
         return sp.Integer(1)
 
-    def values(self, index, n_features=None):
+    def _values(self, index, n_features=None):
         return np.ones_like(np.asarray(index, dtype=np.float64))
 
     def partial_sum(self, n, n_features=None):

@@ -71,7 +71,7 @@ class Custom(Profile):
     def expr(self, z, n_features=None):
         return self.expression.subs(self.z, z)
 
-    def values(self, index, n_features=None):
+    def _values(self, index, n_features=None):
         fn = sp.lambdify(self.z, self.expression, modules="numpy")
         index = np.asarray(index, dtype=np.float64)
         out = np.broadcast_to(np.asarray(fn(index), dtype=np.float64), index.shape).copy()

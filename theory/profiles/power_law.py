@@ -43,7 +43,7 @@ class PowerLaw(Profile):
     def expr(self, z, n_features=None):
         return z ** (-sp.nsimplify(self.a))
 
-    def values(self, index, n_features=None):
+    def _values(self, index, n_features=None):
         return np.asarray(index, dtype=np.float64) ** (-self.a)
 
     def partial_sum(self, n, n_features=None):

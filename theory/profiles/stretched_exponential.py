@@ -47,10 +47,13 @@ class StretchedExponential(Profile):
     def expr(self, z, n_features=None):
         return sp.exp(-sp.nsimplify(self.kappa) * z ** sp.nsimplify(self.a))
 
-    def values(self, index, n_features=None):
+    def _values(self, index, n_features=None):
         return np.exp(-self.kappa * np.asarray(index, dtype=np.float64) ** self.a)
 
     def partial_sum(self, n, n_features=None):
         n = check_count("n", n)
-        cut = ((self.kappa + _DROP) / self.kappa) ** (1.0 / self.a) + 1.0
-        return super().partial_sum(min(n, math.ceil(cut)))
+        # the last term that counts: kappa (i^a - 1) = _DROP, compared in logs (it can pass 1e308)
+        log_cut = math.log1p(_DROP / self.kappa) / self.a
+        if log_cut < math.log(n):
+            n = min(n, math.ceil(math.exp(log_cut) + 1.0))
+        return super().partial_sum(n)
