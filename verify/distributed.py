@@ -4,7 +4,8 @@
 trains it with :func:`verify.train` and writes its runs into the same result store (one
 file per run, atomic), so a sweep interrupted on a cluster resumes like a local one. A
 worker that dies loses only its own unfinished batch, which Ray retries
-(``max_retries``); a retried batch first skips the runs a previous attempt stored.
+(``max_retries``); a retried batch first skips the runs a previous attempt stored. Workers
+take the local sweep's per-run locks, so no run is trained twice by two processes.
 
 Resources: a batch asks for one CPU when the sweep runs on CPUs, and for a GPU (a quarter
 of one for small models, where four batches fit side by side) when the cluster has GPUs
@@ -20,7 +21,7 @@ from pathlib import Path
 from .config import RunConfig
 from .device import check_device_name, resolve_device
 from .store import ResultStore
-from .trainer import train
+from .sweep import train_claimed
 
 __all__ = ["MAX_RETRIES", "gpu_share", "run_batches_on_ray"]
 
@@ -59,24 +60,34 @@ def gpu_share(batch) -> float:
 
 
 def _train_batch(config_dicts, store_dir, device_name, threads):
-    """Ray task body: train the batch's unstored runs and store them; return their ids."""
+    """Ray task body: claim the batch's runs, train and store the unstored ones (sweep.train_claimed).
+
+    The per-run locks are the local sweep's: a run another process (a `superdyn train` on the
+    same store, another sweep) is training is reported busy, not trained twice. A retry after a
+    hard death takes over the dead attempt's locks (same host, dead pid) and skips what it stored.
+    """
     import torch
 
     torch.set_num_threads(max(1, int(threads)))
-    marker = os.environ.get(FAULT_ONCE_ENV)
-    if marker and not Path(marker).exists():
-        Path(marker).write_text("a worker died here once\n")
-        os._exit(1)  # a hard death, as a killed worker
     store = ResultStore(store_dir)
     configs = [RunConfig.from_dict(d) for d in config_dicts]
-    todo = [c for c in configs if not store.has(c)]  # a retry skips what an earlier attempt stored
-    if not todo:
-        return []
-    return [store.write(r) for r in train(todo, device=resolve_device(device_name), progress=False)]
+    marker = os.environ.get(FAULT_ONCE_ENV)
+    if marker and not Path(marker).exists():
+        for config in configs:
+            store.claim(config)
+        Path(marker).write_text("a worker died here once, holding its locks\n")
+        os._exit(1)  # a hard death, as a killed worker
+    return train_claimed(configs, store, resolve_device(device_name))
 
 
-def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=None, progress=True) -> list:
-    """Train ``batches`` (lists of RunConfig sharing a shape) as Ray tasks; return the stored run ids.
+def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=None, progress=True) -> dict:
+    """Train ``batches`` (lists of RunConfig sharing a shape) as Ray tasks.
+
+    Returns
+    -------
+    dict
+        Run ids: ``trained``, ``skipped`` (stored meanwhile) and ``busy`` (locked by another
+        live process), as :func:`verify.sweep.train_claimed` gives them.
 
     Parameters
     ----------
@@ -121,13 +132,14 @@ def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=No
 def _collect(ray, futures, progress) -> list:
     from tqdm.auto import tqdm
 
-    stored = []
+    stored = {"trained": [], "skipped": [], "busy": []}
     pending = list(futures)
     with tqdm(total=len(futures), disable=not progress, desc="ray batches") as bar:
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             try:
-                stored.extend(ray.get(done[0]))
+                for key, ids in ray.get(done[0]).items():
+                    stored[key].extend(ids)
             except ray.exceptions.RayError as exc:
                 raise ValueError(
                     f"a batch failed on the cluster after {MAX_RETRIES} retries: {exc}"

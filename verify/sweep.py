@@ -107,22 +107,38 @@ def run_sweep(
         from .distributed import run_batches_on_ray
 
         name = device if isinstance(device, str) else device.type
-        trained = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
-        return SweepReport(tuple(trained), tuple(skipped))
+        if batches:
+            store.check_writable()
+        done = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
+        return SweepReport(tuple(done["trained"]), tuple(skipped + done["skipped"]), tuple(done["busy"]))
     device = resolve_device(device) if isinstance(device, str) else device
     if batches:
         store.check_writable()  # a read-only or full store fails here, before any training
     trained, busy = [], []
     for batch in batches:
-        mine = [c for c in batch if store.claim(c)]
-        busy += [c.run_id() for c in batch if c not in mine]
-        try:
-            todo = [c for c in mine if not store.has(c)]  # another process may have finished it meanwhile
-            skipped += [c.run_id() for c in mine if c not in todo]
-            if todo:
-                for result in train(todo, device=device, progress=progress):
-                    trained.append(store.write(result))
-        finally:
-            for config in mine:
-                store.release(config)
+        done = train_claimed(batch, store, device, progress)
+        trained += done["trained"]
+        skipped += done["skipped"]
+        busy += done["busy"]
     return SweepReport(tuple(trained), tuple(skipped), tuple(busy))
+
+
+def train_claimed(batch, store: ResultStore, device, progress: bool = False) -> dict:
+    """Train the runs of ``batch`` whose locks this process takes; store them; release the locks.
+
+    Returns
+    -------
+    dict
+        ``trained`` (stored run ids), ``skipped`` (stored meanwhile by another process) and
+        ``busy`` (locked by another live process, left to it).
+    """
+    mine = [c for c in batch if store.claim(c)]
+    busy = [c.run_id() for c in batch if c not in mine]
+    try:
+        todo = [c for c in mine if not store.has(c)]  # another process may have finished it meanwhile
+        skipped = [c.run_id() for c in mine if c not in todo]
+        trained = [store.write(r) for r in train(todo, device=device, progress=progress)] if todo else []
+    finally:
+        for config in mine:
+            store.release(config)
+    return {"trained": trained, "skipped": skipped, "busy": busy}

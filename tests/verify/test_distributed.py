@@ -1,5 +1,7 @@
 """The Ray engine against a real local Ray instance (2 CPUs): same results, retries, resumes."""
 
+import os
+import socket
 import sys
 
 import numpy as np
@@ -48,6 +50,21 @@ def test_ray_matches_local_retries_a_killed_worker_and_resumes(cluster, tmp_path
     assert again.trained == () and len(again.skipped) == len(configs)  # nothing recomputed
     frame = pd.concat([ResultStore(tmp_path / "ray").curve(c) for c in configs])
     assert np.isfinite(frame["loss"]).all()
+
+
+def test_a_run_another_live_process_is_training_is_left_to_it(cluster, tmp_path):
+    configs = _configs()[3:]  # the two linear runs, one batch
+    store = ResultStore(tmp_path / "store")
+    held = configs[0]
+    # a lock as `superdyn train` takes it: this test process (alive) on this host
+    (store.directory / f"{held.run_id()}.lock").write_text(f"{socket.gethostname()} {os.getpid()}")
+    first = run_sweep(configs, store, device="cpu", max_batch=2, progress=False, engine="ray")
+    assert first.busy == (held.run_id(),) and first.trained == (configs[1].run_id(),)
+    assert not store.has(held)  # not trained twice: it was left to its owner
+    store.release(held)  # the owner finishes without storing; a later sweep takes it
+    second = run_sweep(configs, store, device="cpu", max_batch=2, progress=False, engine="ray")
+    assert second.trained == (held.run_id(),) and second.skipped == (configs[1].run_id(),)
+    assert not list(store.directory.glob("*.lock"))  # every lock released
 
 
 def test_engine_arguments_are_checked(tmp_path):
