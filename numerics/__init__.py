@@ -24,7 +24,8 @@ from .fit import (
     window_sensitivity,
 )
 from .kernel import spectral_loss
-from .reference import exact_loss_mpmath, spectral_loss_mpmath
+from .reference import exact_loss_mpmath, sgd_loss_dense, spectral_loss_mpmath
+from .sgd import sgd_loss, sgd_stability_limit
 from .superposition import linear_superposition, superposition_modes
 
 __all__ = [
@@ -45,6 +46,9 @@ __all__ = [
     "local_exponent_profile",
     "matching_windows",
     "power_law_exponent_table",
+    "sgd_loss",
+    "sgd_loss_dense",
+    "sgd_stability_limit",
     "spectral_loss",
     "spectral_loss_mpmath",
     "superposition_modes",

@@ -73,7 +73,10 @@ def _panels(start: float, stop: float, scale, give_up=None) -> tuple[np.ndarray,
         width = max(min(2.0 * width, _RESOLUTION * scale(points[-1])), _MIN_WIDTH)
         points.append(points[-1] + sign * width)
         if len(points) > _MAX_PANELS:
-            raise ValueError(f"the mode sum needs more than {_MAX_PANELS} quadrature panels")
+            raise ValueError(
+                f"the tail sum of this task needs more than {_MAX_PANELS} quadrature panels; use "
+                "method='direct' (N <= 1e8)"
+            )
     points.append(stop)
     return np.array(points), stop
 

@@ -15,6 +15,7 @@ exponent stays within a tolerance) and the window-sensitivity table.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import asdict, dataclass
 
@@ -218,8 +219,14 @@ def fit_power_law(t, loss, window=None, *, max_drift=None) -> PowerLawFit:
     x, y = np.log(ts), np.log(ls)
     slope, intercept, stderr, residual = _ols(x, y)
     local = -np.diff(y) / np.diff(x)
-    fit = PowerLawFit(-slope, stderr, float(np.exp(intercept)), window, int(ts.size), residual,
+    with np.errstate(over="ignore"):
+        prefactor = float(np.exp(intercept))
+    fit = PowerLawFit(-slope, stderr, prefactor, window, int(ts.size), residual,
                       float(local.max() - local.min()))  # fmt: skip
+    if not math.isfinite(prefactor):
+        raise FitError(
+            f"the prefactor of the fit of loss on window {window} overflows: no power law there", fit
+        )
     if fit.alpha <= 0:
         raise FitError(f"the loss does not decay on window {window}", fit)
     if max_drift is not None and fit.drift > check_real("max_drift", max_drift, lower=0.0):
@@ -277,7 +284,9 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
         errors = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     except np.linalg.LinAlgError:
         errors = np.full(3, np.inf)
-    fit = FlooredPowerLawFit(alpha, float(errors[0]), float(np.exp(log_c)), floor, float(errors[2]),
+    with np.errstate(over="ignore"):
+        prefactor = float(np.exp(log_c))
+    fit = FlooredPowerLawFit(alpha, float(errors[0]), prefactor, floor, float(errors[2]),
                              window, int(ts.size), float(np.sqrt(np.mean(resid**2))))  # fmt: skip
     if not result.success:
         raise FitError(f"the fit of loss on window {window} did not converge: {result.message}", fit)
@@ -286,7 +295,7 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
         raise FitError(f"the loss does not decay on window {window}", fit)
     if floor >= ceiling * (1 - 1e-6):
         raise FitError("the floor reaches the smallest loss in the window; no power law is left", fit)
-    if not np.all(np.isfinite(errors)):
+    if not (np.all(np.isfinite(errors)) and math.isfinite(prefactor)):
         raise FitError(
             f"the loss on window {window} does not determine alpha, c and the floor (singular covariance)",
             fit,

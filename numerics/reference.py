@@ -8,6 +8,8 @@ the numba kernel and the any-N sums against them.
 
 from __future__ import annotations
 
+import itertools
+
 import mpmath
 import numpy as np
 
@@ -16,7 +18,7 @@ from theory._validate import check_count, check_real
 
 from .kernel import _check_modes, check_times
 
-__all__ = ["exact_loss_mpmath", "spectral_loss_mpmath"]
+__all__ = ["exact_loss_mpmath", "sgd_loss_dense", "spectral_loss_mpmath"]
 
 
 def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
@@ -113,3 +115,45 @@ def exact_loss_mpmath(task: Task, t, *, dps=40, covariance="diagonal"):
         rates = [scale * fi for fi in f]
         weights = [gi**2 * r / 2 for gi, r in zip(g, rates, strict=True)]
     return spectral_loss_mpmath(rates, weights, t, dps=dps)
+
+
+def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
+    """The SGD expected-loss recursion of :func:`numerics.sgd_loss` with dense tensors (N <= 12).
+
+    M <- M - lr (Sigma M + M Sigma) + lr^2 [(1/b) X4 : M + (1 - 1/b) Sigma M Sigma], where the
+    fourth-moment tensor X4_ijkl = E[x_i x_j x_k x_l] is built entry by entry from independence
+    (a product over the distinct indices of E[x^multiplicity]), not from the contraction the
+    fast recursion uses. Returns the losses 1/2 Tr[Sigma M] at steps round(t / lr).
+    """
+    if not isinstance(task, Task):
+        raise ValueError(f"task must be a theory.Task, got {task!r}")
+    n = task.n_features
+    if n > 12:
+        raise ValueError(f"n_features={n}: the dense twin builds N^4 moments, at most N = 12")
+    lr = check_real("lr", lr, lower=0.0, lower_open=True)
+    inv_b = 0.0 if batch_size == float("inf") else 1.0 / check_real("batch_size", batch_size, lower=1.0)
+    steps = np.rint(check_times(t) / lr).astype(np.int64)
+    moment = [None] + [task.p * task.value_max**k / (k + 1) for k in range(1, 5)]
+
+    def expectation(indices):
+        counts = {}
+        for i in indices:
+            counts[i] = counts.get(i, 0) + 1
+        return float(np.prod([moment[c][i] for i, c in counts.items()]))
+
+    sigma = np.array([[expectation((i, j)) for j in range(n)] for i in range(n)])
+    x4 = np.empty((n, n, n, n))
+    for index in itertools.product(range(n), repeat=4):
+        x4[index] = expectation(index)
+    M = np.diag(task.channel**2 + n * float(init_scale) ** 2)
+    losses, done = {}, 0
+    for target in sorted(set(steps.tolist())):
+        while done < target:
+            M = (
+                M
+                - lr * (sigma @ M + M @ sigma)
+                + lr**2 * (inv_b * np.einsum("ijkl,kl->ij", x4, M) + (1 - inv_b) * sigma @ M @ sigma)
+            )
+            done += 1
+        losses[target] = 0.5 * float(np.trace(sigma @ M))
+    return np.array([losses[s] for s in steps.tolist()])

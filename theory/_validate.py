@@ -83,6 +83,8 @@ def check_count(name: str, value, *, minimum: int = 1, maximum: int | None = Non
 
 def as_float_array(name: str, value, *, allow_empty: bool = False) -> np.ndarray:
     """Return ``value`` as a float64 array, rejecting non-finite entries (and empty input)."""
+    if isinstance(value, (str, bytes)) or np.asarray(value).dtype.kind in "USV":  # no numbers read from text
+        raise ValueError(f"{name} must be real numbers, got {value!r}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -36,7 +36,7 @@ def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
     >>> round(float(finite_size_exponent(0.5, 1e-3, [1.0])[0]), 4)
     0.5265
     """
-    check_real("alpha", alpha, lower=0.0, lower_open=True)
+    check_real("alpha", alpha, lower=0.0, lower_open=True, upper=1e4)  # Gamma(alpha, y) is slow beyond
     check_real("rate_min", rate_min, lower=0.0, lower_open=True)
     t = as_float_array("t", t)
     if np.any(t < 0):

@@ -49,9 +49,14 @@ class ModeSpectrum:
             raise ValueError("rates must be >= 0")
         if np.any(weights < 0):
             raise ValueError("weights must be >= 0")
+        plateau = check_real("plateau", self.plateau, lower=0.0)
+        with np.errstate(over="ignore"):
+            scale = weights.sum() + plateau, np.dot(weights, rates)
+        if not np.all(np.isfinite(scale)):
+            raise ValueError("weights and rates: sum w and sum w lambda must stay in float64")
         object.__setattr__(self, "rates", rates)
         object.__setattr__(self, "weights", weights)
-        object.__setattr__(self, "plateau", check_real("plateau", self.plateau, lower=0.0))
+        object.__setattr__(self, "plateau", plateau)
 
     def _sums(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return sum_m w e^{-2 lambda t} and sum_m w lambda e^{-2 lambda t} per time."""
@@ -81,7 +86,11 @@ class ModeSpectrum:
         loss = self.plateau + total
         if np.any(loss <= 0):
             raise ValueError("the loss underflows to 0 at some t; use numerics.spectral_loss")
-        return 2.0 * t * slope / loss
+        with np.errstate(over="ignore"):
+            local = t * (2.0 * slope / loss)
+        if not np.all(np.isfinite(local)):
+            raise ValueError("t: the local exponent 2 t sum(w lambda e^-2 lambda t) / L overflows float64")
+        return local
 
     def to_dict(self) -> dict:
         return {"rates": self.rates.tolist(), "weights": self.weights.tolist(), "plateau": self.plateau}

@@ -84,7 +84,7 @@ class Task:
             )
         object.__setattr__(self, "value_max", vmax)
         if self.frequencies.last_index(n) < 1:
-            raise ValueError(f"the frequency profile has no positive value for i in 1..{n}")
+            raise ValueError(f"frequencies: the profile has no positive value for i in 1..{n}")
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             try:
                 total = float(self.normaliser)

@@ -229,7 +229,7 @@ def test_linear_superposition(task, data):
         t,
         covariance=covariance,
         per_mode=data.draw(flags, label="per_mode"),
-        names=("lambda_min", "rates"),
+        names=("lambda_min", "rates", "weights"),
     )
 
 
