@@ -94,8 +94,8 @@ def _sustained_rise(losses, factor: float) -> str:
     levels = np.median(np.lib.stride_tricks.sliding_window_view(np.asarray(losses), 3), axis=1)
     if levels[-1] > factor * levels.min():
         return (
-            f"loss level {levels[-1]:.3g} at the end (median of the last three evaluations) is above {factor} x "
-            f"its lowest level ({levels.min():.3g}): it rose and did not come back"
+            f"loss level {levels[-1]:.3g} at the end (median of the last three evaluations) is above "
+            f"{factor} x its lowest level ({levels.min():.3g}): it rose and did not come back"
         )
     return ""
 
@@ -192,10 +192,8 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
             start_loss = history[0] if history else np.inf
             factor = first.divergence_factor
             if not np.isfinite(value) or value > factor * start_loss:
-                kill(
-                    c,
-                    f"loss {value:.3g} at step {k} is not finite or above {factor} x its start ({start_loss:.3g})",
-                )
+                kill(c, f"loss {value:.3g} at step {k} is not finite or above {factor} x its start "
+                     f"({start_loss:.3g})")  # fmt: skip
                 continue
             if k in steps_set:
                 rec = records[c]
