@@ -3,7 +3,7 @@
 The trainer's linear model y = B x with B(0) = B0 takes the step
 B <- B - eta (1/b) sum_{s=1}^b (B - A) x_s x_s^T on b fresh samples. With D = B - A and
 C = (1/b) sum_s x_s x_s^T this is D <- D (I - eta C), so the second moment of the error
-summed over output rows, M = E[D^T D], follows the exact linear recursion
+summed over output rows, M = E[D^T D], follows the exact linear recursion::
 
     M <- M - eta (Sigma M + M Sigma) + eta^2 [ (1/b) E[x x^T M x x^T] + (1 - 1/b) Sigma M Sigma ],
 
@@ -11,19 +11,19 @@ and the population loss is L = 1/2 Tr[Sigma M] (the loss is linear in M, the sam
 independent of M). Sigma = diag(d) + mu mu^T with mu_i = p_i m1, s_i = p_i m2 and
 d = s - mu^2. Because the coordinates x_i = u_i v_i are independent, the fourth moments
 E[x_i x_j x_k x_l] are products of the per-feature moments e_n = p m_n (m_n = v_max^n/(n+1)),
-and the recursion contracts to an O(N^2) step (DESIGN of the derivation in docs/sgd.md):
+and the recursion contracts to an O(N^2) step (the derivation: docs/derivations/sgd.md)::
 
     M'_ij = c_ij M_ij + h_i mu_j + mu_i h_j + kappa mu_i mu_j        (i != j)
     c_ij  = (1 - eta d_i)(1 - eta d_j) + (eta^2 / b) d_i d_j
 
 with u = M mu, w_i = u_i - M_ii mu_i, Q = mu^T M mu, P = Q - sum_k M_kk mu_k^2,
-S = sum_k M_kk s_k, beta = eta^2 / b and
+S = sum_k M_kk s_k, beta = eta^2 / b and::
 
     h_i   = -eta u_i + eta^2 (1 - 1/b) d_i u_i
             + beta (M_ii e3_i + 2 s_i w_i - mu_i s_i M_ii - 2 mu_i^2 w_i)
     kappa = eta^2 (1 - 1/b) Q + beta (S + P),
 
-and on the diagonal
+and on the diagonal::
 
     M'_ii = M_ii - 2 eta (d_i M_ii + mu_i u_i) + eta^2 (1 - 1/b)(d_i^2 M_ii + 2 d_i mu_i u_i + mu_i^2 Q)
             + beta (M_ii e4_i + 2 e3_i w_i + s_i (S - M_ii s_i) + s_i (P - 2 mu_i w_i)).

@@ -177,7 +177,17 @@ def _cmd_curve(args) -> int:
     from theory._validate import check_real
 
     task = Task(profile, PowerLaw(check_real("b", args.b, lower=0.0)), n_features=args.features)
-    curve = exact_loss(task, np.logspace(np.log10(args.t_min), np.log10(args.t_max), args.points))
+    times = np.logspace(np.log10(args.t_min), np.log10(args.t_max), args.points)
+    if args.batch_size is not None or args.lr is not None:
+        if args.batch_size is None or args.lr is None:
+            raise ValueError("the SGD curve needs both --lr and --batch-size")
+        from numerics import sgd_loss
+
+        batch = float("inf") if args.batch_size == "inf" else _parse_batch(args.batch_size)
+        covariance = "exact" if args.features <= 2048 else "diagonal"
+        curve = sgd_loss(task, times, lr=args.lr, batch_size=batch, covariance=covariance)
+    else:
+        curve = exact_loss(task, times)
     import pandas as pd
 
     columns = {"t": curve.t, "loss": curve.loss, "local_exponent": curve.local_exponent}
@@ -195,6 +205,13 @@ def _cmd_curve(args) -> int:
         raise ValueError(f"--out must end in .csv or .parquet, got {args.out!r}")
     print(json.dumps({"out": args.out, "rows": len(frame), "method": curve.method}))
     return 0
+
+
+def _parse_batch(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"--batch-size must be a whole number >= 1 or inf, got {text!r}") from None
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -241,6 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--t-max", type=float, default=1e8, help="last time (default 1e8)")
     p.add_argument("--points", type=int, default=201, help="log-spaced times (default 201)")
     p.add_argument("--out", default=None, help="file.csv or file.parquet (default: CSV on stdout)")
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="with --batch-size: the exact expected loss of online SGD at this learning rate "
+        "(numerics.sgd_loss; the full recursion for N <= 2048, the diagonal model beyond)",
+    )
+    p.add_argument("--batch-size", default=None, help="samples per SGD step, or inf (gradient descent)")
     p.set_defaults(run=_cmd_curve)
 
     add_run_commands(sub)

@@ -132,6 +132,15 @@ def test_curve_writes_the_exact_loss(tmp_path):
             "--timeout must be a finite",
         ),
         (("exponent", "power-law", "--a", "1e-310", "--b", "1", "--json"), "overflows float64 for a=1e-310"),
+        (
+            ("curve", "power-law", "--a", "1.5", "--lr", "30", "--batch-size", "1"),
+            "lr=30 is at or beyond the stability",
+        ),
+        (
+            ("curve", "power-law", "--a", "1.5", "--lr", "1", "--batch-size", "x"),
+            "--batch-size must be a whole",
+        ),
+        (("curve", "power-law", "--a", "1.5", "--lr", "1"), "needs both --lr and --batch-size"),
         # argument errors: one line naming the argument, not the usage block
         (("curve", "power-law", "--a", "x"), "superdyn curve: error: argument --a: invalid float value: 'x'"),
         (("exponent", "power-law"), "the following arguments are required: --a"),
@@ -157,3 +166,22 @@ def test_reproduce_on_the_ray_engine(tmp_path):
     runs = len(plan(["fig3"], "tiny"))
     assert summary["device"] == "ray (auto)" and summary["trained"] == runs
     assert len(list((out / "runs").glob("*.parquet"))) == runs
+
+
+def test_curve_gives_the_exact_sgd_expectation():
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    from numerics import sgd_loss
+    from theory import PowerLaw, Task
+
+    args = ("curve", "power-law", "--a", "1.5", "--b", "0.25", "--features", "64", "--t-min", "15", "--t-max",
+            "1500", "--points", "3", "--lr", "1.5", "--batch-size", "1")  # fmt: skip
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    task = Task(PowerLaw(1.5), PowerLaw(0.25), n_features=64)
+    expected = sgd_loss(task, [15.0, 150.0, 1500.0], lr=1.5, batch_size=1)
+    assert np.allclose(frame["loss"], expected.loss, rtol=1e-10)
