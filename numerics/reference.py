@@ -43,9 +43,10 @@ def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
     >>> float(loss[0]), round(float(exponent[0]), 6)
     (0.409365..., 0.2)
     """
-    _check_modes(rates, weights)  # the same checks as the fast twin, on float64 copies
+    checked, _ = _check_modes(rates, weights)  # the same checks as the fast twin, on float64 copies
     rates, weights = list(rates), list(weights)  # the values themselves stay as given (mpf keeps its range)
-    check_times(t)
+    positive = checked[checked > 0]
+    check_times(t, positive.min() if positive.size else None)
     if check_real("plateau", plateau, lower=0.0) == 0 and not any(w > 0 for w in weights):
         raise ValueError("weights and plateau are all 0: the loss is identically zero")
     if lr is not None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, broadcast_arrays, require, scalar_or_array
+from ._validate import as_float_array, broadcast_arrays, check_real, require, scalar_or_array
 
 __all__ = [
     "PhaseDiagram",
@@ -207,6 +207,7 @@ def phase_diagram(a, b: float = 0.0) -> PhaseDiagram:
     ([2.0], [0.5], [3.0, 2.0, 1.5])
     """
     grid = as_float_array("a", a).ravel()
+    b = check_real("b", b, lower=0.0)
     _check_a_b(grid, b)
     inside = grid + 2 * b > 1
     return PhaseDiagram(

@@ -27,6 +27,15 @@ from ._validate import as_float_array, check_count, check_real
 __all__ = ["ScalingLaw", "finite_size_exponent"]
 
 
+def _finite(values, what: str, params: dict) -> np.ndarray:
+    """``values`` if all finite, else a ValueError naming t and the parameters."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"the law's {what} leaves float64 at some t for {params}; use t nearer the law's window"
+        )
+    return values
+
+
 def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
     """Local exponent alpha + y^alpha e^-y / Gamma(alpha, y), y = 2 t lambda_min, of the
     finite-N law L_N(t) = c (2t)^-alpha Gamma(alpha, 2 t lambda_min).
@@ -43,9 +52,15 @@ def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
         raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
     extra = []
     for ti in t.ravel():
-        y = mpmath.mpf(2.0 * ti * rate_min)
-        extra.append(float(mpmath.exp(alpha * mpmath.log(y) - y) / mpmath.gammainc(alpha, y)))
-    return alpha + np.array(extra).reshape(t.shape)
+        y = mpmath.mpf(2.0 * ti) * rate_min
+        upper = mpmath.gammainc(alpha, y)
+        extra.append(float(mpmath.exp(alpha * mpmath.log(y) - y) / upper) if upper > 0 else math.inf)
+    out = alpha + np.array(extra).reshape(t.shape)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"t: Gamma(alpha, 2 t rate_min) underflows for alpha={alpha:g}, rate_min={rate_min:g}"
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,8 @@ class ScalingLaw:
         if np.any(t <= 0):
             raise ValueError("t must be > 0")
         alpha, delta, c, d1 = self._numbers(params)
+        if not alpha > 0:
+            raise ValueError(f"the law's exponent alpha = {alpha:g} is not > 0 at {params}")
         k = (d1 - delta * float(mpmath.digamma(alpha))) if log_correction else 0.0
         if (delta != 0 or k != 0) and np.any(t <= 0.5):
             raise ValueError("t must be > 1/2 for a law with a logarithmic factor (ln 2t > 0)")
@@ -195,12 +212,14 @@ class ScalingLaw:
         factor = 1.0 + k / x if k else 1.0
         if np.any(factor <= 0):
             raise ValueError("the log correction exceeds the leading term at the smallest t; use larger t")
-        if rate_min is None:
-            base = c * math.gamma(alpha) * (2.0 * t) ** (-alpha) * (x**delta if delta else 1.0)
-        else:
-            upper = np.array([float(mpmath.gammainc(alpha, 2.0 * ti * rate_min)) for ti in t.ravel()])
-            base = c * (2.0 * t) ** (-alpha) * upper.reshape(t.shape)
-        return base * factor
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # checked below
+            if rate_min is None:
+                base = c * float(mpmath.gamma(alpha)) * (2.0 * t) ** (-alpha) * (x**delta if delta else 1.0)
+            else:
+                upper = np.array([float(mpmath.gammainc(alpha, 2.0 * ti * rate_min)) for ti in t.ravel()])
+                base = c * (2.0 * t) ** (-alpha) * upper.reshape(t.shape)
+            loss = base * factor
+        return _finite(loss, "loss", params)
 
     evaluate = loss
 
@@ -215,13 +234,14 @@ class ScalingLaw:
         t, alpha, delta, _, k, rate_min = self._prepare(t, n_features, log_correction, params)
         x = np.log(2.0 * t)
         out = np.full_like(t, alpha)
-        if delta:
-            out -= delta / x
-        if k:
-            out += (k / x**2) / (1.0 + k / x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
+            if delta:
+                out -= delta / x
+            if k:
+                out += (k / x**2) / (1.0 + k / x)
         if rate_min is not None:
             out += finite_size_exponent(alpha, rate_min, t) - alpha
-        return out
+        return _finite(out, "local exponent", params)
 
     # -- presentation ------------------------------------------------------------
     def latex(self) -> str:

@@ -74,7 +74,13 @@ class Custom(Profile):
     def _values(self, index, n_features=None):
         fn = sp.lambdify(self.z, self.expression, modules="numpy")
         index = np.asarray(index, dtype=np.float64)
-        out = np.broadcast_to(np.asarray(fn(index), dtype=np.float64), index.shape).copy()
+        try:
+            values = fn(index)
+        except TypeError:  # a function numpy does not vectorise (math.gamma): one value at a time
+            values = np.vectorize(_overflow_as_inf(fn), otypes=[np.float64])(index)
+        except (OverflowError, ZeroDivisionError):
+            values = np.full(index.shape, np.inf)
+        out = np.broadcast_to(np.asarray(values, dtype=np.float64), index.shape).copy()
         if self.edge_at is not None:
             out[index >= self.edge_at] = 0.0
         return out
@@ -86,3 +92,15 @@ class Custom(Profile):
             "z": self.z.name,
             "edge_at": self.edge_at,
         }
+
+
+def _overflow_as_inf(fn):
+    """``fn`` with an overflow read as inf (refused by :meth:`Profile.values`)."""
+
+    def call(value):
+        try:
+            return fn(value)
+        except (OverflowError, ZeroDivisionError):
+            return np.inf
+
+    return call
