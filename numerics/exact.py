@@ -137,4 +137,5 @@ def exact_loss(task: Task, t=None, *, covariance="diagonal", method="auto", head
         return spectral_loss(task.rates_at(index), task.weights_at(index), t, per_mode=per_mode)
     if per_mode:
         raise ValueError("per_mode=True needs every mode; use method='direct' (N <= 1e8)")
-    return _tail_loss(task, t, head, last)
+    with np.errstate(over="ignore", invalid="ignore"):  # _tail_loss checks its result
+        return _tail_loss(task, t, head, last)

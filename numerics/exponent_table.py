@@ -102,6 +102,10 @@ def power_law_exponent_table(
             f"window and points_per_decade ask for {decades * points_per_decade:.3g} times; at most 1e6"
         )
     t = np.logspace(np.log10(lo), np.log10(hi), round(decades * points_per_decade) + 1)
+    if t.size < 3 or np.any(np.diff(t) <= 0):
+        raise ValueError(
+            f"window={window!r} with points_per_decade={points_per_decade} gives fewer than 3 distinct times"
+        )
     rows = []
     for a in a_values.tolist():
         for b in b_values.tolist():

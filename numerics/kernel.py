@@ -132,8 +132,13 @@ def check_times(t, slowest_rate=None) -> np.ndarray:
         raise ValueError(f"t must be a scalar or a 1-D array, got shape {t.shape}")
     if np.any(t < 0):
         raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
-    if slowest_rate is not None and slowest_rate > 0 and t.size and 2.0 * t.max() * slowest_rate > MAX_DECAY:
-        limit = MAX_DECAY / (2.0 * slowest_rate)
+    if (
+        slowest_rate is not None
+        and slowest_rate > 0
+        and t.size
+        and 2.0 * float(t.max()) * float(slowest_rate) > MAX_DECAY
+    ):
+        limit = MAX_DECAY / (2.0 * float(slowest_rate))  # a Python float: no overflow for tiny rates
         raise ValueError(
             f"t must be <= {limit:.3g} (= 1e15 / (2 lambda_min)), got max(t)={t.max():g}: every mode has "
             "decayed by more than exp(-1e15) there"

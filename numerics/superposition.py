@@ -72,18 +72,22 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
     w = _check_embedding(task, W)
     if task.n_features > MAX_MATRIX_FEATURES:
         raise ValueError(f"n_features={task.n_features} exceeds {MAX_MATRIX_FEATURES} for the exact solver")
-    if covariance == "diagonal":
-        sigma2 = task.second_moment_diagonal
-        c = (w * sigma2) @ w.T
-        s = (w * (task.channel * sigma2)) @ w.T
-    elif covariance == "exact":
-        sigma = task.second_moment("exact")
-        sigma2 = np.diag(sigma)
-        c = w @ sigma @ w.T
-        s = w @ (task.channel[:, None] * sigma) @ w.T
-    else:
+    if covariance not in ("diagonal", "exact"):
         raise ValueError(f"covariance must be 'diagonal' or 'exact', got {covariance!r}")
-    d_p, u = np.linalg.eigh(w @ w.T)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        if covariance == "diagonal":
+            sigma2 = task.second_moment_diagonal
+            c = (w * sigma2) @ w.T
+            s = (w * (task.channel * sigma2)) @ w.T
+        else:
+            sigma = task.second_moment("exact")
+            sigma2 = np.diag(sigma)
+            c = w @ sigma @ w.T
+            s = w @ (task.channel[:, None] * sigma) @ w.T
+        gram = w @ w.T
+    if not (np.all(np.isfinite(c)) and np.all(np.isfinite(s)) and np.all(np.isfinite(gram))):
+        raise ValueError("W: W W^T or W Sigma W^T leaves float64; use entries nearer 1")
+    d_p, u = np.linalg.eigh(gram)
     d_c, v = np.linalg.eigh(c)
     rates = np.outer(np.clip(d_p, 0.0, None), np.clip(d_c, 0.0, None)).ravel()
     projected = (u.T @ s @ v).ravel()

@@ -22,8 +22,9 @@ NUMERICS_API = {
     "ExponentRow", "ExponentTable", "FitError", "FlooredPowerLawFit", "LocalExponentProfile",
     "LossCurve", "PowerLawFit", "WindowSensitivity", "exact_loss", "exact_loss_mpmath",
     "find_window", "fit_power_law", "fit_power_law_with_floor", "linear_superposition",
-    "local_exponent_profile", "matching_windows", "power_law_exponent_table", "spectral_loss",
-    "spectral_loss_mpmath", "superposition_modes", "window_sensitivity",
+    "local_exponent_profile", "matching_windows", "power_law_exponent_table", "sgd_loss",
+    "sgd_loss_dense", "sgd_stability_limit", "spectral_loss", "spectral_loss_mpmath",
+    "superposition_modes", "window_sensitivity",
 }  # fmt: skip
 
 

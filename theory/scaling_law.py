@@ -180,8 +180,8 @@ class ScalingLaw:
         if np.any(t <= 0):
             raise ValueError("t must be > 0")
         alpha, delta, c, d1 = self._numbers(params)
-        if not alpha > 0:
-            raise ValueError(f"the law's exponent alpha = {alpha:g} is not > 0 at {params}")
+        if not 0 < alpha <= 1e4:
+            raise ValueError(f"the law's exponent alpha = {alpha:g} is not in (0, 1e4] at {params}")
         k = (d1 - delta * float(mpmath.digamma(alpha))) if log_correction else 0.0
         if (delta != 0 or k != 0) and np.any(t <= 0.5):
             raise ValueError("t must be > 1/2 for a law with a logarithmic factor (ln 2t > 0)")

@@ -69,7 +69,8 @@ class ModeSpectrum:
         step = max(1, _CHUNK // max(1, self.rates.size))
         for start in range(0, flat.size, step):
             block = flat[start : start + step]
-            decay = self.weights[None, :] * np.exp(-2.0 * np.outer(block, self.rates))
+            with np.errstate(over="ignore"):  # 2 t lambda past 1e308: exp(-inf) = 0, as it should be
+                decay = self.weights[None, :] * np.exp(-2.0 * np.outer(block, self.rates))
             total[start : start + step] = decay.sum(axis=1)
             slope[start : start + step] = decay @ self.rates
         return total.reshape(t.shape), slope.reshape(t.shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,12 +73,13 @@ class Custom(Profile):
         return self.expression.subs(self.z, z)
 
     def _values(self, index, n_features=None):
-        fn = sp.lambdify(self.z, self.expression, modules="numpy")
+        fn = sp.lambdify(self.z, self.expression, modules=["scipy", "numpy"])
         index = np.asarray(index, dtype=np.float64)
         try:
             values = fn(index)
-        except TypeError:  # a function numpy does not vectorise (math.gamma): one value at a time
-            values = np.vectorize(_overflow_as_inf(fn), otypes=[np.float64])(index)
+        except (TypeError, NameError):  # a function neither vectorises: mpmath, one value at a time
+            one = _overflow_as_inf(sp.lambdify(self.z, self.expression, modules="mpmath"))
+            values = np.vectorize(lambda v: _real_or_nan(one(v)), otypes=[np.float64])(index)
         except (OverflowError, ZeroDivisionError):
             values = np.full(index.shape, np.inf)
         out = np.broadcast_to(np.asarray(values, dtype=np.float64), index.shape).copy()
@@ -104,3 +106,11 @@ def _overflow_as_inf(fn):
             return np.inf
 
     return call
+
+
+def _real_or_nan(value) -> float:
+    """``value`` as a float; NaN (refused by :meth:`Profile.values`) when it is not real."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
