@@ -131,10 +131,16 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     n = task.n_features
     if n > 12:
         raise ValueError(f"n_features={n}: the dense twin builds N^4 moments, at most N = 12")
+    from .sgd import _check_batch, sgd_moments  # the checks and the moments e_n = p m_n, not the recursion
+
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
-    inv_b = 0.0 if batch_size == float("inf") else 1.0 / check_real("batch_size", batch_size, lower=1.0)
-    steps = np.rint(check_times(t) / lr).astype(np.int64)
-    moment = [None] + [task.p * task.value_max**k / (k + 1) for k in range(1, 5)]
+    inv_b = 1.0 / _check_batch(batch_size)
+    init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
+    steps = np.rint(check_times(t) / lr)
+    if steps.max() > 10**6:
+        raise ValueError(f"t / lr asks for {steps.max():.3g} steps; the dense twin takes at most 1e6")
+    steps = steps.astype(np.int64)
+    moment = [None] + [sgd_moments(task)[k] for k in ("mu", "s", "e3", "e4")]
 
     def expectation(indices):
         counts = {}
@@ -146,15 +152,19 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     x4 = np.empty((n, n, n, n))
     for index in itertools.product(range(n), repeat=4):
         x4[index] = expectation(index)
-    M = np.diag(task.channel**2 + n * float(init_scale) ** 2)
+    M = np.diag(task.channel**2 + n * init_scale**2)
     losses, done = {}, 0
     for target in sorted(set(steps.tolist())):
-        while done < target:
-            M = (
-                M
-                - lr * (sigma @ M + M @ sigma)
-                + lr**2 * (inv_b * np.einsum("ijkl,kl->ij", x4, M) + (1 - inv_b) * sigma @ M @ sigma)
-            )
-            done += 1
-        losses[target] = 0.5 * float(np.trace(sigma @ M))
-    return np.array([losses[s] for s in steps.tolist()])
+        with np.errstate(over="ignore", invalid="ignore"):  # an unstable lr is refused below
+            while done < target and np.isfinite(M).all():
+                M = (
+                    M
+                    - lr * (sigma @ M + M @ sigma)
+                    + lr**2 * (inv_b * np.einsum("ijkl,kl->ij", x4, M) + (1 - inv_b) * sigma @ M @ sigma)
+                )
+                done += 1
+            losses[target] = 0.5 * float(np.trace(sigma @ M))
+    out = np.array([losses[s] for s in steps.tolist()])
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"lr={lr:g}: the dense recursion leaves float64 (beyond the stability limit)")
+    return out

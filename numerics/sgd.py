@@ -59,9 +59,13 @@ _COVARIANCES = ("exact", "diagonal")
 def sgd_moments(task: Task) -> dict:
     """Per-feature moments of x_i: mu = E x, s = E x^2, e3 = E x^3, e4 = E x^4, d = s - mu^2."""
     p = task.p
-    vmax = task.value_max
-    mu, s = p * (vmax / 2), p * (vmax**2 / 3)
-    return {"mu": mu, "s": s, "e3": p * (vmax**3 / 4), "e4": p * (vmax**4 / 5), "d": s - mu**2}
+    vmax = np.float64(task.value_max)
+    with np.errstate(over="ignore", under="ignore"):
+        mu, s = p * (vmax / 2), p * (vmax**2 / 3)
+        moments = {"mu": mu, "s": s, "e3": p * (vmax**3 / 4), "e4": p * (vmax**4 / 5), "d": s - mu**2}
+    if not all(np.all(np.isfinite(v)) for v in moments.values()):
+        raise ValueError(f"value_max={task.value_max:g}: the fourth moment p v_max^4 / 5 leaves float64")
+    return moments
 
 
 @njit(cache=True, fastmath=True)
@@ -162,18 +166,22 @@ def _check_batch(batch_size) -> float:
 
 
 def _diagonal_radius(lr: float, s, e4, inv_b: float) -> float:
-    """Largest eigenvalue of the diagonal model's step matrix diag(q) + beta s s^T (>= 0)."""
-    beta = lr * lr * inv_b
-    q = (1.0 - lr * s) ** 2 + beta * (e4 - 2.0 * s * s)
-    top = float(q.max())
+    """Largest eigenvalue of the diagonal step matrix diag(q) + beta s s^T (>= 0; inf past float64)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        beta = lr * lr * inv_b
+        q = (1.0 - lr * s) ** 2 + beta * (e4 - 2.0 * s * s)
+        top = float(q.max())
+        spread = beta * float(s @ s)
+    if not (np.isfinite(top) and np.isfinite(spread)):
+        return math.inf
     if beta == 0.0:
         return top
     # secular equation 1 = beta sum_i s_i^2 / (lam - q_i) for lam > max q: bisect on lam
-    lo, hi = top, top + beta * float(s @ s) + 1e-300
+    lo, hi = top, top + spread + 1e-300
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         with np.errstate(divide="ignore"):  # mid = max q: the sum is infinite, mid is below the root
-            secular = beta * float(np.sum(s * s / (mid - q)))
+            secular = beta * float(np.sum(np.divide(s * s, mid - q, out=np.zeros_like(s), where=s > 0)))
         if secular > 1.0:
             lo = mid
         else:
@@ -189,8 +197,11 @@ def _exact_radius(moments: dict, lr: float, inv_b: float, iterations: int = 300)
     radius = 0.0
     args = [moments[k] for k in ("mu", "s", "e3", "e4", "d")]
     for _ in range(iterations):
-        _exact_step(M, *args, lr, inv_b, out)
+        with np.errstate(over="ignore", invalid="ignore"):
+            _exact_step(M, *args, lr, inv_b, out)
         trace = float(np.trace(out))
+        if not (np.isfinite(trace) and trace > 0):
+            return math.inf
         previous, radius = radius, trace / float(np.trace(M))
         M, out = out / trace, M
         if abs(radius - previous) <= 1e-9 * radius:
@@ -234,7 +245,9 @@ def sgd_stability_limit(task: Task, *, batch_size, covariance: str = "diagonal")
         return _exact_radius(moments, lr, inv_b)
 
     lo, hi = 0.0, 2.0 / float(moments["s"].max())  # beyond 2/max s even gradient descent grows
-    while radius(hi) < 1.0:  # (cannot happen for the diagonal model; a guard for the exact map)
+    for _ in range(64):  # (cannot happen for the diagonal model; a guard for the exact map)
+        if radius(hi) >= 1.0:
+            break
         hi *= 2.0
     for _ in range(60):
         mid = 0.5 * (lo + hi)
@@ -309,7 +322,7 @@ def sgd_loss(
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
     batch = _check_batch(batch_size)
     inv_b = 1.0 / batch
-    init_scale = check_real("init_scale", init_scale, lower=0.0)
+    init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
     t = check_times(t)
     steps = np.rint(t / lr)
     if steps.max() > MAX_SGD_STEPS:
@@ -343,10 +356,20 @@ def sgd_loss(
     losses[order] = sorted_losses
     if not np.all(np.isfinite(losses)) or np.any(losses < 0):
         raise ValueError(f"the recursion left float64 for lr={lr:g}, batch_size={batch:g}")
+    if np.any(losses == 0):
+        raise ValueError(
+            f"lr={lr:g}: the expected loss is exactly 0 at some t (a mode learned in one step, "
+            "lr = 1/lambda); its logarithm and local exponent are undefined"
+        )
     times = steps * lr
-    with np.errstate(divide="ignore"):
-        log_loss = np.log(losses)
-    return LossCurve(times, losses, log_loss, _local_exponent(times, log_loss), method=f"sgd-{covariance}")
+    log_loss = np.log(losses)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        local = _local_exponent(times, log_loss)
+    if not np.all(np.isfinite(local)):
+        raise ValueError(
+            f"t: the local exponent leaves float64 between the requested times {t.tolist()[:4]}..."
+        )
+    return LossCurve(times, losses, log_loss, local, method=f"sgd-{covariance}")
 
 
 def _local_exponent(t: np.ndarray, log_loss: np.ndarray) -> np.ndarray:
