@@ -21,7 +21,6 @@ generous one for R_3) plus |Q_fine - Q_coarse|, the quadrature on panels of doub
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import mpmath
@@ -29,6 +28,7 @@ import numpy as np
 import sympy as sp
 
 from theory import Task
+from theory._validate import overflow_as_inf
 
 from .kernel import mode_sums
 
@@ -177,20 +177,8 @@ class _Summand:
     def __init__(self, exprs, var):
         self.exprs, self.var = exprs, var
         self.fns = [sp.lambdify(var, e, "numpy") for e in exprs]
-        slopes = [_overflow_as_inf(sp.lambdify(var, sp.diff(e, var), "math")) for e in (exprs[0], exprs[2])]
+        slopes = [overflow_as_inf(sp.lambdify(var, sp.diff(e, var), "math")) for e in (exprs[0], exprs[2])]
         self.scale = lambda v: 1.0 / max(abs(slopes[0](v)), abs(slopes[1](v)), 1e-300)
-
-
-def _overflow_as_inf(fn):
-    """``fn`` with an overflow (a slope past 1e308, as of exp(-kappa z^1000)) read as inf."""
-
-    def call(v):
-        try:
-            return fn(v)
-        except (OverflowError, ZeroDivisionError):
-            return math.inf
-
-    return call
 
 
 def _endpoint(exprs, var, at: float, mirror: bool) -> np.ndarray:

@@ -16,6 +16,7 @@ __all__ = [
     "broadcast_arrays",
     "check_count",
     "check_real",
+    "overflow_as_inf",
     "require",
     "scalar_or_array",
 ]
@@ -132,3 +133,15 @@ def require(condition: np.ndarray, message: str, **values) -> None:
         bad = ~np.asarray(condition)
         shown = ", ".join(f"{k}={np.asarray(v)[bad].ravel()[0]:g}" for k, v in values.items())
         raise ValueError(f"{message}, got {shown}")
+
+
+def overflow_as_inf(fn):
+    """``fn`` with an overflow or a division by zero (a value past 1e308) read as inf."""
+
+    def call(value):
+        try:
+            return fn(value)
+        except (OverflowError, ZeroDivisionError):
+            return math.inf
+
+    return call

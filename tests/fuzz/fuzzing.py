@@ -15,13 +15,19 @@ import dataclasses
 import inspect
 import math
 import numbers
+import os
 import re
 import signal
 
 import numpy as np
 import sympy as sp
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+#: Examples per fuzz test: 60 in the ci profile, 1000 with HYPOTHESIS_PROFILE=thorough.
+FUZZ_EXAMPLES = 60 if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else 1000
+fuzz = settings(max_examples=FUZZ_EXAMPLES)
 
 #: (case name) -> Counter of outcomes ("result", "refused"); read by tests/conftest.py.
 OUTCOMES: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)

@@ -4,10 +4,20 @@ As in ``test_fuzz_theory``: a finite, valid result or a one-line ValueError nami
 parameter, within ``fuzzing.CALL_SECONDS``; anything else fails with the input.
 """
 
-import os
-
 import numpy as np
-from fuzzing import arguments, counts, float_arrays, good_times, judge, junk, scalars, tasks, time_grids
+from fuzzing import (
+    FUZZ_EXAMPLES,
+    arguments,
+    counts,
+    float_arrays,
+    fuzz,
+    good_times,
+    judge,
+    junk,
+    scalars,
+    tasks,
+    time_grids,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,9 +36,6 @@ from numerics import (
     superposition_modes,
     window_sensitivity,
 )
-
-FUZZ_EXAMPLES = 60 if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else 1000
-fuzz = settings(max_examples=FUZZ_EXAMPLES)
 
 options = st.one_of(st.sampled_from(["diagonal", "exact", "auto", "direct", "tail", "x"]), junk)
 flags = st.one_of(st.booleans(), junk)

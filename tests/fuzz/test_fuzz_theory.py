@@ -2,15 +2,24 @@
 
 The only outcomes allowed are a finite, valid result or a one-line ValueError naming the
 parameter (``fuzzing.judge``). The number of examples per case is set by the hypothesis
-profile (``ci``: ``FUZZ_EXAMPLES``; ``thorough``: ten times more).
+profile (``fuzzing.FUZZ_EXAMPLES``: 60 for ``ci``, 1000 for ``thorough``).
 """
-
-import os
 
 import pytest
 import sympy as sp
-from fuzzing import counts, float_arrays, judge, junk, profiles, scalars, small_counts, tasks, time_grids
-from hypothesis import given, settings
+from fuzzing import (
+    counts,
+    float_arrays,
+    fuzz,
+    judge,
+    junk,
+    profiles,
+    scalars,
+    small_counts,
+    tasks,
+    time_grids,
+)
+from hypothesis import given
 from hypothesis import strategies as st
 
 import theory
@@ -31,9 +40,6 @@ from theory import (
     weak_superposition_loss,
     width_exponent_weak,
 )
-
-FUZZ_EXAMPLES = 60 if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else 1000
-fuzz = settings(max_examples=FUZZ_EXAMPLES)
 
 CLOSED_FORMS = {
     "alpha_power_law": ("a", "b"),

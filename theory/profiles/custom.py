@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .._validate import check_real
+from .._validate import check_real, overflow_as_inf
 from ..expressions import parse_expression
 from .base import Profile
 
@@ -78,7 +78,7 @@ class Custom(Profile):
         try:
             values = fn(index)
         except (TypeError, NameError):  # a function neither vectorises: mpmath, one value at a time
-            one = _overflow_as_inf(sp.lambdify(self.z, self.expression, modules="mpmath"))
+            one = overflow_as_inf(sp.lambdify(self.z, self.expression, modules="mpmath"))
             values = np.vectorize(lambda v: _real_or_nan(one(v)), otypes=[np.float64])(index)
         except (OverflowError, ZeroDivisionError):
             values = np.full(index.shape, np.inf)
@@ -94,18 +94,6 @@ class Custom(Profile):
             "z": self.z.name,
             "edge_at": self.edge_at,
         }
-
-
-def _overflow_as_inf(fn):
-    """``fn`` with an overflow read as inf (refused by :meth:`Profile.values`)."""
-
-    def call(value):
-        try:
-            return fn(value)
-        except (OverflowError, ZeroDivisionError):
-            return np.inf
-
-    return call
 
 
 def _real_or_nan(value) -> float:
