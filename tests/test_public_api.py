@@ -9,11 +9,11 @@ import verify
 
 THEORY_API = {
     "PROFILES", "AlgebraicEdge", "ClusteredLimit", "Constant", "Custom", "DerivationError",
-    "IsotropicLimit", "ModeSpectrum", "PhaseDiagram", "PowerLaw", "Profile", "ScalingLaw",
+    "IsotropicLimit", "ModeSpectrum", "OnlineSGD", "PhaseDiagram", "PowerLaw", "Profile", "ScalingLaw",
     "StretchedExponential", "Task", "alpha_algebraic", "alpha_exponential", "alpha_power_law",
     "clustered_limit", "contiguous_clusters", "derive", "finite_size_exponent", "isotropic_limit",
     "log_power_exponential", "make_profile", "phase_diagram", "prefactor_algebraic",
-    "prefactor_exponential", "prefactor_power_law", "weak_superposition_loss",
+    "prefactor_exponential", "prefactor_power_law", "sgd_lr_limit", "weak_superposition_loss",
     "width_exponent_strong", "width_exponent_weak",
 }  # fmt: skip
 

@@ -2,7 +2,8 @@
 
 Profiles and the task (paper Section 2), closed-form exponents of the three decay
 classes (Section 3, Appendix A.1), the symbolic scaling-law engine (Watson's lemma),
-the linear superposition limits (Appendix A.2) and width scaling (Liu et al. 2025).
+the linear superposition limits (Appendix A.2), width scaling (Liu et al. 2025) and
+the closed forms of online SGD on the linear model.
 Only sympy, mpmath and numpy are used here.
 """
 
@@ -29,6 +30,7 @@ from .profiles import (
     make_profile,
 )
 from .scaling_law import ScalingLaw, finite_size_exponent
+from .sgd import OnlineSGD, sgd_lr_limit
 from .spectrum import ModeSpectrum
 from .superposition import (
     ClusteredLimit,
@@ -49,6 +51,7 @@ __all__ = [
     "DerivationError",
     "IsotropicLimit",
     "ModeSpectrum",
+    "OnlineSGD",
     "PhaseDiagram",
     "PowerLaw",
     "Profile",
@@ -69,6 +72,7 @@ __all__ = [
     "prefactor_algebraic",
     "prefactor_exponential",
     "prefactor_power_law",
+    "sgd_lr_limit",
     "weak_superposition_loss",
     "width_exponent_strong",
     "width_exponent_weak",
