@@ -23,6 +23,7 @@ __all__ = [
     "phase_figure",
     "save",
     "scaling_figure",
+    "sgd_noise_figure",
 ]
 
 TIME_LABEL = r"time $t = \eta \cdot$ steps"
@@ -248,6 +249,47 @@ def phase_figure(a, classes, *, points=(), title="") -> Figure:
     ax.axhline(1.0, color="0.6", lw=0.8, zorder=0)
     ax.set(xlabel="decay parameter a", ylabel=r"exponent $\alpha$", title=_wrap(title), ylim=(0, 4))
     ax.legend()
+    return fig
+
+
+def sgd_noise_figure(curves, stability, *, n_features) -> Figure:
+    """SGD against gradient descent: (a) L / L_GD measured and exact, (b) stopped seeds against lr.
+
+    Parameters
+    ----------
+    curves : sequence of ((batch, fraction), t, ratio, ratio_se, theory_ratio)
+        Seed mean of L / L_GD with its standard error, and sgd_loss / L_GD.
+    stability : dict of batch -> (lr / eta_max, share of seeds stopped)
+    n_features : int
+    """
+    fig, axes = _figure(2, width=3.6)
+    batches = sorted({b for (b, _), *_ in curves} | set(stability))
+    colour = {b: mpl.colormaps["tab10"](i % 10) for i, b in enumerate(batches)}
+    fractions = sorted({f for (_, f), *_ in curves})
+    markers = dict(zip(fractions, "osD^v", strict=False))
+    ax = axes[0]
+    for (batch, fraction), t, ratio, se, theory in curves:
+        ax.errorbar(t, ratio, yerr=se, fmt=markers[fraction], ms=2.5, color=colour[batch], lw=0.6, alpha=0.8)
+        ax.plot(t, theory, "-", color=colour[batch], lw=1.0)
+    ax.set_xscale("log")
+    ax.axhline(1.0, color="k", ls="--", lw=0.8)
+    for batch in batches:
+        ax.plot([], [], "-", color=colour[batch], label=f"b = {batch}")
+    for fraction in fractions:
+        ax.plot([], [], markers[fraction], color="0.4", ms=3, label=rf"$\eta = {fraction:g}\,\eta_{{max}}$")
+    ax.plot([], [], "k-", lw=1.0, label="exact SGD theory")
+    ax.plot([], [], "k--", lw=0.8, label="gradient descent")
+    ax.set(xlabel=TIME_LABEL, ylabel=r"$\mathcal{L}_{SGD} / \mathcal{L}_{GD}$ (same $\eta$)",
+           title=f"(a) seed means (markers), N = {n_features}")
+    ax.legend(fontsize=6, ncol=2)
+    ax = axes[1]
+    for batch, (grid, share) in sorted(stability.items()):
+        ax.plot(grid, share, "o-", color=colour[batch], ms=3, label=f"b = {batch}")
+    ax.axvline(1.0, color="k", ls="--", lw=0.8, label=r"predicted $\eta_{max}$")
+    ax.axhline(0.5, color="0.7", lw=0.6)
+    ax.set(xlabel=r"$\eta / \eta_{max}$", ylabel="share of seeds stopped", ylim=(-0.05, 1.05),
+           title="(b) runs stopped against the limit")
+    ax.legend(fontsize=6)
     return fig
 
 

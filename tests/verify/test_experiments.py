@@ -50,7 +50,7 @@ def test_every_experiment_runs_and_reports(tiny):
         assert claim["paper_quote"] and claim["criterion"]  # whose number, and what test
         assert (claim["paper"] is None) != (claim["threshold"] is None)
     markdown = (out / "report.md").read_text()
-    assert len(re.findall(r"^\| (?:fig\d+|liu-width) \| ", markdown, re.M)) == len(claims)
+    assert len(re.findall(r"^\| (?:fig\d+|liu-width|sgd-noise) \| ", markdown, re.M)) == len(claims)
     # a claim without a paper number shows "—" and the paper's words in the paper column
     dense = next(c for c in claims if c["experiment"] == "fig9" and c["key"] == "dense")
     row = next(line for line in markdown.splitlines() if line.startswith("| fig9 |") and "dense" in line)

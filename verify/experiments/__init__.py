@@ -16,6 +16,7 @@ fig10          phase diagram of the decay classes (numerics only)            10
 fig11          exact-sum fits, exponential and linear (numerics only)        11
 fig12          learnable against fixed embeddings                            12
 fig13          plateau loss against K                                        13
+sgd-noise      online SGD against its exact theory, batch and lr             --
 liu-width      Liu et al.'s width scaling, weak and strong regimes           --
 =============  ============================================================  ==========
 """
@@ -28,12 +29,13 @@ from .learnable import FIG12
 from .liu import LIU_WIDTH
 from .mechanism import FIG8, FIG9
 from .no_superposition import FIG3
+from .sgd_noise import SGD_NOISE
 from .superposition import FIG4, FIG5
 from .theory_checks import FIG10, FIG11
 
 __all__ = ["ALIASES", "EXPERIMENTS", "SCALES", "Analysis", "Experiment", "Results", "get_experiment", "plan"]
 
-EXPERIMENTS = {e.name: e for e in (FIG3, FIG4, FIG5, FIG7, FIG8, FIG9, FIG10, FIG11, FIG12, FIG13, LIU_WIDTH)}
+EXPERIMENTS = {e.name: e for e in (FIG3, FIG4, FIG5, FIG7, FIG8, FIG9, FIG10, FIG11, FIG12, FIG13, LIU_WIDTH, SGD_NOISE)}
 #: Figures produced by an experiment registered under another name.
 ALIASES = {"fig6": "fig5", "fig14": "fig7"}
 
