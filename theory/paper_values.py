@@ -132,8 +132,8 @@ QUOTES = {
     'lower absolute loss" (Fig. 12b)',
     "time_grouping": 'Section 3: "For the rest of the paper, we group the learning rate together with steps '
     'and define time as eta * t" (after Eq. 7)',
-    "continuous_time": 'Section 3: "In the continuous-time limit with learning rate eta, the dynamics of each '
-    'diagonal entry s_i(t) follows a linear ODE" (Eq. 6)',
+    "continuous_time": 'Section 3: "In the continuous-time limit with learning rate eta, the dynamics of '
+    'each diagonal entry s_i(t) follows a linear ODE" (Eq. 6)',
     "fig13_plateau": 'Appendix A.4: "we calculate the average loss from the final training plateau '
     '(late-time dynamics)"',
 }

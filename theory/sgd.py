@@ -135,10 +135,11 @@ class OnlineSGD:
         with np.errstate(over="ignore", invalid="ignore"):
             top = float(np.max(self._q))
         if not top < 1.0 or not self.kernel_mass < 1.0:
+            bound = sgd_lr_limit(self.batch_size, density=self.task.density, value_max=self.task.value_max)
             raise ValueError(
                 f"lr={self.lr:g} is beyond the stability limit of SGD with batch_size={self.batch_size:g} "
                 f"(max q_i = {top:.6g}, kernel mass k = {self.kernel_mass:.6g}; both must be < 1); the "
-                f"sparse-limit bound is {sgd_lr_limit(self.batch_size, density=self.task.density, value_max=self.task.value_max):.4g}"
+                f"sparse-limit bound is {bound:.4g}"
             )
 
     # -- per-mode quantities -------------------------------------------------------
@@ -211,7 +212,8 @@ class OnlineSGD:
         b = g.a if isinstance(g, PowerLaw) else 0.0
         if not f.a > 1.0 or not f.a + 2.0 * b > 1.0:
             raise ValueError(
-                f"task: the SGD closed forms need a > 1 (a summable kernel) and a + 2b > 1, got a={f.a:g}, b={b:g}"
+                f"task: the SGD closed forms need a > 1 (a summable kernel) and a + 2b > 1, got "
+                f"a={f.a:g}, b={b:g}"
             )
         return f.a, b
 
@@ -236,7 +238,7 @@ class OnlineSGD:
 
     @property
     def regime(self) -> str:
-        """"shifted" (2b < a: alpha survives), "noise" (2b > a: 2 - 1/a) or "marginal" (2b = a)."""
+        """ "shifted" (2b < a: alpha survives), "noise" (2b > a: 2 - 1/a) or "marginal" (2b = a)."""
         if self.batch_size == math.inf:
             return "shifted"
         gap = self.alpha_flow - self.alpha_noise

@@ -279,16 +279,23 @@ def sgd_noise_figure(curves, stability, *, n_features) -> Figure:
         ax.plot([], [], markers[fraction], color="0.4", ms=3, label=rf"$\eta = {fraction:g}\,\eta_{{max}}$")
     ax.plot([], [], "k-", lw=1.0, label="exact SGD theory")
     ax.plot([], [], "k--", lw=0.8, label="gradient descent")
-    ax.set(xlabel=TIME_LABEL, ylabel=r"$\mathcal{L}_{SGD} / \mathcal{L}_{GD}$ (same $\eta$)",
-           title=f"(a) seed means (markers), N = {n_features}")
+    ax.set(
+        xlabel=TIME_LABEL,
+        ylabel=r"$\mathcal{L}_{SGD} / \mathcal{L}_{GD}$ (same $\eta$)",
+        title=f"(a) seed means (markers), N = {n_features}",
+    )
     ax.legend(fontsize=6, ncol=2)
     ax = axes[1]
     for batch, (grid, share) in sorted(stability.items()):
         ax.plot(grid, share, "o-", color=colour[batch], ms=3, label=f"b = {batch}")
     ax.axvline(1.0, color="k", ls="--", lw=0.8, label=r"predicted $\eta_{max}$")
     ax.axhline(0.5, color="0.7", lw=0.6)
-    ax.set(xlabel=r"$\eta / \eta_{max}$", ylabel="share of seeds stopped", ylim=(-0.05, 1.05),
-           title="(b) runs stopped against the limit")
+    ax.set(
+        xlabel=r"$\eta / \eta_{max}$",
+        ylabel="share of seeds stopped",
+        ylim=(-0.05, 1.05),
+        title="(b) runs stopped against the limit",
+    )
     ax.legend(fontsize=6)
     return fig
 

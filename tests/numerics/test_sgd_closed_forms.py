@@ -64,7 +64,7 @@ def test_online_sgd_is_refused_exactly_where_the_recursion_grows(batch):
     OnlineSGD(task, 0.999 * limit, batch)
     with pytest.raises(ValueError, match=r"lr=.*beyond the stability limit.*batch_size=" + str(batch)):
         OnlineSGD(task, 1.001 * limit, batch)
-    with pytest.raises(ValueError, match="lr=.*stability"):
+    with pytest.raises(ValueError, match=r"lr=.*stability"):
         sgd_loss(task, [10.0], lr=1.001 * limit, batch_size=batch, covariance="diagonal")
 
 
@@ -100,7 +100,7 @@ def test_noise_regime_the_two_term_law_converges_and_sets_the_exponent():
     noise_term = sgd.noise_kernel(tx) * sgd.source_integral / (1 - k) ** 2
     assert flow_term == pytest.approx(noise_term, rel=1e-9)
     with pytest.raises(ValueError, match="noise"):
-        sgd.loss_ratio
+        _ = sgd.loss_ratio
 
 
 def test_an_infinite_batch_has_no_noise():
@@ -129,9 +129,9 @@ def test_the_exponent_needs_the_power_law_class():
     sgd = OnlineSGD(Task(StretchedExponential(0.5, 0.5), n_features=64), lr=0.5, batch_size=1)
     assert 0 < sgd.kernel_mass < 1  # the rate factor and kernel mass hold for any profile
     with pytest.raises(ValueError, match="task: the exponent under SGD"):
-        sgd.alpha
+        _ = sgd.alpha
     with pytest.raises(ValueError, match="a > 1"):
-        OnlineSGD(Task(PowerLaw(0.8), n_features=64), lr=0.5, batch_size=1).alpha
+        _ = OnlineSGD(Task(PowerLaw(0.8), n_features=64), lr=0.5, batch_size=1).alpha
     flat = OnlineSGD(Task(PowerLaw(1.5), Constant(), n_features=64), lr=0.5, batch_size=1)
     assert flat.alpha_flow == pytest.approx(1 / 3) and flat.regime == "shifted"
     with pytest.raises(ValueError, match="t must be"):

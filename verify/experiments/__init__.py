@@ -35,7 +35,9 @@ from .theory_checks import FIG10, FIG11
 
 __all__ = ["ALIASES", "EXPERIMENTS", "SCALES", "Analysis", "Experiment", "Results", "get_experiment", "plan"]
 
-EXPERIMENTS = {e.name: e for e in (FIG3, FIG4, FIG5, FIG7, FIG8, FIG9, FIG10, FIG11, FIG12, FIG13, LIU_WIDTH, SGD_NOISE)}
+EXPERIMENTS = {
+    e.name: e for e in (FIG3, FIG4, FIG5, FIG7, FIG8, FIG9, FIG10, FIG11, FIG12, FIG13, LIU_WIDTH, SGD_NOISE)
+}
 #: Figures produced by an experiment registered under another name.
 ALIASES = {"fig6": "fig5", "fig14": "fig7"}
 

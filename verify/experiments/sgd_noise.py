@@ -49,7 +49,8 @@ SCALES_SGD_NOISE = {
     "quick": dict(n=256, batches=(1, 8, 64, 1024), track=(0.25, 0.5), grid=(0.7, 0.9, 1.1, 1.5), seeds=16,
                   grid_seeds=8, t_end=3e3, grid_t_end=1e3),
     "paper": dict(n=1024, batches=(1, 8, 64, 1024), track=(0.25, 0.5),
-                  grid=(0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5), seeds=64, grid_seeds=32, t_end=1e4, grid_t_end=3e3),
+                  grid=(0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5), seeds=64, grid_seeds=32, t_end=1e4,
+                  grid_t_end=3e3),
 }  # fmt: skip
 #: Stated before measuring: CURVE_SIGMAS standard errors over the last CURVE_DECADES decades of t;
 #: the half-divergence learning rate within STABILITY_TOLERANCE of eta_max (relative).
@@ -117,7 +118,8 @@ def _track_claim(results, key, seeds, s, analysis):
     done = results.completed(seeds)
     stopped = len(seeds) - len(done)
     if len(done) < 2:
-        analysis.notes.append(f"sgd-noise: b={batch}, lr={fraction} eta_max: {len(done)} seed(s) left; no claim")
+        note = f"sgd-noise: b={batch}, lr={fraction} eta_max: {len(done)} seed(s) left, no claim"
+        analysis.notes.append(note)
         return None
     t, mean, rel_se = _seed_mean(results, done)
     theory, flow = _theory(done[0], t), _theory(done[0], t, batch=float("inf"))
@@ -127,7 +129,8 @@ def _track_claim(results, key, seeds, s, analysis):
     row = {"batch": batch, "lr": done[0].lr, "lr / eta_max": fraction, "seeds": len(done),
            "stopped": stopped, "max |mean/sgd_loss - 1|": float(abs(deviation[worst])),
            "3 SE": float(CURVE_SIGMAS * rel_se[late].max()),
-           "mean/GD at t_end": float(mean[-1] / flow[-1]), "sgd_loss/GD at t_end": float(theory[-1] / flow[-1])}  # fmt: skip
+           "mean/GD at t_end": float(mean[-1] / flow[-1]),
+           "sgd_loss/GD at t_end": float(theory[-1] / flow[-1])}  # fmt: skip
     analysis.tables.setdefault("sgd-noise curves", []).append(row)
     return Claim(
         experiment="sgd-noise",
@@ -195,12 +198,14 @@ def _collapse_claim(results, batch, groups, s):
 
 def _stability_claim(results, batch, groups, s):
     fractions = np.array(s["grid"])
-    stopped = np.array([1 - len(results.completed(groups[(batch, f)])) / len(groups[(batch, f)]) for f in fractions])
+    runs = [groups[(batch, f)] for f in fractions]
+    stopped = np.array([1 - len(results.completed(seeds)) / len(seeds) for seeds in runs])
     crossing = np.flatnonzero((stopped[:-1] < 0.5) & (stopped[1:] >= 0.5))
     undecided = "" if crossing.size else "the share of stopped seeds does not cross 1/2 inside the grid"
     if crossing.size:
         i = int(crossing[0])
-        f50 = fractions[i] + (0.5 - stopped[i]) / (stopped[i + 1] - stopped[i]) * (fractions[i + 1] - fractions[i])
+        share = (0.5 - stopped[i]) / (stopped[i + 1] - stopped[i])
+        f50 = fractions[i] + share * (fractions[i + 1] - fractions[i])
     else:
         f50 = np.nan
     limit = predicted_limit(s["n"], batch)
@@ -208,7 +213,7 @@ def _stability_claim(results, batch, groups, s):
     claim = Claim(
         experiment="sgd-noise",
         key=f"stability[b={batch}]",
-        statement=f"SGD with batch {batch} is stable below eta_max = {limit:.4g} (the expected-loss recursion)",
+        statement=f"SGD with batch {batch} is stable below eta_max = {limit:.4g} (of the expected loss)",
         paper=None,
         paper_quote=QUOTES["continuous_time"],
         criterion=f"superdyn's: the lr at which half of the seeds are stopped by the divergence rule "
