@@ -17,6 +17,7 @@ from theory import Task
 from theory._validate import check_count, check_real
 
 from .kernel import _check_modes, check_times
+from .sgd import _check_batch, sgd_moments, whole_steps  # the checks and the moments, not the recursion
 
 __all__ = ["exact_loss_mpmath", "sgd_loss_dense", "spectral_loss_mpmath"]
 
@@ -131,15 +132,10 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     n = task.n_features
     if n > 12:
         raise ValueError(f"n_features={n}: the dense twin builds N^4 moments, at most N = 12")
-    from .sgd import _check_batch, sgd_moments  # the checks and the moments e_n = p m_n, not the recursion
-
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
     inv_b = 1.0 / _check_batch(batch_size)
     init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
-    steps = np.rint(check_times(t) / lr)
-    if steps.max() > 10**6:
-        raise ValueError(f"t / lr asks for {steps.max():.3g} steps; the dense twin takes at most 1e6")
-    steps = steps.astype(np.int64)
+    steps = whole_steps(t, lr, maximum=10**6).astype(np.int64)
     moment = [None] + [sgd_moments(task)[k] for k in ("mu", "s", "e3", "e4")]
 
     def expectation(indices):

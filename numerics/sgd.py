@@ -156,6 +156,19 @@ def _diagonal_run(m, s, e4, lr, inv_b, steps):  # pragma: no cover - compiled
     return losses
 
 
+def whole_steps(t, lr: float, maximum: int = MAX_SGD_STEPS) -> np.ndarray:
+    """round(t / lr) for checked times t >= 0 and lr > 0; at most ``maximum`` steps."""
+    t = check_times(t)
+    with np.errstate(over="ignore"):
+        steps = np.rint(t / lr)
+    if not steps.max() <= maximum:
+        raise ValueError(
+            f"t / lr asks for {steps.max():.3g} steps with lr={lr:g}; at most {maximum:g} "
+            "(raise lr or lower t)"
+        )
+    return steps
+
+
 def _check_batch(batch_size) -> float:
     if batch_size == math.inf:
         return math.inf
@@ -177,11 +190,12 @@ def _diagonal_radius(lr: float, s, e4, inv_b: float) -> float:
     if beta == 0.0:
         return top
     # secular equation 1 = beta sum_i s_i^2 / (lam - q_i) for lam > max q: bisect on lam
+    s2 = s * s  # modes whose s_i^2 underflows to 0 do not couple
     lo, hi = top, top + spread + 1e-300
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         with np.errstate(divide="ignore"):  # mid = max q: the sum is infinite, mid is below the root
-            secular = beta * float(np.sum(np.divide(s * s, mid - q, out=np.zeros_like(s), where=s > 0)))
+            secular = beta * float(np.sum(np.divide(s2, mid - q, out=np.zeros_like(s), where=s2 > 0)))
         if secular > 1.0:
             lo = mid
         else:
@@ -324,11 +338,7 @@ def sgd_loss(
     inv_b = 1.0 / batch
     init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
     t = check_times(t)
-    steps = np.rint(t / lr)
-    if steps.max() > MAX_SGD_STEPS:
-        raise ValueError(
-            f"t / lr asks for {steps.max():.3g} steps; at most {MAX_SGD_STEPS:g} (raise lr or lower t)"
-        )
+    steps = whole_steps(t, lr)
     moments = sgd_moments(task)
     if covariance == "diagonal":
         radius = _diagonal_radius(lr, moments["s"], moments["e4"], inv_b)

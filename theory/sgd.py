@@ -81,14 +81,15 @@ def sgd_lr_limit(batch_size, *, density=1.0, value_max=1.0) -> float:
     --------
     >>> round(sgd_lr_limit(1), 6)   # batch 1, sum p = 1, v ~ U(0, 1): 30 / 14
     2.142857
-    >>> sgd_lr_limit(float("inf"))  # no noise: no sparse-limit bound
-    inf
     """
     b = _batch(batch_size)
     density = check_real("density", density, lower=0.0, lower_open=True, upper=1e12)
     vmax = check_real("value_max", value_max, lower=1e-75, upper=1e75)
     if b == math.inf:
-        return math.inf
+        raise ValueError(
+            "batch_size=inf has no noise and no sparse-limit bound; gradient descent's is 2 / lambda_max "
+            "(numerics.sgd_stability_limit)"
+        )
     m2, m4 = vmax**2 / 3.0, vmax**4 / 5.0
     return 2.0 * b * m2 / (m4 + density * m2 * m2)
 
@@ -135,11 +136,15 @@ class OnlineSGD:
         with np.errstate(over="ignore", invalid="ignore"):
             top = float(np.max(self._q))
         if not top < 1.0 or not self.kernel_mass < 1.0:
-            bound = sgd_lr_limit(self.batch_size, density=self.task.density, value_max=self.task.value_max)
+            bound = (
+                sgd_lr_limit(self.batch_size, density=self.task.density, value_max=self.task.value_max)
+                if self.batch_size < math.inf
+                else 2.0 / self.task.rate_max
+            )
             raise ValueError(
                 f"lr={self.lr:g} is beyond the stability limit of SGD with batch_size={self.batch_size:g} "
                 f"(max q_i = {top:.6g}, kernel mass k = {self.kernel_mass:.6g}; both must be < 1); the "
-                f"sparse-limit bound is {bound:.4g}"
+                f"sparse-limit (or gradient-descent) bound is {bound:.4g}"
             )
 
     # -- per-mode quantities -------------------------------------------------------
@@ -193,7 +198,9 @@ class OnlineSGD:
 
     @property
     def sparse_error(self) -> float:
-        """A bound on |k / k_sparse - 1|: eps / (1 - eps), eps = eta lambda_max |1 - 2/b| / (2 (1 - gamma)).
+        """A bound on abs(k / k_sparse - 1): eps / (1 - eps).
+
+        eps = eta lambda_max abs(1 - 2/b) / (2 (1 - gamma)):
 
         1 - q_i = 2 eta (1 - gamma) s_i (1 - eps_i) with eps_i = eta s_i (1 - 2/b) / (2 (1 - gamma)),
         so k / k_sparse is a weighted mean of 1 / (1 - eps_i). inf when eps >= 1.

@@ -106,7 +106,14 @@ def test_noise_regime_the_two_term_law_converges_and_sets_the_exponent():
 def test_an_infinite_batch_has_no_noise():
     sgd = OnlineSGD(Task(PowerLaw(1.5), PowerLaw(1.0), n_features=100), lr=1.0, batch_size=INF)
     assert sgd.gamma == 0.0 and sgd.kernel_mass == 0.0 and sgd.alpha == sgd.alpha_flow
-    assert sgd_lr_limit(INF) == INF
+    with pytest.raises(ValueError, match="batch_size=inf has no noise"):
+        sgd_lr_limit(INF)
+    with pytest.raises(ValueError, match="gradient-descent"):  # beyond 2 / lambda_max
+        OnlineSGD(
+            Task(PowerLaw(1.5), n_features=100),
+            lr=2.01 / Task(PowerLaw(1.5), n_features=100).rate_max,
+            batch_size=INF,
+        )
 
 
 @pytest.mark.parametrize(
