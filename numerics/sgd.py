@@ -60,6 +60,9 @@ def sgd_moments(task: Task) -> dict:
     """Per-feature moments of x_i: mu = E x, s = E x^2, e3 = E x^3, e4 = E x^4, d = s - mu^2."""
     p = task.p
     vmax = np.float64(task.value_max)
+    with np.errstate(over="ignore"):
+        if not np.isfinite(vmax**4):
+            raise ValueError(f"value_max={task.value_max:g}: E v^4 = value_max^4 / 5 leaves float64")
     with np.errstate(over="ignore", under="ignore"):
         mu, s = p * (vmax / 2), p * (vmax**2 / 3)
         moments = {"mu": mu, "s": s, "e3": p * (vmax**3 / 4), "e4": p * (vmax**4 / 5), "d": s - mu**2}

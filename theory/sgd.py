@@ -133,6 +133,8 @@ class OnlineSGD:
             raise ValueError(f"n_features={self.task.n_features} is above {MAX_SGD_MODES} (per-mode sums)")
         object.__setattr__(self, "lr", check_real("lr", self.lr, lower=0.0, lower_open=True))
         object.__setattr__(self, "batch_size", _batch(self.batch_size))
+        if not self.task.value_max <= 1e75:
+            raise ValueError(f"value_max={self.task.value_max:g}: E v^4 = value_max^4 / 5 leaves float64")
         with np.errstate(over="ignore", invalid="ignore"):
             top = float(np.max(self._q))
         if not top < 1.0 or not self.kernel_mass < 1.0:
@@ -282,9 +284,12 @@ class OnlineSGD:
 
     @cached_property
     def source_integral(self) -> float:
-        """I = (eta / 2) sum_i s_i m_i(0) / (1 - q_i), m_i(0) = A_ii^2 (B(0) = 0); inf if alpha <= 1."""
+        """I = (eta / 2) sum_i s_i m_i(0) / (1 - q_i), m_i(0) = A_ii^2 (B(0) = 0); needs alpha > 1."""
         if self.alpha_flow <= 1.0:
-            return math.inf
+            raise ValueError(
+                f"task: I grows with N when alpha = {self.alpha_flow:.4g} <= 1 (the noise term of Eq. 4 "
+                "is then of lower order)"
+            )
         return 0.5 * self.lr * float(np.sum(self._s * self.task.channel**2 / (1.0 - self._q)))
 
     def loss(self, t) -> np.ndarray:
@@ -300,7 +305,7 @@ class OnlineSGD:
         t = _times(t)
         k = self.kernel_mass
         loss = self.flow_loss(self.rate_factor * t) / (1.0 - k)
-        if math.isfinite(self.source_integral):
+        if self.alpha_flow > 1.0:
             loss = loss + self.noise_kernel(t) * self.source_integral / (1.0 - k) ** 2
         if not np.all(np.isfinite(loss)):
             raise ValueError("t: the asymptotic SGD loss leaves float64 at the requested times")

@@ -119,8 +119,12 @@ def _analyse(results: Results, scale: str) -> Analysis:
         def exact_of(times, modes=modes, lr=base.lr):
             return spectral_loss(modes.rates, modes.weights, times, lr=lr).loss
 
-        def sgd_of(times, config=base):  # the exact expected loss of the runs' own SGD
-            return sgd_loss(config.task, times, lr=config.lr, batch_size=config.batch_size).loss
+        # the exact expected loss of the runs' own SGD, once at every measured t
+        expected = sgd_loss(base.task, t, lr=base.lr, batch_size=base.batch_size).loss
+        sgd_at = dict(zip(t, expected, strict=True))
+
+        def sgd_of(times, sgd_at=sgd_at):
+            return np.array([sgd_at[x] for x in times])
 
         exact = exact_of(t)
         alpha_inf = alpha_power_law(base.a, base.b)
