@@ -14,10 +14,10 @@ import mpmath
 import numpy as np
 
 from theory import Task
-from theory._validate import check_count, check_real
+from theory._validate import check_batch_size, check_count, check_real
 
 from .kernel import _check_modes, check_times
-from .sgd import _check_batch, sgd_moments, whole_steps  # the checks and the moments, not the recursion
+from .sgd import sgd_moments, whole_steps  # the checks and the moments, not the recursion
 
 __all__ = ["exact_loss_mpmath", "sgd_loss_dense", "spectral_loss_mpmath"]
 
@@ -133,7 +133,7 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     if n > 12:
         raise ValueError(f"n_features={n}: the dense twin builds N^4 moments, at most N = 12")
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
-    inv_b = 1.0 / _check_batch(batch_size)
+    inv_b = 1.0 / check_batch_size(batch_size)
     init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
     steps = whole_steps(t, lr, maximum=10**6).astype(np.int64)
     moment = [None] + [sgd_moments(task)[k] for k in ("mu", "s", "e3", "e4")]

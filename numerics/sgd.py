@@ -42,7 +42,7 @@ import numpy as np
 from numba import njit
 
 from theory import Task
-from theory._validate import check_real
+from theory._validate import check_batch_size, check_real
 
 from .curve import LossCurve
 from .kernel import check_times
@@ -172,15 +172,6 @@ def whole_steps(t, lr: float, maximum: int = MAX_SGD_STEPS) -> np.ndarray:
     return steps
 
 
-def _check_batch(batch_size) -> float:
-    if batch_size == math.inf:
-        return math.inf
-    b = check_real("batch_size", batch_size, lower=1.0)
-    if not float(b).is_integer():
-        raise ValueError(f"batch_size must be a whole number >= 1 or inf, got {batch_size!r}")
-    return b
-
-
 def _diagonal_radius(lr: float, s, e4, inv_b: float) -> float:
     """Largest eigenvalue of the diagonal step matrix diag(q) + beta s s^T (>= 0; inf past float64)."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -249,24 +240,35 @@ def sgd_stability_limit(task: Task, *, batch_size, covariance: str = "diagonal")
     """
     if covariance not in _COVARIANCES:
         raise ValueError(f"covariance must be one of {_COVARIANCES}, got {covariance!r}")
-    inv_b = 1.0 / _check_batch(batch_size)
+    inv_b = 1.0 / check_batch_size(batch_size)
     moments = sgd_moments(_checked_task(task, covariance))
     if covariance == "exact" and moments["mu"].size > 512:
         raise ValueError(
             f"n_features={moments['mu'].size}: the exact stability limit is computed for N <= 512"
         )
 
-    def radius(lr):
-        if covariance == "diagonal":
-            return _diagonal_radius(lr, moments["s"], moments["e4"], inv_b)
-        return _exact_radius(moments, lr, inv_b)
+    diagonal = _bisect_limit(
+        lambda lr: _diagonal_radius(lr, moments["s"], moments["e4"], inv_b),
+        0.0,
+        2.0 / float(moments["s"].max()),  # beyond 2/max s even gradient descent grows
+    )
+    if covariance == "diagonal":
+        return diagonal
+    # the exact map's limit lies within a few per cent of the diagonal model's: bracket it there
+    return _bisect_limit(lambda lr: _exact_radius(moments, lr, inv_b), 0.5 * diagonal, 1.5 * diagonal)
 
-    lo, hi = 0.0, 2.0 / float(moments["s"].max())  # beyond 2/max s even gradient descent grows
-    for _ in range(64):  # (cannot happen for the diagonal model; a guard for the exact map)
+
+def _bisect_limit(radius, lo: float, hi: float) -> float:
+    """The lr where radius(lr) reaches 1, to a relative 1e-10, from a bracket widened as needed."""
+    for _ in range(64):
         if radius(hi) >= 1.0:
             break
-        hi *= 2.0
-    for _ in range(60):
+        lo, hi = hi, 2.0 * hi
+    for _ in range(64):
+        if lo == 0.0 or radius(lo) < 1.0:
+            break
+        lo, hi = 0.5 * lo, lo
+    while hi - lo > 1e-10 * hi:
         mid = 0.5 * (lo + hi)
         if radius(mid) < 1.0:
             lo = mid
@@ -337,7 +339,7 @@ def sgd_loss(
         raise ValueError(f"covariance must be one of {_COVARIANCES}, got {covariance!r}")
     task = _checked_task(task, covariance)
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
-    batch = _check_batch(batch_size)
+    batch = check_batch_size(batch_size)
     inv_b = 1.0 / batch
     init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
     t = check_times(t)
@@ -357,7 +359,12 @@ def sgd_loss(
         )
     order = np.argsort(steps, kind="stable")
     wanted = steps[order].astype(np.int64)
-    g2 = task.channel**2
+    with np.errstate(over="ignore"):
+        g2 = task.channel**2
+    if not np.all(np.isfinite(g2)):
+        raise ValueError(
+            "channels: A_ii^2 leaves float64; the error's second moment M(0) = A^T A is not finite"
+        )
     n = task.n_features
     if covariance == "diagonal":
         sorted_losses = _diagonal_run(g2 + n * init_scale**2, moments["s"], moments["e4"], lr, inv_b, wanted)

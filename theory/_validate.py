@@ -12,8 +12,10 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "MAX_BATCH_SIZE",
     "as_float_array",
     "broadcast_arrays",
+    "check_batch_size",
     "check_count",
     "check_real",
     "overflow_as_inf",
@@ -145,3 +147,17 @@ def overflow_as_inf(fn):
             return math.inf
 
     return call
+
+
+#: Largest finite batch size (beyond it the noise terms ~ 1/b are below float64's resolution).
+MAX_BATCH_SIZE = 1e12
+
+
+def check_batch_size(batch_size) -> float:
+    """A whole number of samples per step in [1, 1e12], or inf (gradient descent)."""
+    if isinstance(batch_size, numbers.Real) and not isinstance(batch_size, bool) and batch_size == math.inf:
+        return math.inf
+    b = check_real("batch_size", batch_size, lower=1.0)
+    if not (b.is_integer() and b <= MAX_BATCH_SIZE):
+        raise ValueError(f"batch_size must be a whole number in [1, 1e12] or inf, got {batch_size!r}")
+    return b

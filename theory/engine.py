@@ -249,7 +249,9 @@ def _correction_worker(found: dict, symbols: list[sp.Symbol]):
     return d1
 
 
-def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: bool = True) -> ScalingLaw:
+def derive(
+    rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: bool = True, correction: bool = True
+) -> ScalingLaw:
     """Derive the asymptotic loss law of modes with rate lambda(z) and weight w(z).
 
     Parameters
@@ -267,6 +269,9 @@ def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: 
         is killed when it passes. ``None`` runs in this process without a limit.
     check : bool
         Verify the law numerically along the approach to the edge (default).
+    correction : bool
+        Also look for the first log correction d1 (default; it can take seconds, at most
+        10 s with a ``timeout``). False leaves ``correction=None``.
 
     Returns
     -------
@@ -301,12 +306,12 @@ def derive(rate, weight, z, *, edge=sp.oo, timeout: float | None = 60.0, check: 
     if z not in rate.free_symbols:
         raise ValueError(f"rate must depend on {z}, got {rate}")
     try:
-        return _derive_parsed(rate, weight, z, edge, timeout, check)
+        return _derive_parsed(rate, weight, z, edge, timeout, check, correction)
     except DerivationError as exc:  # say which law it is about
         raise DerivationError(f"no law for rate={rate}, weight={weight}: {exc}", exc.partial) from None
 
 
-def _derive_parsed(rate, weight, z, edge, timeout, check) -> ScalingLaw:
+def _derive_parsed(rate, weight, z, edge, timeout, check, with_correction=True) -> ScalingLaw:
     """:func:`derive` for parsed expressions."""
     try:
         if timeout is None:
@@ -329,7 +334,9 @@ def _derive_parsed(rate, weight, z, edge, timeout, check) -> ScalingLaw:
         )
     args = (found, _symbols(rate, weight, z, edge))
     try:
-        if timeout is None:
+        if not with_correction:
+            correction = None
+        elif timeout is None:
             correction = _correction_worker(*args)
         else:
             correction = call_with_time_limit(

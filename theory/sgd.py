@@ -50,7 +50,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validate import as_float_array, check_real
+from ._validate import as_float_array, check_batch_size, check_real
 from .profiles import Constant, PowerLaw
 from .task import Task
 
@@ -58,15 +58,6 @@ __all__ = ["MAX_SGD_MODES", "OnlineSGD", "sgd_lr_limit"]
 
 #: Largest N whose per-mode sums (the kernel mass k and I) are formed.
 MAX_SGD_MODES = 10_000_000
-
-
-def _batch(batch_size) -> float:
-    if batch_size == math.inf:
-        return math.inf
-    b = check_real("batch_size", batch_size, lower=1.0)
-    if not b.is_integer():
-        raise ValueError(f"batch_size must be a whole number >= 1 or inf, got {batch_size!r}")
-    return b
 
 
 def sgd_lr_limit(batch_size, *, density=1.0, value_max=1.0) -> float:
@@ -82,7 +73,7 @@ def sgd_lr_limit(batch_size, *, density=1.0, value_max=1.0) -> float:
     >>> round(sgd_lr_limit(1), 6)   # batch 1, sum p = 1, v ~ U(0, 1): 30 / 14
     2.142857
     """
-    b = _batch(batch_size)
+    b = check_batch_size(batch_size)
     density = check_real("density", density, lower=0.0, lower_open=True, upper=1e12)
     vmax = check_real("value_max", value_max, lower=1e-75, upper=1e75)
     if b == math.inf:
@@ -132,7 +123,7 @@ class OnlineSGD:
         if self.task.n_features > MAX_SGD_MODES:
             raise ValueError(f"n_features={self.task.n_features} is above {MAX_SGD_MODES} (per-mode sums)")
         object.__setattr__(self, "lr", check_real("lr", self.lr, lower=0.0, lower_open=True))
-        object.__setattr__(self, "batch_size", _batch(self.batch_size))
+        object.__setattr__(self, "batch_size", check_batch_size(self.batch_size))
         if not self.task.value_max <= 1e75:
             raise ValueError(f"value_max={self.task.value_max:g}: E v^4 = value_max^4 / 5 leaves float64")
         with np.errstate(over="ignore", invalid="ignore"):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from numerics import exact_loss, exact_loss_mpmath
 from theory import AlgebraicEdge, Constant, PowerLaw, StretchedExponential, Task, alpha_power_law
+from theory.testing import power_law_params
 
 T = np.logspace(-3, 12, 61)
 TAIL_RTOL = 1e-10
@@ -53,9 +54,10 @@ def test_tail_matches_brute_force_at_ten_million(frequencies, channels):
 
 
 @given(
-    a=st.floats(1.05, 3.0), b=st.floats(0.0, 1.0), n=st.integers(2_500, 60_000), head=st.integers(100, 1000)
+    p=power_law_params(a=(1.05, 3.0), b=(0.0, 1.0)), n=st.integers(2_500, 60_000), head=st.integers(100, 1000)
 )
-def test_tail_matches_brute_force_for_random_power_laws(a, b, n, head):
+def test_tail_matches_brute_force_for_random_power_laws(p, n, head):
+    a, b = p["a"], p["b"]
     task = Task(PowerLaw(a), PowerLaw(b), n_features=n)
     t = np.logspace(-3, 12, 16)
     tail = exact_loss(task, t, method="tail", head=head)

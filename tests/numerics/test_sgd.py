@@ -9,20 +9,21 @@ from numerics import sgd_loss, sgd_stability_limit, spectral_loss
 from numerics.reference import sgd_loss_dense
 from numerics.sgd import _diagonal_radius, _diagonal_run, sgd_moments
 from theory import PowerLaw, Task
+from theory.testing import power_law_params
 
 INF = float("inf")
 
 
 @given(
-    a=st.floats(1.05, 3.0),
-    b=st.floats(0.0, 1.0),
+    p=power_law_params(a=(1.05, 3.0), b=(0.0, 1.0)),
     n=st.integers(1, 9),
     batch=st.sampled_from([1, 2, 3, 8, INF]),
     fraction=st.floats(0.05, 0.9),
     init_scale=st.sampled_from([0.0, 0.3]),
     value_max=st.sampled_from([1.0, 2.0]),
 )
-def test_the_contracted_recursion_equals_the_dense_one(a, b, n, batch, fraction, init_scale, value_max):
+def test_the_contracted_recursion_equals_the_dense_one(p, n, batch, fraction, init_scale, value_max):
+    a, b = p["a"], p["b"]
     task = Task(PowerLaw(a), PowerLaw(b), n_features=n, value_max=value_max)
     lr = fraction * sgd_stability_limit(task, batch_size=batch, covariance="exact")
     t = lr * np.array([0.0, 1.0, 2.0, 7.0, 40.0])

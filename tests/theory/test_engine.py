@@ -3,7 +3,6 @@
 import pytest
 import sympy as sp
 from hypothesis import given
-from hypothesis import strategies as st
 
 from theory import (
     DerivationError,
@@ -15,10 +14,9 @@ from theory import (
     prefactor_exponential,
     prefactor_power_law,
 )
+from theory.testing import laws
 
 z, a, b, kappa, s, edge = sp.symbols("z a b kappa s z_star", positive=True)
-rationals = st.fractions(min_value=sp.Rational(1, 4), max_value=3, max_denominator=20)
-channels = st.fractions(min_value=0, max_value=sp.Rational(3, 4), max_denominator=20)
 
 
 def _same(x, y):
@@ -53,33 +51,42 @@ def test_algebraic_class_with_symbolic_parameters():
     assert _same(law.prefactor, edge ** (-2 * b) * s ** (-1 / a) / (2 * a))
 
 
-@given(rationals, channels)
-def test_engine_equals_power_law_closed_form(a_, b_):
-    if a_ + 2 * b_ <= 1:
-        with pytest.raises(DerivationError, match="alpha"):
-            derive(z**-a_ / 3, z ** (-a_ - 2 * b_) / 6, z, timeout=None)
-        return
-    law = derive(z**-a_ / 3, z ** (-a_ - 2 * b_) / 6, z, timeout=None)
-    assert float(law.alpha) == pytest.approx(alpha_power_law(float(a_), float(b_)), rel=1e-12)
-    assert float(law.prefactor) == pytest.approx(prefactor_power_law(float(a_), float(b_), 1 / 3), rel=1e-12)
+def test_engine_refuses_a_power_law_outside_its_domain():
+    with pytest.raises(DerivationError, match="alpha"):
+        derive(z ** -sp.Rational(1, 2) / 3, z ** -sp.Rational(3, 4) / 6, z, timeout=None)  # a + 2b = 3/4
 
 
-@given(rationals, channels, rationals)
-def test_engine_equals_exponential_closed_form(a_, b_, k_):
-    rate = sp.exp(-k_ * z**a_)
-    law = derive(rate, z ** (-2 * b_) * rate / 2, z, timeout=None)
+NUMERIC = {"symbolic": False}
+
+
+def _floats(law):
+    return {k: float(v) for k, v in law.params.items()}
+
+
+@given(laws(kinds=("power-law",), **NUMERIC))
+def test_engine_equals_power_law_closed_form(known):
+    p = _floats(known)
+    law = derive(known.rate, known.weight, z, timeout=None)
+    assert float(law.alpha) == pytest.approx(alpha_power_law(p["a"], p["b"]), rel=1e-12)
+    assert float(law.prefactor) == pytest.approx(prefactor_power_law(p["a"], p["b"], p["s"]), rel=1e-12)
+
+
+@given(laws(kinds=("stretched-exponential",), **NUMERIC))
+def test_engine_equals_exponential_closed_form(known):
+    p = _floats(known)
+    law = derive(known.rate, known.weight, z, timeout=None)
     assert law.alpha == 1
-    assert float(law.log_power) == pytest.approx(log_power_exponential(float(a_), float(b_)), abs=1e-12)
-    expected = prefactor_exponential(float(a_), float(k_), float(b_))
+    assert float(law.log_power) == pytest.approx(log_power_exponential(p["a"], p["b"]), abs=1e-12)
+    expected = prefactor_exponential(p["a"], p["kappa"], p["b"])
     assert float(law.prefactor) == pytest.approx(expected, rel=1e-12)
 
 
-@given(rationals, channels, st.integers(2, 5000))
-def test_engine_equals_algebraic_closed_form(a_, b_, n):
-    rate = (n - z) ** a_ / 3
-    law = derive(rate, z ** (-2 * b_) * rate / 2, z, edge=n, timeout=None)
-    assert float(law.alpha) == pytest.approx(alpha_algebraic(float(a_)), rel=1e-12)
-    expected = prefactor_algebraic(float(a_), n, float(b_), 1 / 3)
+@given(laws(kinds=("algebraic-edge",), **NUMERIC))
+def test_engine_equals_algebraic_closed_form(known):
+    p = _floats(known)
+    law = derive(known.rate, known.weight, z, edge=known.edge, timeout=None)
+    assert float(law.alpha) == pytest.approx(alpha_algebraic(p["a"]), rel=1e-12)
+    expected = prefactor_algebraic(p["a"], float(known.edge), p["b"], p["s"])
     assert float(law.prefactor) == pytest.approx(expected, rel=1e-10)
 
 

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from theory import (
     AlgebraicEdge,
@@ -16,6 +15,7 @@ from theory import (
     alpha_power_law,
     prefactor_power_law,
 )
+from theory.testing import power_law_params
 
 
 def _law(task):
@@ -32,8 +32,9 @@ def test_prefactor_matches_discrete_sum_mid_window():
     assert np.abs(ratio / math.gamma(float(law.alpha)) - 1).min() > 0.2  # 1 - 1/Gamma(2/3) = 0.26
 
 
-@given(st.floats(1.2, 3.0), st.floats(0.0, 0.5))
-def test_finite_n_law_matches_discrete_sum(a, b):
+@given(power_law_params(a=(1.2, 3.0), b=(0.0, 0.5)))
+def test_finite_n_law_matches_discrete_sum(p):
+    a, b = p["a"], p["b"]
     task = Task(PowerLaw(a), PowerLaw(b), n_features=4096)
     law = _law(task)
     # mid-training: the learning front i_c, where 2 t lambda(i_c) = 1, runs from 10 to N/2
@@ -85,8 +86,9 @@ def test_first_log_correction_stretched_exponential():
     assert abs(leading[0] - 1) > 0.3 and abs(leading[-1] - 1) > 0.02
 
 
-@given(st.floats(1.2, 3.0), st.floats(0.0, 0.5))
-def test_local_exponent_is_the_log_derivative_of_loss(a, b):
+@given(power_law_params(a=(1.2, 3.0), b=(0.0, 0.5)))
+def test_local_exponent_is_the_log_derivative_of_loss(p):
+    a, b = p["a"], p["b"]
     law = _law(Task(PowerLaw(a), PowerLaw(b), n_features=2048))
     t = np.logspace(1, 5, 5)
     h = 1e-5
