@@ -72,22 +72,22 @@ def _config(s, batch, fraction, t_end, seed) -> RunConfig:
     )  # fmt: skip
 
 
-def _tracking(scale):
+def _groups(scale, fractions: str, seeds: str, t_end: str) -> dict:
+    """Seed groups keyed by (batch, lr / eta_max) for one of the scale's two sweeps."""
     s = SCALES_SGD_NOISE[scale]
     return {
-        (b, f): [_config(s, b, f, s["t_end"], seed) for seed in range(s["seeds"])]
+        (b, f): [_config(s, b, f, s[t_end], seed) for seed in range(s[seeds])]
         for b in s["batches"]
-        for f in s["track"]
+        for f in s[fractions]
     }
+
+
+def _tracking(scale):
+    return _groups(scale, "track", "seeds", "t_end")
 
 
 def _grid(scale):
-    s = SCALES_SGD_NOISE[scale]
-    return {
-        (b, f): [_config(s, b, f, s["grid_t_end"], seed) for seed in range(s["grid_seeds"])]
-        for b in s["batches"]
-        for f in s["grid"]
-    }
+    return _groups(scale, "grid", "grid_seeds", "grid_t_end")
 
 
 def _plan(scale):
