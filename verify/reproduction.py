@@ -34,6 +34,9 @@ class Reproduction:
     scale, device : str
     trained, skipped : int
         Runs trained now and runs found in the store.
+    failed : tuple of (str, str)
+        (run id, reason) of the runs that raised; the others went on, and the experiments
+        that need a failed run say so in the report.
     seconds : float
         Wall time, training and report.
     paths : dict
@@ -47,9 +50,11 @@ class Reproduction:
     skipped: int
     seconds: float
     paths: dict
+    failed: tuple = ()
 
     def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        listed = lambda v: [listed(x) for x in v] if isinstance(v, tuple) else v  # noqa: E731
+        return {k: listed(v) for k, v in self.__dict__.items()}
 
 
 def estimate_seconds(configs, device="auto", max_batch=8) -> float:
@@ -141,15 +146,24 @@ def reproduce(
                 raise ValueError(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
             warnings.warn(message, stacklevel=2)
     update_manifest(out, names, scale, label)
-    sweep = run_sweep(configs, store, device=target, max_batch=max_batch, progress=progress, engine=engine,
-                      address=address)  # fmt: skip
+    if engine == "ray":
+        sweeps = [run_sweep(configs, store, device=target, max_batch=max_batch, progress=progress,
+                            engine=engine, address=address)]  # fmt: skip
+    else:  # one progress line per experiment; a run that fails is reported and the others go on
+        sweeps, seen = [], set()
+        for name in names:
+            own = [c for c in plan([name], scale) if c not in seen]
+            seen.update(own)
+            sweeps.append(run_sweep(own, store, device=target, max_batch=max_batch, label=name,
+                                    progress="runs" if progress else False, on_error="continue"))  # fmt: skip
     paths = write_report(out)
     return Reproduction(
-        tuple(names),
-        scale,
-        label,
-        len(sweep.trained),
-        len(sweep.skipped),
-        time.perf_counter() - start,
-        paths,
+        experiments=tuple(names),
+        scale=scale,
+        device=label,
+        trained=sum(len(s.trained) for s in sweeps),
+        skipped=sum(len(s.skipped) for s in sweeps),
+        seconds=time.perf_counter() - start,
+        paths=paths,
+        failed=tuple(f for s in sweeps for f in s.failed),
     )

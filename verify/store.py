@@ -26,19 +26,22 @@ import hashlib
 import json
 import os
 import platform
+import re
 import socket
 import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-import torch
 
 from .config import RunConfig, code_version
-from .trainer import RunResult
+
+if TYPE_CHECKING:  # reading a store needs no torch; only writing a run does
+    from .trainer import RunResult
 
 __all__ = ["CorruptResultWarning", "ResultStore", "load_results"]
 
@@ -48,6 +51,8 @@ class CorruptResultWarning(UserWarning):
 
 
 QUARANTINE = "quarantine"
+#: a run's metadata file: RunConfig.run_id() (16 hex digits) + .json
+_RUN_FILE = re.compile(r"[0-9a-f]{16}\.json")
 _META_KEYS = ("run", "config", "status", "n_points")
 
 
@@ -255,6 +260,8 @@ class ResultStore:
 
     def write(self, result: RunResult) -> str:
         """Store one run atomically; return its id."""
+        import torch  # a run comes from the trainer, which has imported it already
+
         run_id = result.config.run_id()
         meta_path, curve_path, array_path = self._paths(run_id)
         frame = pd.DataFrame(result.curve)
@@ -313,6 +320,10 @@ class ResultStore:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
 
+    def metadata_files(self) -> list:
+        """The ``<run id>.json`` files, sorted; other JSON (a report's claims, a manifest) is not a run."""
+        return sorted(p for p in self.directory.glob("*.json") if _RUN_FILE.fullmatch(p.name))
+
     def load(self) -> pd.DataFrame:
         """A tidy DataFrame: one row per run and measurement, with the config fields as columns.
 
@@ -320,7 +331,7 @@ class ResultStore:
         code version are counted, by version, in one warning.
         """
         frames, other_versions, version = [], {}, code_version()
-        for meta_path in sorted(self.directory.glob("*.json")):
+        for meta_path in self.metadata_files():
             try:
                 meta = json.loads(meta_path.read_text())
                 config = RunConfig.from_dict(meta["config"])
@@ -360,6 +371,18 @@ class ResultStore:
 def load_results(directory) -> pd.DataFrame:
     """Load every run stored in ``directory`` as one tidy DataFrame (see ``ResultStore.load``).
 
+    Parameters
+    ----------
+    directory : path
+        A result store (``superdyn train --out``), or a reproduction folder
+        (``superdyn reproduce --out``), whose runs are in its ``runs/`` folder.
+
+    Raises
+    ------
+    ValueError
+        ``directory`` is not a folder, holds no runs, or none of its runs can be used
+        (damaged or stored by another code version; a warning says which).
+
     Examples
     --------
     >>> import tempfile
@@ -371,6 +394,21 @@ def load_results(directory) -> pd.DataFrame:
     >>> {"run", "t", "loss", "model", "a", "seed"} <= set(frame.columns), frame["model"].unique().tolist()
     (True, ['linear'])
     """
-    if not Path(directory).is_dir():
+    directory = Path(directory)
+    if not directory.is_dir():
         raise ValueError(f"no result store at {str(directory)!r}")
-    return ResultStore(directory).load()
+    store = ResultStore(directory)
+    if not store.metadata_files() and (directory / "runs").is_dir():  # a reproduction folder
+        store = ResultStore(directory / "runs")
+    found = len(store.metadata_files())
+    if not found:
+        raise ValueError(
+            f"no runs in {str(directory)!r}: a result store holds <run id>.json files "
+            "(superdyn train --out), a reproduction folder holds them in runs/ (superdyn reproduce --out)"
+        )
+    frame = store.load()
+    if frame.empty:
+        raise ValueError(
+            f"none of the {found} runs in {str(store.directory)!r} can be used (see the warnings)"
+        )
+    return frame

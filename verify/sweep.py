@@ -8,7 +8,10 @@ run's lock) is left to it and reported as busy.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+
+from tqdm.auto import tqdm
 
 from .config import RunConfig
 from .device import resolve_device
@@ -20,14 +23,55 @@ __all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
 
 @dataclass(frozen=True)
 class SweepReport:
-    """What a sweep did: run ids trained now, found in the store, and left to another process."""
+    """What a sweep did: run ids trained now, found in the store, left to another process, and
+    (run id, reason) of the runs that failed (``on_error="continue"``)."""
 
     trained: tuple
     skipped: tuple
     busy: tuple = ()
+    failed: tuple = ()
 
     def to_dict(self) -> dict:
-        return {"trained": list(self.trained), "skipped": list(self.skipped), "busy": list(self.busy)}
+        return {
+            "trained": list(self.trained),
+            "skipped": list(self.skipped),
+            "busy": list(self.busy),
+            "failed": [list(f) for f in self.failed],
+        }
+
+
+class RunsProgress:
+    """One line for a sweep: runs done of the total, how many were stored, trained, failed and
+    are to go, and the ETA (tqdm's, from the runs trained so far)."""
+
+    FORMAT = "{desc}: {n}/{total} runs{postfix} |{bar:12}| [{elapsed}, ETA {remaining}]"
+
+    def __init__(self, label: str, total: int, stored: int, enabled: bool = True):
+        self.label = label
+        self.counts = {"stored": stored, "trained": 0, "failed": 0, "busy": 0}
+        self.bar = tqdm(total=total, initial=stored, desc=label, unit="run", disable=not enabled, leave=True,
+                        bar_format=self.FORMAT,
+                        dynamic_ncols=True)  # fmt: skip
+        self._show()
+
+    def _show(self) -> None:
+        to_go = self.bar.total - sum(self.counts.values())
+        shown = [f"{k} {v}" for k, v in self.counts.items() if v or k != "busy"]  # busy: another process's
+        self.bar.set_postfix_str(", ".join(shown) + f", to go {to_go}")
+
+    def add(self, kind: str, n: int = 1) -> None:
+        if not n:
+            return
+        self.counts[kind] += n
+        self.bar.update(n)
+        self._show()
+
+    def fail(self, run_id: str, reason: str) -> None:
+        tqdm.write(f"{self.label}: run {run_id} failed: {reason}", file=sys.stderr)  # even when quiet
+        self.add("failed")
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 #: Where the batches run: in this process, or as tasks on a Ray cluster (``verify.distributed``).
@@ -66,7 +110,16 @@ def plan_batches(configs, store: ResultStore, max_batch: int) -> tuple[list, lis
 
 
 def run_sweep(
-    configs, store, *, device="auto", max_batch=8, progress=True, engine="local", address=None
+    configs,
+    store,
+    *,
+    device="auto",
+    max_batch=8,
+    progress=True,
+    engine="local",
+    address=None,
+    on_error="raise",
+    label="sweep",
 ) -> SweepReport:
     """Train every configuration not yet in ``store``.
 
@@ -77,12 +130,20 @@ def run_sweep(
     device : {"auto", "cpu", "cuda"} or torch.device
     max_batch : int
         Most configurations trained in one batched computation.
-    progress : bool
-        Progress bars.
+    progress : bool or "runs"
+        True: the trainer's progress bar for each batch; "runs": one line for the whole
+        sweep (runs done, stored, trained, failed, to go, ETA; local engine); False: silent.
     engine : {"local", "ray"}
         ``"ray"`` sends each batch to a Ray task (see :mod:`verify.distributed`).
     address : str, optional
         The Ray cluster to join (``engine="ray"`` only).
+    on_error : {"raise", "continue"}
+        What a run that raises does (local engine): stop the sweep, or be reported in
+        ``SweepReport.failed`` (with ``progress="runs"``, also printed with its id and reason)
+        while the other runs go on. A failed batch is retried run by run, so only the run
+        that fails is lost.
+    label : str
+        Name on the ``progress="runs"`` line.
 
     Examples
     --------
@@ -100,6 +161,8 @@ def run_sweep(
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if address is not None and engine != "ray":
         raise ValueError(f"address={address!r} applies to engine='ray' only")
+    if on_error not in ("raise", "continue"):
+        raise ValueError(f"on_error must be 'raise' or 'continue', got {on_error!r}")
     if not isinstance(store, ResultStore):
         store = ResultStore(store)
     batches, skipped = plan_batches(configs, store, max_batch)
@@ -114,13 +177,33 @@ def run_sweep(
     device = resolve_device(device) if isinstance(device, str) else device
     if batches:
         store.check_writable()  # a read-only or full store fails here, before any training
-    trained, busy = [], []
-    for batch in batches:
-        done = train_claimed(batch, store, device, progress)
-        trained += done["trained"]
-        skipped += done["skipped"]
-        busy += done["busy"]
-    return SweepReport(tuple(trained), tuple(skipped), tuple(busy))
+    total = len(skipped) + sum(map(len, batches))
+    line = RunsProgress(label, total, len(skipped), enabled=progress == "runs")
+    trained, busy, failed = [], [], []
+    todo = list(batches)
+    try:
+        while todo:
+            batch = todo.pop(0)
+            try:
+                done = train_claimed(batch, store, device, progress is True)
+            except Exception as exc:
+                if on_error == "raise":
+                    raise
+                if len(batch) > 1:  # find the run that fails: its batch-mates train one by one
+                    todo[:0] = [[config] for config in batch]
+                    continue
+                failed.append((batch[0].run_id(), f"{type(exc).__name__}: {exc}"))
+                line.fail(*failed[-1])
+                continue
+            trained += done["trained"]
+            skipped += done["skipped"]
+            busy += done["busy"]
+            line.add("trained", len(done["trained"]))
+            line.add("stored", len(done["skipped"]))
+            line.add("busy", len(done["busy"]))
+    finally:
+        line.close()
+    return SweepReport(tuple(trained), tuple(skipped), tuple(busy), tuple(failed))
 
 
 def train_claimed(batch, store: ResultStore, device, progress: bool = False) -> dict:

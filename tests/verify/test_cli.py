@@ -185,3 +185,54 @@ def test_curve_gives_the_exact_sgd_expectation():
     task = Task(PowerLaw(1.5), PowerLaw(0.25), n_features=64)
     expected = sgd_loss(task, [15.0, 150.0, 1500.0], lr=1.5, batch_size=1)
     assert np.allclose(frame["loss"], expected.loss, rtol=1e-10)
+
+
+THEORY_ONLY = """
+import sys
+import verify.cli
+from verify.cli import main
+assert main({argv}) == 0
+heavy = ("torch", "verify.trainer", "verify.experiments", "verify.store")
+heavy = sorted(m for m in heavy if m in sys.modules)
+print("HEAVY", heavy)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exponent", "power-law", "--a", "1.1", "--b", "0.25"],
+        ["exponents", "--json"],
+        ["derive", "--rate", "z**-2", "--weight", "z**-3"],
+        ["curve", "power-law", "--a", "1.5", "--points", "3"],
+    ],
+)
+def test_theory_commands_never_import_torch_or_the_experiments(argv):
+    code = THEORY_ONLY.format(argv=argv)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout, result.stdout[-500:]
+
+
+def test_the_lazy_package_still_exposes_its_public_names():
+    code = "import verify, sys; [getattr(verify, n) for n in verify.__all__]; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "True", result.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        import verify
+
+        verify.nope  # noqa: B018
+
+
+def test_reproduce_prints_one_progress_line_per_experiment(tmp_path):
+    result = run("reproduce", "fig3", "fig11", "--scale", "tiny", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    total = len(plan(["fig3"], "tiny"))
+    assert (
+        f"fig3: {total}/{total} runs" in result.stderr
+        and f"trained {total}, failed 0, to go 0" in result.stderr
+    )
+    assert "fig11: 0/0 runs" in result.stderr
+    assert json.loads(result.stdout)["failed"] == []
+    again = run("reproduce", "fig3", "--scale", "tiny", "--out", str(tmp_path))
+    assert f"stored {total}, trained 0" in again.stderr

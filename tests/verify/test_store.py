@@ -135,9 +135,11 @@ def test_runs_of_another_version_are_listed_when_skipped(stored, tmp_path):
     source, (run_id, _) = stored
     meta = json.loads((source / f"{run_id}.json").read_text())
     meta["versions"]["superdyn"] = "0.0.1"
-    (tmp_path / "old.json").write_text(json.dumps(meta))
+    (tmp_path / "0123456789abcdef.json").write_text(json.dumps(meta))
     with pytest.warns(CorruptResultWarning, match=r"1 by superdyn 0\.0\.1"):
-        assert load_results(tmp_path).empty
+        assert ResultStore(tmp_path).load().empty
+    with pytest.warns(CorruptResultWarning), pytest.raises(ValueError, match="none of the 1 runs"):
+        load_results(tmp_path)
 
 
 def test_files_get_the_users_permissions(stored):
@@ -231,3 +233,57 @@ def test_bad_store_paths(tmp_path):
         load_results(tmp_path / "missing")
     with pytest.raises(ValueError, match="max_batch"):
         run_sweep(SWEEP[:1], tmp_path, max_batch=0)
+
+
+def test_load_results_reads_a_reproduction_folder_and_never_its_report_files(stored, tmp_path):
+    source, run_ids = stored
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for path in source.iterdir():
+        if path.is_file():
+            (runs / path.name).write_bytes(path.read_bytes())
+    for name in ("claims.json", "manifest.json"):  # what `superdyn reproduce` writes beside runs/
+        (tmp_path / name).write_text(json.dumps({"claims": [], "experiments": {}}))
+    (runs / "claims.json").write_text("{}")  # a stray JSON inside the store is not a run either
+    frame = load_results(tmp_path)  # filterwarnings=error: no "not a run's metadata" warning
+    assert set(frame["run"]) == set(run_ids)
+    assert frame["loss"].dtype == float and frame["t"].dtype == float
+    assert set(load_results(runs)["run"]) == set(run_ids)
+
+
+def test_a_folder_without_runs_is_a_clear_error(tmp_path):
+    (tmp_path / "manifest.json").write_text("{}")
+    with pytest.raises(ValueError, match=r"no runs in .*runs/"):
+        load_results(tmp_path)
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(ValueError, match="no runs in"):
+        load_results(tmp_path)
+
+
+def test_a_failing_run_is_reported_and_the_others_go_on(tmp_path, monkeypatch, capsys):
+    import verify.sweep
+
+    real_train = verify.sweep.train
+
+    def train_or_fail(configs, **kwargs):
+        if any(c.seed == 1 for c in configs):
+            raise RuntimeError("injected fault")
+        return real_train(configs, **kwargs)
+
+    monkeypatch.setattr(verify.sweep, "train", train_or_fail)
+    with pytest.raises(RuntimeError, match="injected"):
+        run_sweep(SWEEP[:3], tmp_path / "strict", device="cpu", progress=False)
+    report = run_sweep(SWEEP[:3], tmp_path, device="cpu", max_batch=3, progress="runs", on_error="continue",
+                       label="demo")  # fmt: skip
+    bad = SWEEP[1].run_id()
+    assert report.failed == ((bad, "RuntimeError: injected fault"),)
+    assert set(report.trained) == {SWEEP[0].run_id(), SWEEP[2].run_id()}  # batch-mates retried alone
+    err = capsys.readouterr().err
+    assert f"demo: run {bad} failed: RuntimeError: injected fault" in err
+    assert "demo: 3/3 runs" in err and "trained 2, failed 1, to go 0" in err
+    again = run_sweep(SWEEP[:3], tmp_path, device="cpu", progress=False, on_error="continue")
+    assert again.skipped == (SWEEP[0].run_id(), SWEEP[2].run_id()) and again.failed == (
+        (bad, report.failed[0][1]),
+    )
+    with pytest.raises(ValueError, match="on_error"):
+        run_sweep(SWEEP[:1], tmp_path, on_error="ignore")
