@@ -14,6 +14,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "sphinxarg.ext",
+    # MathJax bundled into _static/mathjax: equations typeset without a network
+    "sphinx-mathjax-offline",
 ]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3

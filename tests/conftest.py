@@ -5,9 +5,14 @@ Profiles: ``ci`` (default, quick, derandomized so that a run is repeatable) and
 """
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 settings.register_profile(
     "ci", max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -34,3 +39,14 @@ def pytest_terminal_summary(terminalreporter):
     for case in sorted(outcomes):
         c = outcomes[case]
         terminalreporter.write_line(f"  {case:<34} {c['result']:>6} results {c['refused']:>6} refused")
+
+
+@pytest.fixture(scope="session")
+def built_docs(tmp_path_factory):
+    """The HTML documentation, built once with warnings as errors: (returncode, stderr, directory)."""
+    out = tmp_path_factory.mktemp("docs-html")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(DOCS), str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    return result.returncode, result.stderr, out

@@ -1,8 +1,9 @@
-"""The ``superdyn`` commands that train and report: ``train``, ``reproduce``, ``report``."""
+"""The ``superdyn`` commands that train, plot and report: ``train``, ``reproduce``, ``plot``, ``report``."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .claims import tally_verdicts
 
@@ -68,6 +69,24 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_plot(args) -> int:
+    from .plots import compare, save_as
+    from .store import load_results
+
+    frame = load_results(args.directory)
+    out = Path(args.out)
+    if out.suffix not in (".pdf", ".png", ".svg"):
+        raise ValueError(f"--out must end in .pdf, .png or .svg, got {args.out!r}")
+    save_as(compare(frame, theory=args.theory, by=args.by), out)
+    summary = {
+        "out": str(out),
+        "runs": int(frame["run"].nunique()),
+        "models": sorted(frame["model"].unique()),
+    }
+    print(json.dumps(summary))
+    return 0
+
+
 def add_run_commands(sub) -> None:
     """Register ``train``, ``reproduce`` and ``report`` on an argparse sub-parser set."""
     p = sub.add_parser(
@@ -127,6 +146,19 @@ def add_run_commands(sub) -> None:
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_cmd_reproduce)
+
+    p = sub.add_parser("plot", help="each stored configuration's loss (seed mean) beside its theory")
+    p.add_argument(
+        "directory", help="a result store (train --out) or a reproduction folder (reproduce --out)"
+    )
+    p.add_argument("--theory", action="store_true", help="draw the exact theory of each configuration")
+    p.add_argument(
+        "--by", default=None, help="the RunConfig field that sets the colour (default: what varies)"
+    )
+    p.add_argument(
+        "--out", default="compare.pdf", help="figure file: .pdf, .png or .svg (default compare.pdf)"
+    )
+    p.set_defaults(run=_cmd_plot)
 
     p = sub.add_parser("report", help="(re)write the claims report of a reproduction directory")
     p.add_argument("directory", help="a directory written by `superdyn reproduce`")

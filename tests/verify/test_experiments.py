@@ -170,6 +170,21 @@ def test_frontier_recovers_the_optimal_width_exponent():
     assert np.all(best <= np.min([np.interp(grid, c, loss) for c, loss in curves.values()], axis=0) * 1.001)
 
 
+def test_frontier_never_rises_where_the_best_width_stops():
+    # runs of equal t range: a narrow width ends at lower compute C = t K^2 than a wide one, and
+    # just past its end the wide one is still higher; the envelope keeps the narrow one's last loss
+    t = np.logspace(0, 4, 200)
+    curves = {k: (t * k**2, 0.2 * (1 + t / 30) ** -1.2 + 0.02 / k) for k in (32, 64, 128, 256)}
+    grid, best, _ = frontier(curves, n_grid=120)
+    assert np.all(np.diff(best) <= 0)
+    lows = [np.interp(grid, c, loss, left=np.inf, right=np.inf) for c, loss in curves.values()]
+    pointwise = np.min(lows, axis=0)
+    assert np.any(np.diff(pointwise[np.isfinite(pointwise)]) > 0)  # the old, measured-only minimum rose
+    assert np.all(best <= pointwise * (1 + 1e-12))
+    after = np.flatnonzero(grid > curves[32][0][-1])[0]  # past the narrowest run's end, its loss holds
+    assert best[after] == best[after - 1] < pointwise[after]
+
+
 def test_plateau_and_inner_window():
     t = np.logspace(0, 5, 51)
     loss, late = plateau_losses(t, 1e-3 + 0 * t)

@@ -52,14 +52,17 @@ def _plan(scale):
 def frontier(curves, n_grid=60):
     """The optimal-compute frontier of curves {K: (C, L)}.
 
-    On a log grid over the union of the compute ranges, each curve counts only where it
-    was measured; L*(C) is the minimum over those. K_opt is interpolated where the best
-    width and both its neighbours were measured (NaN elsewhere, and at the sweep's edges).
+    On a log grid over the union of the compute ranges, the frontier is
+    L*(C) = min_K min_{C' <= C} L_K(C'): with compute C a width reaches the lowest loss it
+    had at any compute up to C (training can stop; its run ends at its last loss), so L* is
+    a lower envelope and never rises. K_opt is interpolated where the best width, among
+    those measured at C, and both its neighbours were measured (NaN elsewhere, and at the
+    sweep's edges).
 
     Returns
     -------
     grid, best_loss, k_opt : ndarray
-        C grid, min_K L(C), and the interpolated K_opt.
+        C grid, L*(C), and the interpolated K_opt.
     """
     widths = sorted(curves)
     if len(widths) < 2:
@@ -71,6 +74,12 @@ def frontier(curves, n_grid=60):
         inside = (grid >= spans[row][0]) & (grid <= spans[row][1])
         logs[row, inside] = np.interp(grid[inside], np.log(curves[k][0]), np.log(curves[k][1]))
     best = np.nanargmin(np.where(np.isnan(logs), np.inf, logs), axis=0)
+    reached = np.full_like(logs, np.inf)  # the lowest loss each width has reached by compute C
+    for row in range(len(widths)):
+        started = ~np.isnan(logs[row]) | (grid > spans[row][1])
+        held = np.where(np.isnan(logs[row]), np.inf, logs[row])
+        reached[row, started] = np.minimum.accumulate(held[started])
+    envelope = np.exp(reached.min(axis=0))
     ln_k = np.log(widths)
     k_opt = np.full(n_grid, np.nan)
     for j, i in enumerate(best):
@@ -78,7 +87,7 @@ def frontier(curves, n_grid=60):
             x, y = ln_k[i - 1 : i + 2], logs[i - 1 : i + 2, j]
             c2, c1, _ = np.polyfit(x, y, 2)
             k_opt[j] = np.exp(-c1 / (2 * c2)) if c2 > 0 else np.exp(x[1])
-    return np.exp(grid), np.exp(logs[best, np.arange(n_grid)]), k_opt
+    return np.exp(grid), envelope, k_opt
 
 
 def plateau_losses(t, loss):

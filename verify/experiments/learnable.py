@@ -149,7 +149,8 @@ def _analyse(results: Results, scale: str) -> Analysis:
             colour_label="K",
             window=FIXED_WINDOW,
             labels=("learnable W", "fixed W"),
-            title="Fig. 12: learnable W (solid) against fixed W (dashed)",
+            second="measured",
+            title="Fig. 12: learnable against fixed W",
         )
     return analysis
 

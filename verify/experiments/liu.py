@@ -161,7 +161,7 @@ def _analyse(results: Results, scale: str) -> Analysis:
             groups=groups,
             xlabel="model width m",
             ylabel="final loss",
-            title=f"Liu et al.: loss against width (n = {s['n']})",
+            title=f"Liu et al.: loss against width, n = {s['n']}",
         )
     return analysis
 

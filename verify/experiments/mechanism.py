@@ -90,7 +90,7 @@ def _analyse8(results: Results, scale: str) -> Analysis:
         arrays = results.arrays(config)
         losses = arrays["per_feature_loss"]
         errors = arrays["per_feature_loss_stderr"] if "per_feature_loss_stderr" in arrays else None
-        panels.append((label, t, losses))
+        panels.append((label, t, losses, errors))
         shares[config.model] = (*_halved_share(t, losses, exact_start, errors), errors, losses)
     share, ambiguity, t_at, errors, losses = shares["superposition"]
     theory_none = float(np.mean(np.exp(-2 * task.p * task.m2 * shares["linear"][2]) <= 0.5))
@@ -179,7 +179,7 @@ def _analyse9(results: Results, scale: str) -> Analysis:
         )
     )
     analysis.figures["fig9"] = plots.matrices_figure(
-        [("no superposition: B", b_linear), (f"superposition: W^T B W (K = {sup.width})", effective)],
+        [("no superposition: B", b_linear), (f"superposition: $W^T B W$, K = {sup.width}", effective)],
         title=f"Fig. 9: the student at t = {SNAPSHOT_T:g}",
     )
     return analysis

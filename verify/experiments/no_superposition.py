@@ -133,7 +133,7 @@ def _analyse(results: Results, scale: str) -> Analysis:
         gd_deviation, gd_se, gd_t, _ = _curve_deviation(results, seeds, exact_of)
         label = f"a={base.a:g}, b={base.b:g}"
         mean_loss = np.mean([results.curve(c)[1][1:] for c in seeds], axis=0)  # row 0 is t = 0
-        measured.append((t, mean_loss, alpha_inf))
+        measured.append((t, mean_loss, alpha_inf, f"a = {base.a:g}, b = {base.b:g}"))
         theory_curves.append((t, sgd_of(t), alpha_inf))
         rows.append(
             {
@@ -217,7 +217,7 @@ def _analyse(results: Results, scale: str) -> Analysis:
                         (f"exact sum, N={s['n']}", x, [r["alpha_exact_N"] for r in rows], 0.0),
                     ],
                     "theory": [("identity", [0, 1.05], [0, 1.05])],
-                    "title": "Fig. 3b: Eq. 9 fits where z_c is in [10, N/10]",
+                    "title": "Fig. 3b: Eq. 9 fits",
                 }
             ]
         )

@@ -192,9 +192,7 @@ def _analyse5(results: Results, scale: str) -> Analysis:
                     {"xlabel": f"{xname} ({fixed[0]} = {fixed[1]:g})", "series": series, "theory": theory}
                 )
         if panels:
-            analysis.figures["fig5"] = plots.exponents_figure(
-                panels, title="Fig. 5: Eq. 9 fits, physics window"
-            )
+            analysis.figures["fig5"] = plots.exponents_figure(panels, title="Fig. 5: Eq. 9 fits")
         k_max = max(s["widths"])
         curves, fits = [], []
         for b, m, seeds in found:
@@ -207,7 +205,7 @@ def _analyse5(results: Results, scale: str) -> Analysis:
             curves,
             colour_label="a + 2b",
             fits=fits,
-            title=f"Fig. 6: K = {k_max}, Eq. 9 fits on each physics window",
+            title=f"Fig. 6: K = {k_max}, Eq. 9 fits",
         )
     return analysis
 
@@ -285,9 +283,10 @@ def _analyse4(results: Results, scale: str) -> Analysis:
     curves = [(*_mean_curve(results, sd), b.width) for b, _, sd in found]
     analysis.figures["fig4"] = plots.curves_figure(
         curves,
-        [(t, exact, base.n_features)],
+        [(t, exact, None, f"no superposition, N = {base.n_features} (exact)")],
         colour_label="K",
-        title=f"Fig. 4: superposition vs theory without it (N = {base.n_features})",
+        labels=("superposition, seed mean", "theory"),
+        title=f"Fig. 4: a = {base.a:g}, b = {base.b:g}, N = {base.n_features}",
     )
     return analysis
 

@@ -131,12 +131,12 @@ def _analyse10(results, scale: str) -> Analysis:
     analysis.figures["fig10"] = plots.phase_figure(
         grid,
         [
-            ("power law (b = 0)", grid[power], alpha_power_law(grid[power]), "C0-"),
-            ("stretched exponential", grid, alpha_exponential(grid), "k--"),
-            ("algebraic edge", grid, alpha_algebraic(grid), "C3-"),
+            ("power law (b = 0)", grid[power], alpha_power_law(grid[power]), "C0"),
+            ("stretched exponential", grid, alpha_exponential(grid), "C2"),
+            ("algebraic edge", grid, alpha_algebraic(grid), "C1"),
         ],
         points=[(None if i else "exact sums", a, y, e) for i, (_, a, y, e) in enumerate(points)],
-        title="Fig. 10: phase diagram, with exact-sum fits",
+        title="Fig. 10: phase diagram",
     )
     return analysis
 
@@ -198,7 +198,8 @@ def _analyse11(results, scale: str) -> Analysis:
         curves,
         colour_label=r"asymptotic $\alpha$",
         fits=fits,
-        title="Fig. 11: exact sums (solid), fits on the inner window (dashed)",
+        labels=("exact sum", "theory"),
+        title="Fig. 11: exact sums, N = 1024",
     )
     return analysis
 
