@@ -20,7 +20,6 @@ from collections import deque
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from theory._validate import as_float_array, check_real
 
@@ -267,6 +266,8 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
         return np.log(np.exp(log_c - alpha * x) + floor) - y
 
     start = np.array([max(-slope, 1e-3), intercept, 0.1 * ceiling])
+    from scipy.optimize import least_squares  # scipy.optimize costs ~0.6 s to import: on first fit only
+
     result = least_squares(
         residuals,
         start,

@@ -26,6 +26,10 @@ from .store import _atomic_write
 __all__ = ["MANIFEST", "build_report", "read_manifest", "update_manifest", "write_report"]
 
 MANIFEST = "manifest.json"
+#: how every figure encodes data (verify.plots.style)
+FIGURE_KEY = "measured solid (or markers with error bars), theory dashed, fits dotted, fit windows shaded."
+#: figures are saved at 200 dpi and shown at 150 CSS px per inch (a one-column figure: 510 px)
+_CSS_PX_PER_PNG_PX = 150 / 200
 
 
 def _atomic_text(path: Path, text: str) -> None:
@@ -165,7 +169,8 @@ def _blocks(entries, directory: Path) -> list:
             continue
         for stem, figure in analysis.figures.items():
             save(figure, directory / "figures" / stem)
-            blocks.append(("img", f"figures/{stem}.png", stem))
+            caption = f"{stem} ({experiment.title}): {FIGURE_KEY}"
+            blocks.append(("img", f"figures/{stem}.png", stem, caption))
         for title, table in analysis.tables.items():
             if table:
                 keys = list(table[0])
@@ -186,7 +191,7 @@ def _markdown(blocks) -> str:
         elif kind == "list":
             lines += [f"- {item}" for item in payload[0]] + [""]
         elif kind == "img":
-            lines += [f"![{payload[1]}]({payload[0]})", ""]
+            lines += [f"![{payload[1]}]({payload[0]})", "", f"*{payload[2]}*", ""]
         elif kind == "table":
             header, rows = payload
             cell = lambda v: str(v).replace("|", "\\|")  # noqa: E731
@@ -205,10 +210,12 @@ def _html(blocks, directory: Path) -> str:
         elif kind == "list":
             body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in payload[0]) + "</ul>")
         elif kind == "img":
-            data = base64.b64encode((directory / payload[0]).read_bytes()).decode()
+            raw = (directory / payload[0]).read_bytes()
+            width = round(int.from_bytes(raw[16:20], "big") * _CSS_PX_PER_PNG_PX)  # PNG header: IHDR width
+            data = base64.b64encode(raw).decode()
             body.append(
-                f'<figure><img alt="{payload[1]}" src="data:image/png;base64,{data}"/>'
-                f"<figcaption>{payload[1]}</figcaption></figure>"
+                f'<figure><img alt="{html.escape(payload[1])}" style="width:{width}px" '
+                f'src="data:image/png;base64,{data}"/><figcaption>{html.escape(payload[2])}</figcaption></figure>'
             )
         elif kind == "table":
             header, rows = payload
@@ -221,8 +228,9 @@ def _html(blocks, directory: Path) -> str:
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
         "table{border-collapse:collapse;font-size:0.85em;margin:1em 0}td,th{border:1px solid #ccc;"
-        "padding:3px 6px;vertical-align:top}th{background:#f3f3f3}.ok{background:#e6f4e6}"
-        ".no{background:#fbe3e3}.cond{background:#fdf5dc}img{max-width:100%}"
+        "padding:3px 6px;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f3f3}"
+        ".ok{background:#e6f4e6}.no{background:#fbe3e3}.cond{background:#fdf5dc}img{max-width:100%;height:auto}"
+        "figure{margin:1em 0}figcaption{font-size:0.85em;color:#444;max-width:60em}"
     )
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>superdyn report</title>"
