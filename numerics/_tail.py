@@ -211,7 +211,13 @@ def tail_plan(task: Task, first: int, last: int, t_max: float, log_floor: float 
         grid = np.unique(np.round(np.geomspace(first, last, 2000)))
         floor = max(log_floor, np.max(log_w(grid) - 2.0 * t_max * rate_fn(grid)))
         cut = floor - _NEGLIGIBLE - np.log(task.n_features)
-        _, end = _panels(float(first), float(last), summand.scale, lambda v: float(log_w(v)) < cut)
+
+        def negligible(v: float) -> bool:
+            # numpy, not Python floats: a huge power of z overflows to inf (ln w -> -inf), not an error
+            with np.errstate(over="ignore", invalid="ignore"):
+                return bool(log_w(np.float64(v)) < cut)
+
+        _, end = _panels(float(first), float(last), summand.scale, negligible)
         last = int(np.floor(end)) if end < last else last
         if last <= first + 2:
             return TailPlan(first, first - 1, ())

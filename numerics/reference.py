@@ -119,13 +119,18 @@ def exact_loss_mpmath(task: Task, t, *, dps=40, covariance="diagonal"):
     return spectral_loss_mpmath(rates, weights, t, dps=dps)
 
 
+#: most steps the dense SGD reference takes (about 3 s at N = 1, a minute at N = 12)
+DENSE_MAX_STEPS = 10**5
+
+
 def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     """The SGD expected-loss recursion of :func:`numerics.sgd_loss` with dense tensors (N <= 12).
 
     M <- M - lr (Sigma M + M Sigma) + lr^2 [(1/b) X4 : M + (1 - 1/b) Sigma M Sigma], where the
     fourth-moment tensor X4_ijkl = E[x_i x_j x_k x_l] is built entry by entry from independence
     (a product over the distinct indices of E[x^multiplicity]), not from the contraction the
-    fast recursion uses. Returns the losses 1/2 Tr[Sigma M] at steps round(t / lr).
+    fast recursion uses. Returns the losses 1/2 Tr[Sigma M] at steps round(t / lr), at most
+    ``DENSE_MAX_STEPS`` (1e5; a step is a few dense products in Python, ~30 us at N = 1).
     """
     if not isinstance(task, Task):
         raise ValueError(f"task must be a theory.Task, got {task!r}")
@@ -135,7 +140,7 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
     inv_b = 1.0 / check_batch_size(batch_size)
     init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
-    steps = whole_steps(t, lr, maximum=10**6).astype(np.int64)
+    steps = whole_steps(t, lr, maximum=DENSE_MAX_STEPS).astype(np.int64)
     moment = [None] + [sgd_moments(task)[k] for k in ("mu", "s", "e3", "e4")]
 
     def expectation(indices):
