@@ -54,17 +54,17 @@ class RunsProgress:
                         dynamic_ncols=True)  # fmt: skip
         self._show()
 
-    def _show(self) -> None:
+    def _show(self, refresh: bool = True) -> None:
         to_go = self.bar.total - sum(self.counts.values())
         shown = [f"{k} {v}" for k, v in self.counts.items() if v or k != "busy"]  # busy: another process's
-        self.bar.set_postfix_str(", ".join(shown) + f", to go {to_go}")
+        self.bar.set_postfix_str(", ".join(shown) + f", to go {to_go}", refresh=refresh)
 
     def add(self, kind: str, n: int = 1) -> None:
         if not n:
             return
         self.counts[kind] += n
+        self._show(refresh=False)  # the count and the bar move together, in one refresh
         self.bar.update(n)
-        self._show()
 
     def fail(self, run_id: str, reason: str) -> None:
         tqdm.write(f"{self.label}: run {run_id} failed: {reason}", file=sys.stderr)  # even when quiet
