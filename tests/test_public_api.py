@@ -3,12 +3,15 @@
 import pathlib
 import re
 
+import pytest
+
 import numerics
 import theory
 import verify
 
 THEORY_API = {
     "PROFILES", "AlgebraicEdge", "ClusteredLimit", "Constant", "Custom", "DerivationError",
+    "InvalidInput", "RunFailure", "StoreCorruption", "SuperdynError",
     "IsotropicLimit", "ModeSpectrum", "OnlineSGD", "PhaseDiagram", "PowerLaw", "Profile", "ScalingLaw",
     "StretchedExponential", "Task", "alpha_algebraic", "alpha_exponential", "alpha_power_law",
     "clustered_limit", "contiguous_clusters", "derive", "finite_size_exponent", "isotropic_limit",
@@ -59,3 +62,20 @@ def test_layers_point_one_way():
     for package, pattern in forbidden.items():
         for path in (root / package).rglob("*.py"):
             assert not re.search(pattern, path.read_text(), re.M), path
+
+
+def test_wide_result_types_are_built_by_keyword_only():
+    # a reordered field must not silently swap numbers: positional construction is refused
+    import dataclasses
+
+    from verify.claims import Claim
+    from verify.measure import ExponentMeasurement, FitResult
+    from verify.reproduction import Reproduction
+    from verify.sweep import SweepReport
+    from verify.trainer import RunResult
+
+    for kind in (Claim, ExponentMeasurement, FitResult, Reproduction, SweepReport, RunResult):
+        fields = dataclasses.fields(kind)
+        assert all(f.kw_only for f in fields), kind.__name__
+        with pytest.raises(TypeError):
+            kind(*range(len(fields)))

@@ -18,7 +18,8 @@ from .closed_form import (
     prefactor_exponential,
     prefactor_power_law,
 )
-from .engine import DerivationError, derive
+from .engine import derive
+from .errors import DerivationError, InvalidInput, RunFailure, StoreCorruption, SuperdynError
 from .profiles import (
     PROFILES,
     AlgebraicEdge,
@@ -49,14 +50,18 @@ __all__ = [
     "Constant",
     "Custom",
     "DerivationError",
+    "InvalidInput",
     "IsotropicLimit",
     "ModeSpectrum",
     "OnlineSGD",
     "PhaseDiagram",
     "PowerLaw",
     "Profile",
+    "RunFailure",
     "ScalingLaw",
+    "StoreCorruption",
     "StretchedExponential",
+    "SuperdynError",
     "Task",
     "alpha_algebraic",
     "alpha_exponential",

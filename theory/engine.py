@@ -33,10 +33,11 @@ import mpmath
 import sympy as sp
 
 from ._subprocess import TimeLimitExceeded, call_with_time_limit
+from .errors import DerivationError
 from .expressions import parse_expressions
 from .scaling_law import ScalingLaw
 
-__all__ = ["DerivationError", "derive"]
+__all__ = ["derive"]  # DerivationError: theory.errors
 
 #: Positive trial values given to free parameters in the numeric check.
 _TRIAL_VALUES = (1.37, 0.73, 2.21, 0.46, 1.83, 3.1, 0.29)
@@ -49,14 +50,6 @@ _CORRECTION_SECONDS = 10.0
 
 #: What sympy raises when it cannot settle a sign, a limit or a comparison.
 _UNDECIDED = (NotImplementedError, TypeError, ArithmeticError, RecursionError, AttributeError)
-
-
-class DerivationError(ValueError):
-    """The engine could not establish a law; ``partial`` holds what it found."""
-
-    def __init__(self, message: str, partial: dict | None = None):
-        super().__init__(message)
-        self.partial = dict(partial or {})
 
 
 def _log_expand(expr: sp.Expr) -> sp.Expr:

@@ -1,6 +1,7 @@
 """The ``superdyn`` command line: parse, call the library, print a table or JSON.
 
-Every error is one line on stderr with exit status 2.
+Every error is one line on stderr. Exit status: 2 bad input, 3 a derivation that fails,
+4 runs that cannot be computed here, 5 a damaged store (``theory.errors``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import sys
 
 import numpy as np
+
+from theory.errors import InvalidInput, SuperdynError
 
 from .cli_runs import add_run_commands
 
@@ -284,9 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except ValueError as exc:
+    except (SuperdynError, ValueError) as exc:  # one line; the exit status says which kind
         print(f"superdyn: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code if isinstance(exc, SuperdynError) else InvalidInput.exit_code
 
 
 if __name__ == "__main__":

@@ -15,8 +15,7 @@ and the device is not ``"cpu"``. Ray is an optional extra: ``pip install
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from theory.errors import RunFailure
 
 from .config import RunConfig
 from .device import check_device_name, resolve_device
@@ -28,9 +27,6 @@ __all__ = ["MAX_RETRIES", "gpu_share", "run_batches_on_ray"]
 MAX_RETRIES = 3
 #: Parameters (C x K x K or C x N x K) below which a batch takes a quarter of a GPU.
 _SMALL_BATCH = 4_000_000
-#: Testing aid: a marker file path. The first batch to start creates it and exits hard, as a
-#: worker killed in the middle of a batch would; the retried batch then finds it and runs.
-FAULT_ONCE_ENV = "SUPERDYN_FAULT_ONCE"
 
 
 def _ray():
@@ -71,16 +67,12 @@ def _train_batch(config_dicts, store_dir, device_name, threads):
     torch.set_num_threads(max(1, int(threads)))
     store = ResultStore(store_dir)
     configs = [RunConfig.from_dict(d) for d in config_dicts]
-    marker = os.environ.get(FAULT_ONCE_ENV)
-    if marker and not Path(marker).exists():
-        for config in configs:
-            store.claim(config)
-        Path(marker).write_text("a worker died here once, holding its locks\n")
-        os._exit(1)  # a hard death, as a killed worker
     return train_claimed(configs, store, resolve_device(device_name))
 
 
-def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=None, progress=True) -> dict:
+def run_batches_on_ray(
+    batches, store: ResultStore, *, device="auto", address=None, progress=True, task_body=None
+) -> dict:
     """Train ``batches`` (lists of RunConfig sharing a shape) as Ray tasks.
 
     Returns
@@ -101,11 +93,17 @@ def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=No
         A running cluster (``"auto"`` or ``"ray://host:10001"``); default: join the Ray
         instance this process already started, or start a local one.
     progress : bool
+    task_body : callable, optional
+        The Ray task's body, called as ``task_body(config_dicts, store_dir, device_name,
+        threads)``; default: claim, train and store the batch. (The tests pass one that dies
+        once, to check that a killed worker's batch is retried.)
 
     Raises
     ------
     ValueError
-        Ray is not installed, or a batch failed after its retries.
+        Ray is not installed.
+    theory.RunFailure
+        A batch failed after its retries.
     """
     ray = _ray()
     check_device_name(device)
@@ -114,7 +112,7 @@ def run_batches_on_ray(batches, store: ResultStore, *, device="auto", address=No
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         gpus = ray.cluster_resources().get("GPU", 0) > 0 and device != "cpu"
-        task = ray.remote(_train_batch)
+        task = ray.remote(task_body or _train_batch)
         futures = []
         for batch in batches:
             options = {"max_retries": MAX_RETRIES, "num_cpus": 1}
@@ -141,7 +139,7 @@ def _collect(ray, futures, progress) -> list:
                 for key, ids in ray.get(done[0]).items():
                     stored[key].extend(ids)
             except ray.exceptions.RayError as exc:
-                raise ValueError(
+                raise RunFailure(
                     f"a batch failed on the cluster after {MAX_RETRIES} retries: {exc}"
                 ) from None
             bar.update(1)

@@ -131,7 +131,7 @@ def plateau_free_window(t, loss) -> tuple[float, float]:
     return window
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FitResult:
     """One method's exponent, with its window and, if it failed, why.
 
@@ -192,16 +192,24 @@ def eq9_alpha(t, loss, window) -> float:
 
 def _method(kind, window, averaged, seeds) -> FitResult:
     if window is None:
-        return FitResult(kind, None, np.nan, np.nan, error="no window")
+        return FitResult(method=kind, window=None, alpha=np.nan, uncertainty=np.nan, error="no window")
     alpha, stderr, floor, error = fit_one(kind, *averaged, window)
     seed_alphas = tuple(float(fit_one(kind, *curve, window)[0]) for curve in seeds)
     finite = [a for a in seed_alphas if np.isfinite(a)]
     spread = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
     uncertainty = float(np.hypot(stderr, spread / np.sqrt(len(seed_alphas))))
-    return FitResult(kind, tuple(window), float(alpha), uncertainty, floor, seed_alphas, error)
+    return FitResult(
+        method=kind,
+        window=tuple(window),
+        alpha=float(alpha),
+        uncertainty=uncertainty,
+        floor=floor,
+        seed_alphas=seed_alphas,
+        error=error,
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExponentMeasurement:
     """A training exponent measured by the method of this module.
 
@@ -371,4 +379,11 @@ def measure_exponent(curves, physics_window=None, *, fixed_window=FIXED_WINDOW) 
         profile_t, profile_alpha = profile.t, profile.alpha
     except ValueError:
         profile_t = profile_alpha = np.array([])
-    return ExponentMeasurement(headline, alternatives, rule, len(seeds), profile_t, profile_alpha)
+    return ExponentMeasurement(
+        headline=headline,
+        alternatives=alternatives,
+        window_rule=rule,
+        n_seeds=len(seeds),
+        profile_t=profile_t,
+        profile_alpha=profile_alpha,
+    )

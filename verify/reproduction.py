@@ -12,6 +12,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from theory.errors import RunFailure
+
 from .device import check_device_name, resolve_device
 from .experiments import EXPERIMENTS, check_scale, get_experiment, plan
 from .report import update_manifest, write_report
@@ -24,7 +26,7 @@ __all__ = ["Reproduction", "estimate_seconds", "reproduce"]
 _PROBE_STEPS = 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reproduction:
     """What ``reproduce`` did.
 
@@ -143,7 +145,7 @@ def reproduce(
             hours = estimate_seconds(todo, target, max_batch) / 3600
             message = f"the paper scale on a CPU: about {hours:.1f} hours of training for {len(todo)} runs"
             if not allow_slow:
-                raise ValueError(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
+                raise RunFailure(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
             warnings.warn(message, stacklevel=2)
     update_manifest(out, names, scale, label)
     if engine == "ray":

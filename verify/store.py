@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from theory.errors import RunFailure, StoreCorruption
+
 from .config import RunConfig, code_version
 
 if TYPE_CHECKING:  # reading a store needs no torch; only writing a run does
@@ -207,7 +209,7 @@ class ResultStore:
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
-            raise ValueError(
+            raise RunFailure(
                 f"the result store {str(self.directory)!r} cannot be written: {exc.strerror}"
             ) from None
         finally:
@@ -304,12 +306,16 @@ class ResultStore:
         Raises
         ------
         ValueError
-            When the run is not stored (or is corrupt and was removed).
+            When the run is not stored.
+        theory.StoreCorruption
+            When its files are damaged (a ValueError too).
         """
         meta, problem = self.inspect(config)
         if meta is None:
-            state = f"is damaged ({problem})" if problem else "is not in the store"
-            raise ValueError(f"run {config.run_id()} ({config.model}, K={config.width}) {state}")
+            what = f"run {config.run_id()} ({config.model}, K={config.width})"
+            if problem:
+                raise StoreCorruption(f"{what} is damaged ({problem})")
+            raise ValueError(f"{what} is not in the store")
         return pd.read_parquet(self.directory / f"{config.run_id()}.parquet")
 
     def arrays(self, run_id: str) -> dict:

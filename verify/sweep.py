@@ -21,7 +21,7 @@ from .trainer import train
 __all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SweepReport:
     """What a sweep did: run ids trained now, found in the store, left to another process, and
     (run id, reason) of the runs that failed (``on_error="continue"``)."""
@@ -173,7 +173,8 @@ def run_sweep(
         if batches:
             store.check_writable()
         done = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
-        return SweepReport(tuple(done["trained"]), tuple(skipped + done["skipped"]), tuple(done["busy"]))
+        return SweepReport(trained=tuple(done["trained"]), skipped=tuple(skipped + done["skipped"]),
+                           busy=tuple(done["busy"]))  # fmt: skip
     device = resolve_device(device) if isinstance(device, str) else device
     if batches:
         store.check_writable()  # a read-only or full store fails here, before any training
@@ -203,7 +204,7 @@ def run_sweep(
             line.add("busy", len(done["busy"]))
     finally:
         line.close()
-    return SweepReport(tuple(trained), tuple(skipped), tuple(busy), tuple(failed))
+    return SweepReport(trained=tuple(trained), skipped=tuple(skipped), busy=tuple(busy), failed=tuple(failed))
 
 
 def train_claimed(batch, store: ResultStore, device, progress: bool = False) -> dict:

@@ -33,7 +33,7 @@ from .sampler import SparseSampler
 __all__ = ["RunResult", "train"]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RunResult:
     """The outcome of one run.
 
@@ -259,7 +259,16 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
         speed = config.batch_size * config.steps / wall
         results.append(
             RunResult(
-                config, curve, status, reasons[c], measure_name, wall, speed, str(device), arrays[c], extra[c]
+                config=config,
+                curve=curve,
+                status=status,
+                reason=reasons[c],
+                loss_measure=measure_name,
+                wall_seconds=wall,
+                samples_per_second=speed,
+                device=str(device),
+                arrays=arrays[c],
+                extra=extra[c],
             )
         )
     return results

@@ -236,3 +236,25 @@ def test_reproduce_prints_one_progress_line_per_experiment(tmp_path):
     assert json.loads(result.stdout)["failed"] == []
     again = run("reproduce", "fig3", "--scale", "tiny", "--out", str(tmp_path))
     assert f"stored {total}, trained 0" in again.stderr
+
+
+def test_a_derivation_that_fails_exits_3():
+    result = run("derive", "--rate", "z**-2", "--weight", "z**2")
+    assert result.returncode == 3 and result.stderr.count("\n") == 1 and "no law" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "kind, status", [("InvalidInput", 2), ("DerivationError", 3), ("RunFailure", 4), ("StoreCorruption", 5)]
+)
+def test_each_kind_of_failure_has_its_exit_status(kind, status, monkeypatch, capsys):
+    import theory.errors
+    from verify import cli
+
+    def fail(args):
+        raise getattr(theory.errors, kind)(f"a {kind}")
+
+    monkeypatch.setattr(cli, "_cmd_exponent", fail)
+    assert cli.main(["exponent", "power-law", "--a", "2"]) == status
+    assert capsys.readouterr().err == f"superdyn: error: a {kind}\n"
+    monkeypatch.setattr(cli, "_cmd_exponent", lambda args: int("x"))  # a plain ValueError: bad input
+    assert cli.main(["exponent", "power-law", "--a", "2"]) == 2

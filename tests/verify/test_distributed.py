@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import verify.distributed
 from verify import RunConfig, run_sweep
-from verify.distributed import FAULT_ONCE_ENV
 from verify.store import ResultStore
 
 ray = pytest.importorskip("ray")  # in the test extra; the error without it is tested below
@@ -24,11 +24,30 @@ def _configs():
     return sup + lin
 
 
+def _dies_once(marker: str):
+    """A Ray task body that, the first time any batch starts, takes the batch's locks and dies
+    hard, as a killed worker would; the retried batch (and every other) trains normally."""
+    train_batch = verify.distributed._train_batch
+
+    def body(config_dicts, store_dir, device_name, threads):
+        from pathlib import Path
+
+        if not Path(marker).exists():
+            store = ResultStore(store_dir)
+            for config in config_dicts:
+                store.claim(RunConfig.from_dict(config))
+            Path(marker).write_text("a worker died here once, holding its locks\n")
+            os._exit(1)
+        return train_batch(config_dicts, store_dir, device_name, threads)
+
+    return body  # a closure: Ray ships it to the workers by value
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     marker = tmp_path_factory.mktemp("fault") / "died-once"
     patch = pytest.MonkeyPatch()
-    patch.setenv(FAULT_ONCE_ENV, str(marker))  # workers inherit it: the first batch dies once
+    patch.setattr(verify.distributed, "_train_batch", _dies_once(str(marker)))  # the first batch dies once
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield marker
     ray.shutdown()

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from theory.errors import RunFailure, StoreCorruption
 from verify.config import RunConfig
 from verify.store import CorruptResultWarning, ResultStore, load_results
 from verify.sweep import run_sweep
@@ -103,7 +104,7 @@ def test_damage_is_detected_reported_and_never_deleted_on_read(case, stored, tmp
         frame = load_results(tmp_path)
     assert set(frame["run"]) == {intact}
     assert _files(tmp_path, victim) == before  # reading deleted nothing
-    with pytest.raises(ValueError, match="is damaged"):
+    with pytest.raises(StoreCorruption, match="is damaged"):
         store.curve(SWEEP[0])
     # a sweep recomputes the damaged run only, after moving its files to the quarantine
     untouched = _files(tmp_path, intact)
@@ -159,7 +160,7 @@ def test_a_store_that_cannot_be_written_fails_before_training(tmp_path, monkeypa
     monkeypatch.setattr("verify.store.os.fsync", full)
     trained = []
     monkeypatch.setattr("verify.sweep.train", lambda *a, **k: trained.append(1) or [])
-    with pytest.raises(ValueError, match="cannot be written: No space left on device"):
+    with pytest.raises(RunFailure, match="cannot be written: No space left on device"):
         run_sweep(SWEEP[:1], store, device="cpu", progress=False)
     assert not trained and not list(tmp_path.iterdir())
 

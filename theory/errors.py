@@ -1,0 +1,56 @@
+"""superdyn's exceptions: what went wrong, in four kinds, each with its exit status in the CLI.
+
+============================  ======  ==================================================
+class                         exit    raised when
+============================  ======  ==================================================
+:class:`InvalidInput`         2       an argument is out of its allowed range (also a
+                                      ``ValueError``; most checks raise plain ValueError,
+                                      which the CLI treats the same way)
+:class:`DerivationError`      3       the symbolic engine cannot establish a law
+:class:`RunFailure`           4       runs cannot be computed here: a batch failed on a
+                                      Ray cluster, a store cannot be written, the paper
+                                      scale would take hours on a CPU
+:class:`StoreCorruption`      5       a stored run is damaged (checksum, config, files)
+============================  ======  ==================================================
+
+Every class derives from :class:`SuperdynError`; those that were ValueErrors before stay
+ValueErrors, so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DerivationError", "InvalidInput", "RunFailure", "StoreCorruption", "SuperdynError"]
+
+
+class SuperdynError(Exception):
+    """Base of superdyn's errors; ``exit_code`` is the CLI's exit status for it."""
+
+    exit_code = 1
+
+
+class InvalidInput(SuperdynError, ValueError):
+    """An argument outside its allowed range (the message names it and the range)."""
+
+    exit_code = 2
+
+
+class DerivationError(SuperdynError, ValueError):
+    """The engine could not establish a law; ``partial`` holds what it found."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, partial: dict | None = None):
+        super().__init__(message)
+        self.partial = dict(partial or {})
+
+
+class RunFailure(SuperdynError, RuntimeError):
+    """Runs that cannot be computed here (a cluster failure, an unwritable store, too slow)."""
+
+    exit_code = 4
+
+
+class StoreCorruption(SuperdynError, ValueError):
+    """A stored run is damaged: it is reported, never used, and recomputed by the next sweep."""
+
+    exit_code = 5
