@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from theory._validate import as_float_array, check_real
+from theory._validate import as_float_array, check_modes, check_real
 
 from ._fastexp import EXP_FLOOR, FASTMATH, exp_parts, scale_bits
 from .curve import LossCurve
@@ -101,20 +101,6 @@ def mode_sums(log_weights, rates, times, plateau):
         log_loss[it] = shift + math.log(total)
         ratio[it] = slope / total
     return log_loss, ratio
-
-
-def _check_modes(rates, weights):
-    rates = as_float_array("rates", rates)
-    weights = as_float_array("weights", weights)
-    if rates.ndim != 1 or weights.ndim != 1:
-        raise ValueError(f"rates and weights must be 1-D, got shapes {rates.shape} and {weights.shape}")
-    if rates.shape != weights.shape:
-        raise ValueError(f"rates and weights must have the same length, got {rates.size} and {weights.size}")
-    if np.any(rates < 0):
-        raise ValueError(f"rates must be >= 0, got min(rates)={rates.min():g}")
-    if np.any(weights < 0):
-        raise ValueError(f"weights must be >= 0, got min(weights)={weights.min():g}")
-    return rates, weights
 
 
 #: The largest 2 lambda_min t evaluated: past it every mode has decayed by more than e^-1e15.
@@ -204,7 +190,7 @@ def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) ->
     >>> curve.local_exponent.round(4).tolist()
     [0.0, 0.2602, 2.0]
     """
-    rates, weights = _check_modes(rates, weights)
+    rates, weights = check_modes(rates, weights)
     positive = rates[(rates > 0) & (weights > 0)]
     t = check_times(t, positive.min() if positive.size else None)
     plateau = check_real("plateau", plateau, lower=0.0)

@@ -14,9 +14,9 @@ import mpmath
 import numpy as np
 
 from theory import Task
-from theory._validate import check_batch_size, check_count, check_real
+from theory._validate import check_batch_size, check_count, check_modes, check_real
 
-from .kernel import _check_modes, check_times
+from .kernel import check_times
 from .sgd import sgd_moments, whole_steps  # the checks and the moments, not the recursion
 
 __all__ = ["exact_loss_mpmath", "sgd_loss_dense", "spectral_loss_mpmath"]
@@ -44,7 +44,7 @@ def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
     >>> float(loss[0]), round(float(exponent[0]), 6)
     (0.409365..., 0.2)
     """
-    checked, _ = _check_modes(rates, weights)  # the same checks as the fast twin, on float64 copies
+    checked, _ = check_modes(rates, weights)  # the same checks as the fast twin, on float64 copies
     rates, weights = list(rates), list(weights)  # the values themselves stay as given (mpf keeps its range)
     positive = checked[checked > 0]
     check_times(t, positive.min() if positive.size else None)

@@ -161,3 +161,24 @@ def check_batch_size(batch_size) -> float:
     if not (b.is_integer() and b <= MAX_BATCH_SIZE):
         raise ValueError(f"batch_size must be a whole number in [1, 1e12] or inf, got {batch_size!r}")
     return b
+
+
+def check_modes(rates, weights, *, flatten: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(rates, weights) of a mode spectrum as float64 arrays: equal length, every entry >= 0.
+
+    The one check of rates and weights, for ``theory.ModeSpectrum`` and ``numerics.spectral_loss``.
+    ``flatten`` accepts any shape (raveled); otherwise both must be 1-D.
+    """
+    rates = as_float_array("rates", rates)
+    weights = as_float_array("weights", weights)
+    if flatten:
+        rates, weights = rates.ravel(), weights.ravel()
+    elif rates.ndim != 1 or weights.ndim != 1:
+        raise ValueError(f"rates and weights must be 1-D, got shapes {rates.shape} and {weights.shape}")
+    if rates.shape != weights.shape:
+        raise ValueError(f"rates and weights must have the same length, got {rates.size} and {weights.size}")
+    if np.any(rates < 0):
+        raise ValueError(f"rates must be >= 0, got min(rates)={rates.min():g}")
+    if np.any(weights < 0):
+        raise ValueError(f"weights must be >= 0, got min(weights)={weights.min():g}")
+    return rates, weights

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_real
+from ._validate import as_float_array, check_modes, check_real
 
 __all__ = ["ModeSpectrum"]
 
@@ -39,16 +39,7 @@ class ModeSpectrum:
     plateau: float = 0.0
 
     def __post_init__(self):
-        rates = as_float_array("rates", self.rates).ravel()
-        weights = as_float_array("weights", self.weights).ravel()
-        if rates.shape != weights.shape:
-            raise ValueError(
-                f"rates and weights must have the same length, got {rates.size} and {weights.size}"
-            )
-        if np.any(rates < 0):
-            raise ValueError("rates must be >= 0")
-        if np.any(weights < 0):
-            raise ValueError("weights must be >= 0")
+        rates, weights = check_modes(self.rates, self.weights, flatten=True)
         plateau = check_real("plateau", self.plateau, lower=0.0)
         with np.errstate(over="ignore"):
             scale = weights.sum() + plateau, np.dot(weights, rates)

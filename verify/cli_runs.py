@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from .claims import tally_verdicts
+from .config import MODEL_NAMES
 
 __all__ = ["add_run_commands"]
 
@@ -92,7 +93,7 @@ def add_run_commands(sub) -> None:
     p = sub.add_parser(
         "train", help="train one configuration for several seeds, batched, into a result store"
     )
-    p.add_argument("--model", choices=["linear", "superposition", "learnable", "autoencoder"], required=True)
+    p.add_argument("--model", choices=MODEL_NAMES, required=True)
     p.add_argument("--features", type=int, default=1024, help="N (default 1024)")
     p.add_argument("--width", type=int, default=None, help="K (default N for linear, N/2 otherwise)")
     p.add_argument("--a", type=float, default=1.1, help="frequency decay a (default 1.1)")
@@ -119,7 +120,7 @@ def add_run_commands(sub) -> None:
         "experiments",
         nargs="*",
         metavar="EXPERIMENT",
-        help="fig3 fig4 fig5 fig7 fig8 fig9 fig10 fig11 fig12 fig13 liu-width (default: all)",
+        help="registry names, e.g. fig3 fig5 sgd-noise (default: all; `reproduce --list` lists them)",
     )
     p.add_argument(
         "--scale",

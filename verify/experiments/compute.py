@@ -142,7 +142,7 @@ def _jackknife(compute) -> float:
     return float(np.sqrt((n - 1) / n * np.sum((slopes - slopes.mean()) ** 2)))
 
 
-def _analyse7(results: Results, scale: str) -> Analysis:
+def _analyse_compute_frontier(results: Results, scale: str) -> Analysis:
     analysis = Analysis()
     curves = _curves(results, scale)
     if len(curves) < 3:
@@ -203,7 +203,7 @@ def _analyse7(results: Results, scale: str) -> Analysis:
     return analysis
 
 
-def _analyse13(results: Results, scale: str) -> Analysis:
+def _analyse_plateau_scaling(results: Results, scale: str) -> Analysis:
     analysis = Analysis()
     curves = _curves(results, scale)
     n = max((c.n_features for c in _plan(scale)), default=0)
@@ -277,7 +277,9 @@ FIG7 = Experiment(
     "Optimal-compute frontier and K_opt(C) (with Fig. 14)",
     ("fig7", "fig14"),
     _plan,
-    _analyse7,
+    _analyse_compute_frontier,
     _SCALED,
 )
-FIG13 = Experiment("fig13", "Plateau loss against width", ("fig13",), _plan, _analyse13, _SCALED)
+FIG13 = Experiment(
+    "fig13", "Plateau loss against width", ("fig13",), _plan, _analyse_plateau_scaling, _SCALED
+)

@@ -79,7 +79,7 @@ def _off_diagonal_share(matrix):
     return float((total - np.sum(np.diag(matrix) ** 2)) / total) if total > 0 else 0.0
 
 
-def _analyse8(results: Results, scale: str) -> Analysis:
+def _analyse_per_feature_losses(results: Results, scale: str) -> Analysis:
     analysis = Analysis()
     linear, sup = _plan(scale)
     task = linear.task
@@ -128,7 +128,7 @@ def _analyse8(results: Results, scale: str) -> Analysis:
     return analysis
 
 
-def _analyse9(results: Results, scale: str) -> Analysis:
+def _analyse_student_snapshots(results: Results, scale: str) -> Analysis:
     analysis = Analysis()
     linear, sup = _plan(scale)
     b_linear = _snapshot(results, linear, "B")
@@ -192,6 +192,13 @@ _SCALED = {
     "paper": "N = 1024 (the paper's); superdyn's choices: K = 512, a = 1.1, b = 0, batch 1024, one seed",
 }
 FIG8 = Experiment(
-    "fig8", "Per-feature losses: travelling wave vs parallel decay", ("fig8",), _plan, _analyse8, _SCALED
+    "fig8",
+    "Per-feature losses: travelling wave vs parallel decay",
+    ("fig8",),
+    _plan,
+    _analyse_per_feature_losses,
+    _SCALED,
 )
-FIG9 = Experiment("fig9", "Snapshots of the student at t = 1e3", ("fig9",), _plan, _analyse9, _SCALED)
+FIG9 = Experiment(
+    "fig9", "Snapshots of the student at t = 1e3", ("fig9",), _plan, _analyse_student_snapshots, _SCALED
+)

@@ -95,7 +95,7 @@ def superposition_configs(scale, widths=None, grid=None, model="superposition", 
     return configs
 
 
-def _plan5(scale):
+def _plan_alpha_grid(scale):
     return superposition_configs(scale)
 
 
@@ -127,10 +127,10 @@ def _worst(values):
     return max(values, key=lambda vu: abs(vu[0] - 1.0))
 
 
-def _analyse5(results: Results, scale: str) -> Analysis:
+def _analyse_alpha_universality(results: Results, scale: str) -> Analysis:
     s = SCALES_SUPERPOSITION[scale]
     analysis = Analysis()
-    found = results.exponents(_plan5(scale))
+    found = results.exponents(_plan_alpha_grid(scale))
     rows = [_sensitivity_row(b, m, seeds, results) for b, m, seeds in found]
     analysis.tables["fig5 exponents by method (sensitivity)"] = rows
     quoted = PAPER["fig5_alpha"]
@@ -214,14 +214,14 @@ def _eq9_curve(t, loss, window):
     return fit_power_law_with_floor(t, loss, window).predict
 
 
-def _plan4(scale):
+def _plan_acceleration(scale):
     s = SCALES_SUPERPOSITION[scale]
     return [c for c in superposition_configs(scale) if (c.a, c.b) == s["grid"][0]]
 
 
-def _analyse4(results: Results, scale: str) -> Analysis:
+def _analyse_acceleration(results: Results, scale: str) -> Analysis:
     analysis = Analysis()
-    found = results.exponents(_plan4(scale))
+    found = results.exponents(_plan_acceleration(scale))
     if not found:
         return analysis
     base, m, seeds = max(found, key=lambda x: x[0].width)
@@ -295,8 +295,8 @@ FIG5 = Experiment(
     "fig5",
     "Superposition: alpha against a, b and K (with Fig. 6)",
     ("fig5", "fig6"),
-    _plan5,
-    _analyse5,
+    _plan_alpha_grid,
+    _analyse_alpha_universality,
     {
         "tiny": "N = 64, K in {16, 32}, two a, t <= 1e3, window [1e2, 1e3]",
         "quick": "N = 1024 (the paper's); superdyn's choices: K in {128, 256} for (a, b) in {(1.1, 0), "
@@ -311,8 +311,8 @@ FIG4 = Experiment(
     "fig4",
     "Mid-training acceleration by superposition",
     ("fig4",),
-    _plan4,
-    _analyse4,
+    _plan_acceleration,
+    _analyse_acceleration,
     {
         "tiny": FIG5.scaled_down["tiny"],
         "quick": "K = 512 as in the paper (and 128, 256), superdyn's batch 64, two seeds, t <= 1e4",

@@ -72,7 +72,7 @@ def _classes():
     ]
 
 
-def _analyse10(results, scale: str) -> Analysis:
+def _analyse_phase_diagram(results, scale: str) -> Analysis:
     analysis = Analysis()
     points, rows = [], []
     for label, task, alpha, delta in _classes():
@@ -141,7 +141,7 @@ def _analyse10(results, scale: str) -> Analysis:
     return analysis
 
 
-def _analyse11(results, scale: str) -> Analysis:
+def _analyse_profile_fits(results, scale: str) -> Analysis:
     analysis = Analysis()
     t_all = np.logspace(-2, 8, 10 * POINTS_PER_DECADE + 1)
     cases = [
@@ -209,7 +209,14 @@ def _no_runs(scale):
 
 
 _SCALED = {scale: "theory and numerics only; the same at every scale" for scale in ("tiny", "quick", "paper")}
-FIG10 = Experiment("fig10", "Phase diagram of the decay classes", ("fig10",), _no_runs, _analyse10, _SCALED)
+FIG10 = Experiment(
+    "fig10", "Phase diagram of the decay classes", ("fig10",), _no_runs, _analyse_phase_diagram, _SCALED
+)
 FIG11 = Experiment(
-    "fig11", "Exact-sum fits for exponential and linear profiles", ("fig11",), _no_runs, _analyse11, _SCALED
+    "fig11",
+    "Exact-sum fits for exponential and linear profiles",
+    ("fig11",),
+    _no_runs,
+    _analyse_profile_fits,
+    _SCALED,
 )
