@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from .claims import tally_verdicts
-from .config import MODEL_NAMES
+from .config import MODEL_NAMES, SCALES
 
 __all__ = ["add_run_commands"]
 
@@ -124,11 +124,11 @@ def add_run_commands(sub) -> None:
     )
     p.add_argument(
         "--scale",
-        choices=["tiny", "quick", "paper"],
+        choices=SCALES,
         default="quick",
-        help="quick: a 2-core CPU in minutes (default); paper: for a GPU (the paper's N and K, superdyn's "
-        "grids and batches); "
-        "tiny: seconds, a smoke test",
+        help="quick: a 2-core CPU in minutes (default); medium: the central claims (fig4, fig5, fig7, fig12, "
+        "fig13) with three seeds to t = 3e4, about 90 minutes on a 2-core CPU; paper: for a GPU (the "
+        "paper's N and K, superdyn's grids and batches); tiny: seconds, a smoke test",
     )
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--out", default="reproduction", help="output directory (default ./reproduction)")

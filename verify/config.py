@@ -12,10 +12,15 @@ import numpy as np
 from theory import PowerLaw, Task
 from theory._validate import check_count, check_real
 
-__all__ = ["MODEL_NAMES", "RunConfig", "code_version", "measurement_steps"]
+__all__ = ["MODEL_NAMES", "SCALES", "RunConfig", "code_version", "measurement_steps"]
 
 #: The models of the paper (Eq. 3, Appendix A.3) and of Liu et al.
 MODEL_NAMES = ("linear", "superposition", "learnable", "autoencoder")
+#: The sizes an experiment runs at. ``tiny``: seconds, for tests; ``quick``: a 2-core CPU, minutes;
+#: ``medium``: the central claims (fig4, fig5, fig7, fig12, fig13) at three seeds and t <= 3e4, sized
+#: to finish within 90 minutes on a 2-core CPU; ``paper``: a GPU, with the sizes the paper states
+#: (N, K) and superdyn's choices where it states none (grids, batches, seeds, run lengths).
+SCALES = ("tiny", "quick", "medium", "paper")
 _OPTIMIZERS = ("sgd", "adamw")
 _DTYPES = ("float32", "float64")
 

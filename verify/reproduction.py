@@ -15,7 +15,7 @@ from pathlib import Path
 from theory.errors import RunFailure
 
 from .device import check_device_name, resolve_device
-from .experiments import EXPERIMENTS, check_scale, get_experiment, plan
+from .experiments import at_scale, check_scale, get_experiment, plan
 from .report import update_manifest, write_report
 from .store import ResultStore
 from .sweep import ENGINES, run_sweep
@@ -96,18 +96,19 @@ def reproduce(
     engine="local",
     address=None,
 ) -> Reproduction:
-    """Run the experiments ``names`` (default: all) at ``scale`` into ``out`` and write the report.
+    """Run the experiments ``names`` (default: all that run at ``scale``) into ``out``; write the report.
 
     Parameters
     ----------
     names : sequence of str, optional
         Registry names (``fig3`` ... ``liu-width``; ``fig6``/``fig14`` name their experiment).
-    scale : {"tiny", "quick", "paper"}
+        Default: every experiment with the scale (``medium`` has fig4, fig5, fig7, fig12, fig13).
+    scale : {"tiny", "quick", "medium", "paper"}
     out : path
         The reproduction directory (created; must not be a file).
     device : {"auto", "cpu", "cuda"}
     allow_slow : bool
-        ``paper`` scale on a CPU first estimates the time and stops with a ValueError that
+        ``paper`` scale on a CPU first estimates the time and stops with a RunFailure that
         gives it, unless this is set (local engine).
     engine : {"local", "ray"}
         Where the batches train: in this process, or as Ray tasks (``verify.distributed``;
@@ -118,7 +119,9 @@ def reproduce(
     Raises
     ------
     ValueError
-        Unknown experiment or scale, ``out`` a file, ``paper`` on a CPU without ``allow_slow``.
+        Unknown experiment or scale, an experiment without that scale, ``out`` a file.
+    RunFailure
+        ``paper`` on a CPU without ``allow_slow``.
 
     Examples
     --------
@@ -131,7 +134,7 @@ def reproduce(
     check_scale(scale)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    names = list(dict.fromkeys(get_experiment(n).name for n in (names or EXPERIMENTS)))
+    names = list(dict.fromkeys(get_experiment(n).name for n in (names or at_scale(scale))))
     out = Path(out)
     store = ResultStore(out / "runs")  # fails on a file before anything runs
     configs = plan(names, scale)

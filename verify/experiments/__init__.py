@@ -33,7 +33,17 @@ from .sgd_noise import SGD_NOISE
 from .superposition import FIG4, FIG5
 from .theory_checks import FIG10, FIG11
 
-__all__ = ["ALIASES", "EXPERIMENTS", "SCALES", "Analysis", "Experiment", "Results", "get_experiment", "plan"]
+__all__ = [
+    "ALIASES",
+    "EXPERIMENTS",
+    "SCALES",
+    "Analysis",
+    "Experiment",
+    "Results",
+    "at_scale",
+    "get_experiment",
+    "plan",
+]
 
 EXPERIMENTS = {
     e.name: e for e in (FIG3, FIG4, FIG5, FIG7, FIG8, FIG9, FIG10, FIG11, FIG12, FIG13, LIU_WIDTH, SGD_NOISE)
@@ -55,6 +65,18 @@ def get_experiment(name: str) -> Experiment:
         known = sorted(EXPERIMENTS) + sorted(ALIASES)
         raise ValueError(f"unknown experiment {name!r}; known: {', '.join(known)}")
     return EXPERIMENTS[key]
+
+
+def at_scale(scale: str) -> list:
+    """Names of the experiments that run at ``scale`` (all of them but at ``medium``).
+
+    Examples
+    --------
+    >>> at_scale("medium")
+    ['fig4', 'fig5', 'fig7', 'fig12', 'fig13']
+    """
+    check_scale(scale)
+    return [name for name, e in EXPERIMENTS.items() if scale in e.scaled_down]
 
 
 def plan(names, scale: str) -> list:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..claims import Claim
-from ..config import RunConfig
+from ..config import SCALES, RunConfig
 from ..measure import ExponentMeasurement, measure_exponent
 from ..store import ResultStore
 
@@ -26,10 +26,6 @@ __all__ = [
     "stable_lr",
     "steps_for",
 ]
-
-#: ``tiny``: seconds, for tests; ``quick``: a 2-core CPU, minutes; ``paper``: a GPU, with the sizes the
-#: paper states (N, K) and superdyn's choices where it states none (grids, batches, seeds, run lengths).
-SCALES = ("tiny", "quick", "paper")
 
 
 def check_scale(scale: str) -> str:
@@ -89,7 +85,8 @@ class Experiment:
     plan : callable (scale) -> list of RunConfig
     analyse : callable (Results, scale) -> Analysis
     scaled_down : dict of scale -> str
-        What the scale changes with respect to the paper.
+        What the scale changes with respect to the paper; the experiment runs at exactly
+        the scales it names (every experiment has tiny, quick and paper).
     """
 
     name: str
@@ -100,7 +97,16 @@ class Experiment:
     scaled_down: dict
 
     def configs(self, scale: str) -> list:
-        return list(self.plan(check_scale(scale)))
+        if check_scale(scale) not in self.scaled_down:
+            raise ValueError(
+                f"experiment {self.name!r} has no {scale!r} scale; it runs at {', '.join(self.scales)}"
+            )
+        return list(self.plan(scale))
+
+    @property
+    def scales(self) -> tuple:
+        """The scales this experiment runs at, in the order of ``SCALES``."""
+        return tuple(s for s in SCALES if s in self.scaled_down)
 
 
 class _NamedArrays(dict):

@@ -36,6 +36,7 @@ __all__ = ["FIG7", "FIG13", "SCALES_COMPUTE", "frontier", "plateau_losses"]
 SCALES_COMPUTE = {
     "tiny": dict(widths=(8, 16, 32), t_end=3e3),
     "quick": dict(widths=(32, 64, 128, 256), t_end=1e4),
+    "medium": dict(widths=(32, 64, 128, 256, 512), t_end=3e4),
     "paper": dict(widths=(32, 64, 128, 256, 512, 1024), t_end=1e6),
 }
 #: superdyn's tolerances and rules, fixed before measuring.
@@ -269,6 +270,8 @@ _SCALED = {
     "tiny": "N = 64, K in {8, 16, 32}, t <= 3e3",
     "quick": "N = 1024, a = 1.1, b = 0 (the paper's); superdyn's choices: K in {32, ..., 256} (the paper's "
     "range reaches 1024), batch 64, one seed, t <= 1e4 (the plateau is not reached)",
+    "medium": "N = 1024, a = 1.1, b = 0 (the paper's); superdyn's choices: K in {32, ..., 512} (the paper's "
+    "range reaches 1024), batch 64, one seed, t <= 3e4",
     "paper": "N = 1024, a = 1.1, b = 0, K in {32, ..., 1024} (the paper's); superdyn's batch 1024, one seed, "
     "t <= 1e6",
 }
