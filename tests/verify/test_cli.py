@@ -258,3 +258,13 @@ def test_each_kind_of_failure_has_its_exit_status(kind, status, monkeypatch, cap
     assert capsys.readouterr().err == f"superdyn: error: a {kind}\n"
     monkeypatch.setattr(cli, "_cmd_exponent", lambda args: int("x"))  # a plain ValueError: bad input
     assert cli.main(["exponent", "power-law", "--a", "2"]) == 2
+
+
+def test_reproduce_refuses_an_experiment_without_the_scale(tmp_path, capsys):
+    from verify import cli
+
+    assert cli.main(["reproduce", "fig3", "--scale", "medium", "--out", str(tmp_path / "r")]) == 2
+    assert capsys.readouterr().err == (
+        "superdyn: error: experiment 'fig3' has no 'medium' scale; it runs at tiny, quick, paper\n"
+    )
+    assert not (tmp_path / "r" / "manifest.json").exists()

@@ -147,6 +147,35 @@ def test_paper_scale_on_a_cpu_estimates_and_stops(tmp_path, monkeypatch):
     assert not (tmp_path / "manifest.json").exists()  # nothing started
 
 
+def test_the_medium_scale_is_what_it_promises():
+    from verify.experiments import at_scale
+
+    names = at_scale("medium")
+    assert names == ["fig4", "fig5", "fig7", "fig12", "fig13"]
+    configs = plan(names, "medium")
+    fig5 = get_experiment("fig5").configs("medium")
+    points = {(c.a, c.b) for c in fig5}
+    assert len(points) >= 6
+    assert {a for a, _ in points} >= {0.5, 2.0} and {b for _, b in points} >= {0.0, 0.5}
+    assert {c.width for c in fig5} == {128, 256, 512}
+    assert all(c.lr * c.steps >= 3e4 * 0.999 for c in configs)
+    seeds: dict = {}
+    for c in configs:
+        seeds.setdefault(c.replace(seed=0), set()).add(c.seed)
+    for base, found in seeds.items():  # fig7/13's extra widths K = 32, 64 are single runs
+        assert len(found) >= 3 or (base.width < 128 and found == {0}), base
+    assert {(c.width, c.a, c.b) for c in fig5} == {(k, a, b) for k in (128, 256, 512) for a, b in points}
+    # the quick scale is untouched: fig5's K = 512 stays at the first (a, b) only
+    assert {(c.a, c.b) for c in get_experiment("fig5").configs("quick") if c.width == 512} == {(1.1, 0.0)}
+
+
+def test_an_experiment_without_the_scale_is_refused_before_training(tmp_path):
+    assert "medium" not in get_experiment("fig3").scales
+    with pytest.raises(ValueError, match=r"'fig3' has no 'medium' scale; it runs at tiny, quick, paper"):
+        reproduce(["fig3"], scale="medium", out=tmp_path, device="cpu", progress=False)
+    assert not (tmp_path / "manifest.json").exists()
+
+
 def test_stable_lr_respects_the_rate_bound():
     for config in plan(["fig3", "fig5", "fig7"], "quick"):
         task = config.task

@@ -165,8 +165,8 @@ FIG12 = Experiment(
         "tiny": "N = 64, K in {16, 32}",
         "quick": "N = 1024, a = 1.1, b = 0 (the paper's); K in {128, 256} (the paper's also 512); "
         "superdyn's batch 64, two seeds, t <= 1e4",
-        "medium": "N = 1024, a = 1.1, b = 0 (the paper's); K in {128, 256} (the paper's also 512: its "
-        "learnable runs alone would take about 15 minutes more); superdyn's batch 64, three seeds, t <= 3e4",
+        "medium": "N = 1024, a = 1.1, b = 0, K in {128, 256, 512} (the paper's); superdyn's batch 64, three "
+        "seeds, t <= 3e4",
         "paper": "N = 1024, a = 1.1, b = 0, K in {128, 256, 512} (the paper's); superdyn's batch 1024, "
         "three seeds, t <= 1e5",
     },

@@ -46,17 +46,16 @@ SCALES_SUPERPOSITION = {
         extra_widths=(512,),
         eval=4096,
     ),
-    # sized from the trainer's speed on a 2-core CPU (about 2.2, 3.6 and 6 ms per run and step at
-    # K = 128, 256, 512 in batches of 2 to 8): K = 512 at the first three points only
+    # sized from the trainer's speed on a 2-core CPU (0.6, 1.1 and 2 ms per run and step at K = 128,
+    # 256, 512 in batches of 3 to 8): about 50 minutes with the learnable runs of fig12
     "medium": dict(
         n=1024,
-        widths=(128, 256),
+        widths=(128, 256, 512),
         grid=((1.1, 0.0), (0.5, 0.5), (2.0, 0.5), (1.5, 0.25), (1.1, 0.5), (2.0, 0.0)),
         batch=64,
         t_end=3e4,
         seeds=(0, 1, 2),
-        extra_widths=(512,),
-        extra_points=3,
+        extra_widths=(),
         eval=4096,
     ),
     "paper": dict(
@@ -81,15 +80,14 @@ def superposition_configs(scale, widths=None, grid=None, model="superposition", 
                           **extra) -> list:  # fmt: skip
     """ReLU-model runs of ``scale``, every (a, b) with the scale's seeds.
 
-    With the default widths, the scale's ``extra_widths`` are added for the first
-    ``extra_points`` (a, b) of its grid (the first one unless the scale says otherwise).
+    With the default widths, the scale's ``extra_widths`` are added for the first (a, b) only.
     """
     s = SCALES_SUPERPOSITION[scale]
     t_end = t_end or s["t_end"]
     grid = grid or s["grid"]
     plan = [(k, grid) for k in widths] if widths else [(k, grid) for k in s["widths"]]
     if widths is None:
-        plan += [(k, grid[: s.get("extra_points", 1)]) for k in s["extra_widths"]]
+        plan += [(k, grid[:1]) for k in s["extra_widths"]]
     configs = []
     for k, points in plan:
         for a, b in points:
@@ -316,10 +314,9 @@ FIG5 = Experiment(
         "quick": "N = 1024 (the paper's); superdyn's choices: K in {128, 256} for (a, b) in {(1.1, 0), "
         "(1.5, 0), (2, 0), (1.1, 0.5)} and K = 512 for (1.1, 0) only, two seeds each (traded against "
         "time: the paper scale has three and a 4 x 3 grid), batch 64, evaluation set 4096, t <= 1e4",
-        "medium": "N = 1024 (the paper's); superdyn's choices: K in {128, 256} for six (a, b) spanning the "
-        "paper's range, (1.1, 0), (0.5, 0.5), (2, 0.5), (1.5, 0.25), (1.1, 0.5), (2, 0), and K = 512 for "
-        "the first three (sized to finish within 90 minutes on a 2-core CPU), three seeds each, batch 64, "
-        "evaluation set 4096, t <= 3e4",
+        "medium": "N = 1024 and K in {128, 256, 512} (the paper's); superdyn's choices: six (a, b) spanning "
+        "the paper's range, (1.1, 0), (0.5, 0.5), (2, 0.5), (1.5, 0.25), (1.1, 0.5), (2, 0) (sized to finish "
+        "within 90 minutes on a 2-core CPU), three seeds each, batch 64, evaluation set 4096, t <= 3e4",
         "paper": "N = 1024 and K in {128, 256, 512} (the paper's); superdyn's choices: "
         "a in {0.5, 1.1, 1.5, 2}, "
         "b in {0, 0.25, 0.5}, batch 1024, three seeds, t <= 1e5",
