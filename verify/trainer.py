@@ -12,6 +12,11 @@ A configuration whose loss becomes non-finite or rises above ``divergence_factor
 times its start stops updating; its status records why, and the others go on. A run whose
 final loss is above ``divergence_factor`` times its lowest recorded loss (a rise that did not
 come back) is marked diverged at the end; a transient spike of SGD noise that recovers is not.
+
+The loop reads top to bottom: :func:`sgd_steps` is a generator that yields each step's
+training loss before it updates (emcee's ``sample()``), and a :class:`Recorder` keeps what
+is measured and stops runs that fail; :func:`train` sets both up and drains the one into
+the other.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from .models.feature_loss import conditional_feature_losses
 from .optim import make_optimizer
 from .sampler import SparseSampler
 
-__all__ = ["RunResult", "train"]
+__all__ = ["Recorder", "RunResult", "sgd_steps", "train"]
 
 
 @dataclass(kw_only=True)
@@ -100,7 +105,174 @@ def _sustained_rise(losses, factor: float) -> str:
     return ""
 
 
-def train(configs, *, device="auto", progress=True) -> list[RunResult]:
+def sgd_steps(model, params, optimizer, sampler, generators, channel, live, *, steps, batch_size):
+    """Online training as a generator: yield ``(k, training loss (C,))`` for k = 0 ... steps.
+
+    Each step draws a fresh batch, takes the loss (with its gradient, except at the last,
+    measurement-only step), yields, and then updates the configurations still ``live``.
+    Whoever drains it may measure and stop runs (``live[c] = 0``) between the loss and the
+    update; the generator ends after the last step or once no run is live.
+    """
+    for k in range(steps + 1):
+        batch = sampler.sample(batch_size, generators)
+        need_grads = k < steps
+        loss, grads, _, _ = model.loss(params, batch, channel, grads=need_grads)
+        yield k, loss
+        if not need_grads or not bool(live.any()):
+            return
+        optimizer.step(params, grads, live, k)
+
+
+class Recorder:
+    """What a batch of runs measures at log-spaced steps, and the runs it stops.
+
+    At a measurement step it records the loss (the exact population loss, or that on the
+    fixed evaluation set), the training-batch loss, the share of active outputs, the
+    model's diagnostics, and on request per-feature losses and parameter snapshots. A run
+    whose loss is not finite or above ``divergence_factor`` x its start is stopped: its
+    parameters are zeroed and it no longer updates.
+
+    Parameters
+    ----------
+    model : Model
+    params : dict of str -> Tensor (C, ...)
+        The parameters being trained (read, and zeroed for a stopped run).
+    configs : list of RunConfig
+    moments : dict of str -> Tensor (C, ...)
+        p, A_ii (``channel``), m1, m2 of each configuration's task.
+    eval_batch : SparseBatch or None
+        The evaluation set; None where the model has an exact population loss.
+    """
+
+    def __init__(self, model, params, configs, moments, eval_batch):
+        self.model, self.params, self.configs, self.moments = model, params, configs, moments
+        self.eval_batch = eval_batch
+        first = configs[0]
+        self.steps = set(measurement_steps(first.steps, first.points_per_decade).tolist())
+        self.snapshot_steps = [{round(t / c.lr) for t in c.snapshot_times} for c in configs]
+        self.measure_at = self.steps | set().union(*self.snapshot_steps)
+        self.conditional = any(c.per_feature for c in configs) and eval_batch is not None
+        tensor = next(iter(params.values()))
+        self.live = torch.ones(len(configs), dtype=tensor.dtype, device=tensor.device)
+        self.reasons = [""] * len(configs)
+        self.records = [{"step": [], "loss": [], "train_loss": [], "active_fraction": []} for _ in configs]
+        self.per_feature = [[] for _ in configs]
+        self.per_feature_se = [[] for _ in configs]
+        self.arrays = [{} for _ in configs]
+        self.extra = [{} for _ in configs]
+        if model.static_diagnostics:
+            for name, values in model.diagnostics(params).items():
+                for c in range(len(configs)):
+                    self.extra[c][name] = float(values[c])
+
+    @property
+    def population(self) -> bool:
+        return self.eval_batch is None
+
+    def observe(self, k: int, train_loss: torch.Tensor) -> None:
+        """Stop runs whose training loss is not finite; measure if ``k`` is a measurement step."""
+        for c in torch.nonzero(~torch.isfinite(train_loss) & (self.live > 0)).flatten().tolist():
+            self.stop(c, f"training loss is not finite at step {k}")
+        if k in self.measure_at:
+            with torch.no_grad():
+                self.measure(k, train_loss)
+
+    def stop(self, c: int, why: str) -> None:
+        """Stop run ``c``: zero its parameters, record why; the others go on."""
+        self.live[c] = 0.0
+        self.reasons[c] = why
+        for tensor in self.params.values():
+            tensor[c].zero_()
+
+    def _losses(self, k):
+        """(loss (C,), per-feature losses (C, N), their standard errors or None, active share (C,))."""
+        model, params, moments = self.model, self.params, self.moments
+        if self.population:
+            loss, features = model.population_loss(params, moments)
+            active = torch.ones(len(self.configs), dtype=loss.dtype, device=loss.device)
+        else:
+            loss, _, features, active = model.loss(params, self.eval_batch, moments["channel"], grads=False)
+        features_se = None
+        linear_map = model.linear_map(params) if self.conditional else None
+        if linear_map is not None:  # per-feature losses that see rare features (verify.models.feature_loss)
+            value_max = [c.value_max for c in self.configs]
+            features, features_se = conditional_feature_losses(
+                *linear_map, moments["channel"], moments["p"], value_max, self.eval_batch
+            )
+        if k == 0 and model.relu and not self.population:
+            dead = [c.seed for c, a in zip(self.configs, active.tolist(), strict=True) if a == 0.0]
+            if dead:
+                raise ValueError(
+                    f"dead start (seeds {dead}): no ReLU output is on at initialisation, so no gradient "
+                    "flows; use init_scale > 0 (B(0) = 0 with bias(0) <= 0 never learns)"
+                )
+        return loss, features, features_se, active
+
+    def measure(self, k: int, train_loss: torch.Tensor) -> None:
+        """Record every live run's measurements at step ``k`` (or stop it if its loss ran away)."""
+        loss, features, features_se, active = self._losses(k)
+        diagnostics = {} if self.model.static_diagnostics else self.model.diagnostics(self.params)
+        snaps = self.model.snapshot(self.params) if any(k in s for s in self.snapshot_steps) else {}
+        factor = self.configs[0].divergence_factor
+        for c, config in enumerate(self.configs):
+            if self.live[c] == 0:
+                continue
+            value = float(loss[c])
+            rec = self.records[c]
+            start_loss = rec["loss"][0] if rec["loss"] else np.inf
+            if not np.isfinite(value) or value > factor * start_loss:
+                self.stop(c, f"loss {value:.3g} at step {k} is not finite or above {factor} x its start "
+                          f"({start_loss:.3g})")  # fmt: skip
+                continue
+            if k in self.steps:
+                rec["step"].append(k)
+                rec["loss"].append(value)
+                rec["train_loss"].append(float(train_loss[c]))
+                rec["active_fraction"].append(float(active[c]))
+                for name, values in diagnostics.items():
+                    rec.setdefault(name, []).append(float(values[c]))
+                if config.per_feature:
+                    self.per_feature[c].append(features[c].detach().cpu().numpy())
+                    if features_se is not None:
+                        self.per_feature_se[c].append(features_se[c].detach().cpu().numpy())
+            if k in self.snapshot_steps[c]:
+                for name, tensor in snaps.items():
+                    self.arrays[c][f"{name}@step={k}"] = tensor[c].detach().cpu().numpy().copy()  # not a view
+
+    def results(self, wall: float, device) -> list[RunResult]:
+        """One RunResult per configuration, after the last step (``wall`` seconds in all)."""
+        final = self.model.final_arrays(self.params)
+        results = []
+        for c, config in enumerate(self.configs):
+            rec = self.records[c]
+            reason = self.reasons[c] or _sustained_rise(rec["loss"], config.divergence_factor)
+            curve = {name: np.asarray(values) for name, values in rec.items()}
+            curve["t"] = config.lr * curve["step"].astype(np.float64)
+            arrays = self.arrays[c]
+            if self.per_feature[c]:
+                arrays["per_feature_loss"] = np.stack(self.per_feature[c])
+            if self.per_feature_se[c]:
+                arrays["per_feature_loss_stderr"] = np.stack(self.per_feature_se[c])
+            arrays.update({name: values[c] for name, values in final.items()})
+            measure = "population" if self.population else f"evaluation set of {config.eval_samples} samples"
+            results.append(
+                RunResult(
+                    config=config,
+                    curve=curve,
+                    status="diverged" if reason else "completed",
+                    reason=reason,
+                    loss_measure=measure,
+                    wall_seconds=wall,
+                    samples_per_second=config.batch_size * config.steps / wall,
+                    device=str(device),
+                    arrays=arrays,
+                    extra=self.extra[c],
+                )
+            )
+        return results
+
+
+def train(configs, *, device="auto", progress=True, model_options=None) -> list[RunResult]:
     """Train configurations that share shapes in one batched computation.
 
     Parameters
@@ -110,6 +282,10 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
     device : {"auto", "cpu", "cuda"} or torch.device
     progress : bool
         Show a progress bar over steps.
+    model_options : dict, optional
+        Code-path choices passed to the model's constructor (``fuse_on_cpu``,
+        ``sparse_below``, ``scatter_forward``: see :mod:`verify.models`); by default each
+        model chooses. They change rounding at most, never the maths.
 
     Raises
     ------
@@ -135,140 +311,24 @@ def train(configs, *, device="auto", progress=True) -> list[RunResult]:
     device = device if isinstance(device, torch.device) else resolve_device(device)
     first = configs[0]
     dtype = torch.float64 if first.dtype == "float64" else torch.float32
-    model = MODELS[first.model]()
+    model = MODELS[first.model].for_runs(configs, **(model_options or {}))
     moments, p_rows = _moments(configs, device, dtype)
     sampler = SparseSampler(p_rows, [c.value_max for c in configs], device, dtype)
     generators = _generators([c.seed for c in configs], device)
     params = model.init(configs, generators, device, dtype)
     optimizer = make_optimizer(first.optimizer, params, model.trainable, configs, model.decayed)
-    population = model.population_loss(params, moments) is not None
     eval_batch = None
-    if not population:
+    if model.population_loss(params, moments) is None:
         eval_batch = sampler.sample(first.eval_samples, _generators([c.eval_seed for c in configs], device))
-    n_configs = len(configs)
-    steps = measurement_steps(first.steps, first.points_per_decade)
-    snapshot_steps = [{round(t / c.lr) for t in c.snapshot_times} for c in configs]
-    measure_at = set(steps.tolist()) | set().union(*snapshot_steps)
-    live = torch.ones(n_configs, dtype=dtype, device=device)
-    reasons = [""] * n_configs
-    records = [{"step": [], "loss": [], "train_loss": [], "active_fraction": []} for _ in configs]
-    per_feature = [[] for _ in configs]
-    per_feature_se = [[] for _ in configs]
-    conditional = any(c.per_feature for c in configs) and eval_batch is not None
-    value_max = [c.value_max for c in configs]
-    arrays = [{} for _ in configs]
-    extra = [{} for _ in configs]
-    if model.static_diagnostics:
-        for name, values in model.diagnostics(params).items():
-            for c in range(n_configs):
-                extra[c][name] = float(values[c])
-
-    def measure(k, train_loss):
-        if population:
-            loss, features = model.population_loss(params, moments)
-            active = torch.ones(n_configs, dtype=dtype, device=device)
-        else:
-            loss, _, features, active = model.loss(params, eval_batch, moments["channel"], grads=False)
-        features_se = None
-        linear_map = model.linear_map(params) if conditional else None
-        if linear_map is not None:  # per-feature losses that see rare features (verify.models.feature_loss)
-            features, features_se = conditional_feature_losses(
-                *linear_map, moments["channel"], moments["p"], value_max, eval_batch
-            )
-        if k == 0 and model.relu and not population:
-            dead = [c.seed for c, a in zip(configs, active.tolist(), strict=True) if a == 0.0]
-            if dead:
-                raise ValueError(
-                    f"dead start (seeds {dead}): no ReLU output is on at initialisation, so no gradient "
-                    "flows; use init_scale > 0 (B(0) = 0 with bias(0) <= 0 never learns)"
-                )
-        diagnostics = {} if model.static_diagnostics else model.diagnostics(params)
-        snaps = model.snapshot(params) if any(k in s for s in snapshot_steps) else {}
-        for c in range(n_configs):
-            if live[c] == 0:
-                continue
-            value = float(loss[c])
-            history = records[c]["loss"]
-            start_loss = history[0] if history else np.inf
-            factor = first.divergence_factor
-            if not np.isfinite(value) or value > factor * start_loss:
-                kill(c, f"loss {value:.3g} at step {k} is not finite or above {factor} x its start "
-                     f"({start_loss:.3g})")  # fmt: skip
-                continue
-            if k in steps_set:
-                rec = records[c]
-                rec["step"].append(k)
-                rec["loss"].append(value)
-                rec["train_loss"].append(float(train_loss[c]))
-                rec["active_fraction"].append(float(active[c]))
-                for name, values in diagnostics.items():
-                    rec.setdefault(name, []).append(float(values[c]))
-                if configs[c].per_feature:
-                    per_feature[c].append(features[c].detach().cpu().numpy())
-                    if features_se is not None:
-                        per_feature_se[c].append(features_se[c].detach().cpu().numpy())
-            if k in snapshot_steps[c]:
-                for name, tensor in snaps.items():
-                    arrays[c][f"{name}@step={k}"] = tensor[c].detach().cpu().numpy().copy()  # not a view of B
-
-    def kill(c, why):
-        live[c] = 0.0
-        reasons[c] = why
-        for tensor in params.values():
-            tensor[c].zero_()
-
-    steps_set = set(steps.tolist())
+    recorder = Recorder(model, params, configs, moments, eval_batch)
+    loop = sgd_steps(model, params, optimizer, sampler, generators, moments["channel"], recorder.live,
+                     steps=first.steps, batch_size=first.batch_size)  # fmt: skip
     start = time.perf_counter()
-    bar = tqdm(total=first.steps, disable=not progress, desc=f"{first.model} x{n_configs}", mininterval=1.0)
-    for k in range(first.steps + 1):
-        batch = sampler.sample(first.batch_size, generators)
-        need_grads = k < first.steps
-        loss, grads, _, _ = model.loss(params, batch, moments["channel"], grads=need_grads)
-        for c in torch.nonzero(~torch.isfinite(loss) & (live > 0)).flatten().tolist():
-            kill(c, f"training loss is not finite at step {k}")
-        if k in measure_at:
-            with torch.no_grad():
-                measure(k, loss)
-        if not need_grads or not bool(live.any()):
-            break
-        optimizer.step(params, grads, live, k)
-        bar.update(1)
-    bar.close()
+    with tqdm(total=first.steps, disable=not progress, desc=f"{first.model} x{len(configs)}",
+              mininterval=1.0) as bar:  # fmt: skip
+        for k, loss in loop:
+            recorder.observe(k, loss)
+            bar.update(int(k > 0))
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    wall = time.perf_counter() - start
-    frames = None
-    if "enc" in params or "W" in params:
-        rows = params["enc"] if "enc" in params else params["W"]
-        frames = torch.linalg.eigvalsh(torch.bmm(rows.transpose(1, 2), rows).double()).cpu().numpy()
-    for c, rec in enumerate(records):
-        if not reasons[c]:
-            reasons[c] = _sustained_rise(rec["loss"], first.divergence_factor)
-    results = []
-    for c, config in enumerate(configs):
-        curve = {name: np.asarray(values) for name, values in records[c].items()}
-        curve["t"] = config.lr * curve["step"].astype(np.float64)
-        if per_feature[c]:
-            arrays[c]["per_feature_loss"] = np.stack(per_feature[c])
-        if per_feature_se[c]:
-            arrays[c]["per_feature_loss_stderr"] = np.stack(per_feature_se[c])
-        if frames is not None:
-            arrays[c]["frame_spectrum"] = frames[c]
-        measure_name = "population" if population else f"evaluation set of {config.eval_samples} samples"
-        status = "diverged" if reasons[c] else "completed"
-        speed = config.batch_size * config.steps / wall
-        results.append(
-            RunResult(
-                config=config,
-                curve=curve,
-                status=status,
-                reason=reasons[c],
-                loss_measure=measure_name,
-                wall_seconds=wall,
-                samples_per_second=speed,
-                device=str(device),
-                arrays=arrays[c],
-                extra=extra[c],
-            )
-        )
-    return results
+    return recorder.results(time.perf_counter() - start, device)

@@ -10,13 +10,21 @@ from verify.models.base import RowGradient
 from verify.sampler import SparseSampler
 
 
-def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64):
+def _options(model_name, scatter=None, fused=True):
+    """Code-path choices for the model's constructor (scatter_forward only where the model has one)."""
+    options = {"fuse_on_cpu": fused}
+    if scatter is not None and model_name in ("superposition", "learnable"):
+        options["scatter_forward"] = scatter
+    return options
+
+
+def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64, **options):
     width = n if model_name == "linear" else k
     cfgs = [RunConfig(model=model_name, n_features=n, width=width, a=0.6 + 0.3 * c, b=0.2 * c, seed=c,
                       tied=tied, dtype="float64", init_scale=0.3, density=3.0)
             for c in range(configs)]  # fmt: skip
     gens = [torch.Generator().manual_seed(c.seed) for c in cfgs]
-    model = MODELS[model_name]()
+    model = MODELS[model_name].for_runs(cfgs, **options)
     params = model.init(cfgs, gens, torch.device("cpu"), torch.float64)
     if model_name == "linear":  # start away from B = 0 so every term of the gradient is exercised
         params["B_t"].normal_(0, 0.3, generator=gens[0])
@@ -56,16 +64,11 @@ def _dense_feature_losses(model_name, params, x, channel):
 
 
 @pytest.mark.parametrize("fused", [True, False])  # the fused CPU read-out, or the unfused (GPU) one
-@pytest.mark.parametrize("scatter_cost", [0, 10**9])  # the forward by scattered rows, or by a dense product
+@pytest.mark.parametrize("scatter", [True, False])  # the forward by scattered rows, or by a dense product
 @pytest.mark.parametrize(("name", "tied"), [("linear", False), ("superposition", False), ("learnable", False),
                                             ("learnable", True), ("autoencoder", False)])  # fmt: skip
-def test_gradient_matches_autograd(name, tied, scatter_cost, fused, monkeypatch):
-    import verify.models.base as base
-    import verify.models.superposition as module
-
-    monkeypatch.setattr(module, "_SCATTER_COST", scatter_cost)
-    monkeypatch.setattr(base, "FUSE_ON_CPU", fused)
-    model, params, batch, channel = _setup(name, tied)
+def test_gradient_matches_autograd(name, tied, scatter, fused):
+    model, params, batch, channel = _setup(name, tied, **_options(name, scatter, fused))
     loss, grads, _, active = model.loss(params, batch, channel, grads=True)
     leaves = {n: p.clone().requires_grad_(True) for n, p in params.items()}
     x = batch.dense(channel.shape[1])
@@ -85,15 +88,10 @@ def test_gradient_matches_autograd(name, tied, scatter_cost, fused, monkeypatch)
 
 
 @pytest.mark.parametrize("fused", [True, False])
-@pytest.mark.parametrize("scatter_cost", [0, 10**9])
+@pytest.mark.parametrize("scatter", [True, False])
 @pytest.mark.parametrize("name", ["linear", "superposition", "learnable", "autoencoder"])
-def test_evaluation_gives_each_output_its_loss(name, scatter_cost, fused, monkeypatch):
-    import verify.models.base as base
-    import verify.models.superposition as module
-
-    monkeypatch.setattr(module, "_SCATTER_COST", scatter_cost)
-    monkeypatch.setattr(base, "FUSE_ON_CPU", fused)
-    model, params, batch, channel = _setup(name)
+def test_evaluation_gives_each_output_its_loss(name, scatter, fused):
+    model, params, batch, channel = _setup(name, **_options(name, scatter, fused))
     loss, grads, features, active = model.loss(params, batch, channel, grads=False)
     x = batch.dense(channel.shape[1])
     reference = _dense_feature_losses(name, params, x, channel)
@@ -106,20 +104,13 @@ def test_evaluation_gives_each_output_its_loss(name, scatter_cost, fused, monkey
 
 
 @pytest.mark.parametrize("name", ["learnable", "autoencoder"])
-def test_sparse_and_dense_backward_agree(name, monkeypatch):
+def test_sparse_and_dense_backward_agree(name):
     # force each branch of the masked products of the unfused read-out, and compare
-    import verify.models.base as module
-
-    monkeypatch.setattr(module, "FUSE_ON_CPU", False)
-    model, params, batch, channel = _setup(name)
-    saved = module.SPARSE_BELOW
-    try:
-        module.SPARSE_BELOW = 2.0  # always sparse
-        _, sparse, _, _ = model.loss(params, batch, channel, grads=True)
-        module.SPARSE_BELOW = -1.0  # always dense
-        _, dense, _, _ = model.loss(params, batch, channel, grads=True)
-    finally:
-        module.SPARSE_BELOW = saved
+    always_sparse, params, batch, channel = _setup(name, fuse_on_cpu=False, sparse_below=2.0)
+    same_forward = {"scatter_forward": always_sparse.scatter_forward} if name == "learnable" else {}
+    always_dense = type(always_sparse)(fuse_on_cpu=False, sparse_below=-1.0, **same_forward)
+    _, sparse, _, _ = always_sparse.loss(params, batch, channel, grads=True)
+    _, dense, _, _ = always_dense.loss(params, batch, channel, grads=True)
     for n in sparse:
         assert torch.allclose(sparse[n], dense[n], rtol=1e-12, atol=1e-14)
 
@@ -141,12 +132,9 @@ def test_sampler_is_exact_bernoulli():
 
 @pytest.mark.parametrize("fused", [True, False])
 @pytest.mark.parametrize("name", ["superposition", "learnable", "autoencoder"])
-def test_a_nan_parameter_reaches_the_loss(name, fused, monkeypatch):
+def test_a_nan_parameter_reaches_the_loss(name, fused):
     # the trainer stops a run on a non-finite loss: a NaN must not hide behind the ReLU
-    import verify.models.base as base
-
-    monkeypatch.setattr(base, "FUSE_ON_CPU", fused)
-    model, params, batch, channel = _setup(name, batch=4)
+    model, params, batch, channel = _setup(name, batch=4, fuse_on_cpu=fused)
     inputs = set(batch.feature[batch.config == 1].tolist())
     quiet = min(set(range(channel.shape[1])) - inputs)  # an output that no input of config 1 targets
     params["bias"][1, quiet] = float("nan")

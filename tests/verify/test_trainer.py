@@ -146,15 +146,12 @@ def test_gpu_matches_cpu_statistically():
 
 
 @pytest.mark.parametrize("model", ["superposition", "learnable", "autoencoder"])
-def test_fused_and_unfused_read_outs_train_the_same_curve(model, monkeypatch):
+def test_fused_and_unfused_read_outs_train_the_same_curve(model):
     # float32, same seed: the two paths differ only in rounding (summation order)
-    import verify.models.base as base
-
     extra = {"optimizer": "adamw", "lr": 0.01} if model == "autoencoder" else {}
     config = _small(model=model, steps=100, **extra)
     (fused,) = train([config], progress=False)
-    monkeypatch.setattr(base, "FUSE_ON_CPU", False)
-    (unfused,) = train([config], progress=False)
+    (unfused,) = train([config], progress=False, model_options={"fuse_on_cpu": False})
     assert fused.curve["loss"][-1] < 0.9 * fused.curve["loss"][0]  # it trains
     np.testing.assert_allclose(fused.curve["loss"], unfused.curve["loss"], rtol=1e-5)
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import torch
 
 from ._fused import fused_readout
-from .base import Model, encode, feature_losses, fused_here, masked_matmul, relu_readout
-from .superposition import superposition_diagnostics
+from .base import Model, encode, feature_losses, relu_readout
+from .superposition import frame_spectrum, superposition_diagnostics
 
 __all__ = ["Autoencoder"]
 
@@ -47,7 +47,7 @@ class Autoencoder(Model):
         h = encode(batch, w).view(c, batch.batch, m)
         pre = torch.baddbmm(params["bias"][:, None, :], h, w.transpose(1, 2))
         scale = 2.0 / (batch.batch * n)  # Liu et al.'s loss: the mean over outputs and batch of (y - x)^2
-        if fused_here(w):  # the loss and (with grads) g^T h + x^T (g W) and sum_b g_b in one pass per sample
+        if self.fused_on(w):  # the loss and (with grads) g^T h + x^T (g W), sum_b g_b in one pass per sample
             if not grads:
                 readout = fused_readout(batch, channel, params["bias"], pre=pre)
                 return readout.loss, None, readout.feature_loss, readout.active
@@ -59,8 +59,8 @@ class Autoencoder(Model):
             loss, g, active = relu_readout(pre, batch, channel, grads)
             if not grads:
                 return loss, None, feature_losses(g, c), active
-            grad = masked_matmul(g, h, active, transpose=True).mul_(scale)  # g^T h
-            gw = masked_matmul(g, w, active).reshape(c * batch.batch, m).mul_(scale)  # g W
+            grad = self.masked_matmul(g, h, active, transpose=True).mul_(scale)  # g^T h
+            gw = self.masked_matmul(g, w, active).reshape(c * batch.batch, m).mul_(scale)  # g W
             inputs = batch.config * n + batch.feature
             grad.view(c * n, m).index_add_(0, inputs, gw[batch.row] * batch.value[:, None])  # + x^T (g W)
             dbias = g.sum(1)
@@ -71,3 +71,6 @@ class Autoencoder(Model):
 
     def diagnostics(self, params):
         return superposition_diagnostics(params["W"])
+
+    def final_arrays(self, params):
+        return frame_spectrum(params["W"])

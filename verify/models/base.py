@@ -2,7 +2,9 @@
 
 A model owns the maths only: initial parameters, the loss with its gradient for a
 batch, and what to record. The loop (``verify.trainer``) is written once. Parameters
-are stacked over C configurations that share shapes: a tensor of shape (C, ...).
+are stacked over C configurations that share shapes: a tensor of shape (C, ...). The
+choices between equivalent code paths (fused CPU read-out, sparse products) are
+constructor arguments, fixed for the model's life.
 
 Loss convention (paper Eq. 4): L = 1/2 sum over the N outputs of (y - y*)^2, averaged
 over the batch; the teacher is y* = A x with A = diag(i^-b).
@@ -23,16 +25,13 @@ __all__ = [
     "RowGradient",
     "encode",
     "feature_losses",
-    "fused_here",
     "masked_matmul",
     "relu_readout",
     "residual_targets",
 ]
 
-#: Training steps on the CPU use the fused read-out (``verify.models._fused``); the unfused
-#: path below is the one a GPU takes (and the fused one's reference in the tests).
-FUSE_ON_CPU = True
-#: Below this share of non-zero entries a (batch x N) gradient is multiplied as a sparse matrix.
+#: The default of ``Model(sparse_below=...)``: below this share of non-zero entries a (batch x N)
+#: gradient is multiplied as a sparse matrix.
 SPARSE_BELOW = 0.1
 _PROBE_ROWS = 64
 
@@ -165,32 +164,39 @@ def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, g
     return loss, y.view(c, size, n), active
 
 
-def fused_here(tensor: torch.Tensor) -> bool:
-    """Whether the read-out of parameters living where ``tensor`` lives is the fused kernel."""
-    return FUSE_ON_CPU and tensor.device.type == "cpu"
-
-
 def feature_losses(residual: torch.Tensor, n_configs: int) -> torch.Tensor:
     """1/2 mean over the batch of residual^2, per configuration and output: (C, N)."""
     return 0.5 * residual.pow(2).view(n_configs, -1, residual.shape[-1]).mean(1)
 
 
-def masked_matmul(g: torch.Tensor, right: torch.Tensor, active: torch.Tensor, transpose: bool = False):
+def masked_matmul(g: torch.Tensor, right: torch.Tensor, active: torch.Tensor, transpose: bool = False,
+                  sparse_below: float = SPARSE_BELOW):  # fmt: skip
     """g_c @ right_c (or g_c^T @ right_c) for each configuration c; g (C, B, N) is mostly zero.
 
-    A configuration whose share of active outputs ``active[c]`` is below ``SPARSE_BELOW``
+    A configuration whose share of active outputs ``active[c]`` is below ``sparse_below``
     is multiplied as a sparse (COO) matrix, the others densely. The choice depends on that
     configuration alone, so a run's numbers do not depend on what it is batched with.
     """
     out = []
     for gc, rc, share in zip(g, right, active.tolist(), strict=True):
         left = gc.t() if transpose else gc
-        out.append(left @ rc if share >= SPARSE_BELOW else torch.sparse.mm(left.to_sparse(), rc))
+        out.append(left @ rc if share >= sparse_below else torch.sparse.mm(left.to_sparse(), rc))
     return torch.stack(out)
 
 
 class Model(abc.ABC):
     """A student model (abstract).
+
+    Parameters
+    ----------
+    fuse_on_cpu : bool
+        Train and measure on the CPU with the fused read-out (``verify.models._fused``): one
+        pass per sample for the ReLU, the loss and the gradient's products. Off, the CPU
+        takes the unfused path a GPU takes (the fused one's reference in the tests). The
+        two differ in rounding only.
+    sparse_below : float
+        Share of active outputs below which the unfused path multiplies the (batch x N)
+        gradient as a sparse matrix (``masked_matmul``); the same numbers either way.
 
     Attributes
     ----------
@@ -208,6 +214,24 @@ class Model(abc.ABC):
     relu = True
     #: Diagnostics that cannot change during training are recorded once.
     static_diagnostics = False
+
+    def __init__(self, *, fuse_on_cpu: bool = True, sparse_below: float = SPARSE_BELOW):
+        self.fuse_on_cpu = bool(fuse_on_cpu)
+        self.sparse_below = float(sparse_below)
+
+    @classmethod
+    def for_runs(cls, configs, **options) -> Model:
+        """The model for a batch of ``configs``, its code paths chosen from them where ``options``
+        leave a choice open (subclasses choose by cost; see ``Superposition``)."""
+        return cls(**options)
+
+    def fused_on(self, tensor: torch.Tensor) -> bool:
+        """Whether the read-out of parameters living where ``tensor`` lives is the fused kernel."""
+        return self.fuse_on_cpu and tensor.device.type == "cpu"
+
+    def masked_matmul(self, g, right, active, transpose=False):
+        """:func:`masked_matmul` with this model's ``sparse_below``."""
+        return masked_matmul(g, right, active, transpose, self.sparse_below)
 
     @abc.abstractmethod
     def init(self, configs, generators, device, dtype) -> dict:
@@ -240,4 +264,8 @@ class Model(abc.ABC):
 
     def diagnostics(self, params: dict) -> dict:
         """Scalars per configuration to record at every measurement (name -> (C,))."""
+        return {}
+
+    def final_arrays(self, params: dict) -> dict:
+        """Arrays to keep from the trained parameters (name -> ndarray (C, ...))."""
         return {}

@@ -19,12 +19,13 @@ from __future__ import annotations
 import torch
 
 from ._fused import fused_readout
-from .base import ActiveColumns, Model, feature_losses, fused_here, masked_matmul, relu_readout
+from .base import ActiveColumns, Model, feature_losses, relu_readout
 
-__all__ = ["Learnable", "Superposition", "random_embedding", "superposition_diagnostics"]
+__all__ = ["SCATTER_COST", "Learnable", "Superposition", "frame_spectrum", "random_embedding",
+           "superposition_diagnostics"]  # fmt: skip
 
 #: A scattered row costs about this many multiply-adds of a dense product per element.
-_SCATTER_COST = 4
+SCATTER_COST = 4
 
 
 def random_embedding(n_features, width, generator, device, dtype, kind="gaussian") -> torch.Tensor:
@@ -50,13 +51,40 @@ def superposition_diagnostics(rows: torch.Tensor) -> dict:
     return {"phi_half": (norms > 0.5).to(rows.dtype).mean(1), "mean_sq_overlap": off}
 
 
+def frame_spectrum(rows: torch.Tensor) -> dict:
+    """The eigenvalues of the frame operator W W^T (K x K) of feature vectors ``rows`` (C, N, K)."""
+    frame = torch.bmm(rows.transpose(1, 2), rows).double()
+    return {"frame_spectrum": torch.linalg.eigvalsh(frame).cpu().numpy()}
+
+
 class Superposition(Model):
-    """y = ReLU(W^T B W x + bias) with W fixed."""
+    """y = ReLU(W^T B W x + bias) with W fixed.
+
+    Parameters
+    ----------
+    scatter_forward : bool
+        Form the pre-activation from scattered rows W_dec B w_i of the active features (U x
+        K x N products) instead of a dense (batch x K x N) product. ``for_runs`` chooses it
+        by cost when not given: the E active features per sample cost less than a K-wide
+        product, density * ``SCATTER_COST`` < K.
+    fuse_on_cpu, sparse_below
+        As for :class:`~verify.models.base.Model`.
+    """
 
     name = "superposition"
     trainable = ("B", "bias")
     learn_embedding = False
     static_diagnostics = True
+
+    def __init__(self, *, scatter_forward: bool = True, **options):
+        super().__init__(**options)
+        self.scatter_forward = bool(scatter_forward)
+
+    @classmethod
+    def for_runs(cls, configs, **options):
+        first = configs[0]
+        options.setdefault("scatter_forward", first.density * SCATTER_COST < first.width)
+        return cls(**options)
 
     def init(self, configs, generators, device, dtype):
         first = configs[0]
@@ -66,8 +94,6 @@ class Superposition(Model):
         b = torch.stack(
             [torch.randn(k, k, generator=g, device=device, dtype=dtype) * c.init_scale for c, g in pairs]
         )
-        # scattered rows pay when the E active features per sample cost less than a K-wide product
-        self.scatter_forward = first.density * _SCATTER_COST < k
         params = {"B": b, "bias": torch.zeros(len(configs), n, dtype=dtype, device=device), "enc": enc}
         if self.learn_embedding and not first.tied:
             params["dec"] = enc.clone()  # a separate decoder, initialised to W^T
@@ -87,7 +113,7 @@ class Superposition(Model):
         z = None  # B h per sample; only the dense forward and the learnable decoder need it
         if not self.scatter_forward or (self.learn_embedding and grads):
             z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
-        fused = fused_here(b)
+        fused = self.fused_on(b)
         rows = pre = None
         if self.scatter_forward:
             # pre_b = sum over entries of v (W_dec B w_i): U x K x N products instead of B x K x N
@@ -114,11 +140,11 @@ class Superposition(Model):
             loss, g, active = relu_readout(pre, batch, channel, grads)
             if not grads:
                 return loss, None, feature_losses(g, c), active
-            dbias, dz = g.sum(1), masked_matmul(g, dec, active)  # (C, N), (C, B, K): dz = g W_dec
+            dbias, dz = g.sum(1), self.masked_matmul(g, dec, active)  # (C, N), (C, B, K): dz = g W_dec
             # D_j = sum over the entries of feature j: v dz_b (U, K)
             d_active = columns.gather(dz.reshape(-1, k), batch)
             if self.learn_embedding:
-                d_dec = masked_matmul(g, z, active, transpose=True)  # g^T z: (C, N, K)
+                d_dec = self.masked_matmul(g, z, active, transpose=True)  # g^T z: (C, N, K)
         scale = 1.0 / batch.batch
         out = {"bias": dbias.mul_(scale)}
         d_active.mul_(scale)
@@ -147,6 +173,9 @@ class Superposition(Model):
 
     def diagnostics(self, params):
         return superposition_diagnostics(params["enc"])
+
+    def final_arrays(self, params):
+        return frame_spectrum(params["enc"])
 
 
 class Learnable(Superposition):
