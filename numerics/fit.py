@@ -34,6 +34,7 @@ __all__ = [
     "fit_power_law_with_floor",
     "local_exponent_profile",
     "matching_windows",
+    "ols",
     "window_sensitivity",
 ]
 
@@ -173,16 +174,36 @@ def _select(t, loss, window, minimum: int):
     return t[inside], loss[inside], (lo, hi)
 
 
-def _ols(x, y):
+def ols(x, y) -> tuple[float, float, float, float]:
+    """Ordinary least squares of y on x: slope, intercept, the slope's standard error and the rms residual.
+
+    slope = sum (x - xbar)(y - ybar) / Sxx, intercept = ybar - slope xbar, and
+    stderr = sqrt(sum r^2 / (n - 2) / Sxx), Sxx = sum (x - xbar)^2. With two points the
+    line passes through both and the error is undefined: NaN (the callers that need one
+    fit three points or more).
+
+    Raises
+    ------
+    ValueError
+        Fewer than two points, or x not distinct.
+
+    Examples
+    --------
+    >>> slope, intercept, stderr, rms = ols([0.0, 1.0, 2.0], [1.0, 3.0, 5.0])
+    >>> slope, intercept, stderr, rms
+    (2.0, 1.0, 0.0, 0.0)
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size < 2 or x.shape != y.shape:
+        raise ValueError(f"ols needs x and y of one shape with at least two points, got {x.shape}, {y.shape}")
     xm = x - x.mean()
     sxx = float(xm @ xm)
     if not sxx > 0:
-        raise ValueError("the times in the window are not distinct in ln t (too close for float64)")
+        raise ValueError("x is constant: the times in the window are not distinct in ln t (too close)")
     slope = float(xm @ (y - y.mean())) / sxx
     intercept = float(y.mean() - slope * x.mean())
     resid = y - intercept - slope * x
-    dof = max(x.size - 2, 1)
-    stderr = float(np.sqrt((resid @ resid) / dof / sxx))
+    stderr = float(np.sqrt((resid @ resid) / (x.size - 2) / sxx)) if x.size > 2 else math.nan
     return slope, intercept, stderr, float(np.sqrt(np.mean(resid**2)))
 
 
@@ -216,7 +237,7 @@ def fit_power_law(t, loss, window=None, *, max_drift=None) -> PowerLawFit:
     t, loss = _curve(t, loss)
     ts, ls, window = _select(t, loss, window, 3)
     x, y = np.log(ts), np.log(ls)
-    slope, intercept, stderr, residual = _ols(x, y)
+    slope, intercept, stderr, residual = ols(x, y)
     local = -np.diff(y) / np.diff(x)
     with np.errstate(over="ignore"):
         prefactor = float(np.exp(intercept))
@@ -258,7 +279,7 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
     t, loss = _curve(t, loss)
     ts, ls, window = _select(t, loss, window, 4)
     x, y = np.log(ts), np.log(ls)
-    slope, intercept, _, _ = _ols(x, y)
+    slope, intercept, _, _ = ols(x, y)
     ceiling = float(ls.min())
 
     def residuals(params):
@@ -350,7 +371,7 @@ def local_exponent_profile(t, loss, half_width=0.25) -> LocalExponentProfile:
     keep = (hi - lo) >= 3
     centres, alphas, errors = [], [], []
     for i in np.flatnonzero(keep):
-        slope, _, stderr, _ = _ols(x[lo[i] : hi[i]], y[lo[i] : hi[i]])
+        slope, _, stderr, _ = ols(x[lo[i] : hi[i]], y[lo[i] : hi[i]])
         centres.append(t[i])
         alphas.append(-slope)
         errors.append(stderr)
@@ -515,7 +536,7 @@ def matching_windows(t, loss, target, tolerance, *, min_decades=1.0) -> tuple:
         for j in range(i + 2, t.size):
             if x[j] - x[i] < min_decades * np.log(10.0) * (1 - 1e-9):
                 continue
-            slope, _, _, _ = _ols(x[i : j + 1], y[i : j + 1])
+            slope, _, _, _ = ols(x[i : j + 1], y[i : j + 1])
             if abs(-slope - target) <= tolerance:
                 found.append(fit_power_law(t, loss, (t[i], t[j])))
     return tuple(found)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics.fit import (
@@ -11,6 +11,7 @@ from numerics.fit import (
     fit_power_law,
     fit_power_law_with_floor,
     local_exponent_profile,
+    ols,
     window_sensitivity,
 )
 
@@ -99,3 +100,25 @@ def test_window_sensitivity_tabulates_every_window():
 def test_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         fit_power_law(*args)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(3, 40), st.floats(-3, 3), st.floats(-5, 5), st.integers(0, 2**31 - 1))
+def test_ols_matches_lstsq(n, slope, intercept, seed):
+    # the one OLS of every layer (numerics' fits, verify's frontier, plateau and width slopes)
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0, 10, n)) + np.arange(n) * 1e-3
+    y = intercept + slope * x + rng.normal(0, 0.1, n)
+    (s, c), *_ = np.linalg.lstsq(np.column_stack([x, np.ones(n)]), y, rcond=None)
+    resid = y - c - s * x
+    stderr = np.sqrt(resid @ resid / (n - 2) / np.sum((x - x.mean()) ** 2))
+    np.testing.assert_allclose(ols(x, y), (s, c, stderr, np.sqrt(np.mean(resid**2))), rtol=1e-9, atol=1e-12)
+
+
+def test_ols_with_two_points_has_no_error_bar_and_refuses_less():
+    slope, intercept, stderr, rms = ols([1.0, 2.0], [3.0, 5.0])
+    assert (slope, intercept, rms) == (2.0, 1.0, 0.0) and np.isnan(stderr)
+    with pytest.raises(ValueError, match="at least two points"):
+        ols([1.0], [1.0])
+    with pytest.raises(ValueError, match="not distinct"):
+        ols([1.0, 1.0, 1.0], [1.0, 2.0, 3.0])

@@ -192,16 +192,6 @@ def group_seeds(configs) -> dict:
     return groups
 
 
-def ols(x, y) -> tuple[float, float, float]:
-    """Slope, intercept and the slope's standard error of y on x (NaN error with two points)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    slope, intercept = np.polyfit(x, y, 1)
-    resid = y - intercept - slope * x
-    xm = x - x.mean()
-    stderr = np.sqrt(resid @ resid / (x.size - 2) / (xm @ xm)) if x.size > 2 else np.nan
-    return float(slope), float(intercept), float(stderr)
-
-
 def seeds_at_width(configs, model: str, width: int) -> list:
     """The configurations of ``model`` at ``width`` (its seeds, for one (a, b))."""
     return [c for c in configs if c.model == model and c.width == width]

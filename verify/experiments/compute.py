@@ -22,11 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import local_exponent_profile
+from numerics.fit import ols
 from theory.paper_values import PAPER
 
 from .. import plots
 from ..claims import Claim
-from .base import Analysis, Experiment, Results, ols
+from .base import Analysis, Experiment, Results
 from .superposition import superposition_configs
 
 __all__ = ["FIG7", "FIG13", "SCALES_COMPUTE", "frontier", "plateau_losses"]
@@ -122,7 +123,7 @@ def kopt_exponent(compute) -> tuple:
     best_index = [best_width(c) for c in grid[inside]]
     distinct = len(set(best_index))
     if inside.sum() >= 3 and np.ptp(np.log(k_opt[inside])) > 0:
-        slope, intercept, _ = ols(np.log(grid[inside]), np.log(k_opt[inside]))
+        slope, intercept, _, _ = ols(np.log(grid[inside]), np.log(k_opt[inside]))
     else:
         slope, intercept = np.nan, np.nan
     return slope, intercept, distinct, grid, best, k_opt
@@ -226,7 +227,7 @@ def _analyse_plateau_scaling(results: Results, scale: str) -> Analysis:
     counted = [r for r in rows if r["counts"]]
     slope = intercept = stderr = np.nan
     if len(counted) >= 2:
-        slope, intercept, stderr = ols(
+        slope, intercept, stderr, _ = ols(
             np.log([r["K"] for r in counted]), np.log([r["plateau_loss"] for r in counted])
         )
     quoted = PAPER["fig13_beta"]

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from numerics.fit import ols
 from theory.paper_values import PAPER
 
 from .. import plots
 from ..claims import Claim
 from ..config import RunConfig
-from .base import Analysis, Experiment, Results, ols
+from .base import Analysis, Experiment, Results
 
 __all__ = ["LIU_WIDTH", "SCALES_LIU"]
 
@@ -98,7 +99,7 @@ def _analyse(results: Results, scale: str) -> Analysis:
             final = np.array([f["loss"].to_numpy()[-3:].mean() for f in frames])
             phi = np.array([f["phi_half"].to_numpy()[-1] for f in frames])
             widths = np.array([c.width for c in mine], float)
-            slope, _, stderr = ols(np.log(widths), np.log(final))
+            slope, _, stderr, _ = ols(np.log(widths), np.log(final))
             exponent = -slope
             groups.append((f"{regime}, a={a:g} (slope {exponent:.2f})", widths, final))
             for c, loss, share in zip(mine, final, phi, strict=True):
