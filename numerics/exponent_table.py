@@ -23,8 +23,10 @@ from theory._validate import as_float_array, check_count
 from .exact import exact_loss
 from .fit import check_window, fit_power_law
 
-__all__ = ["ExponentRow", "ExponentTable", "power_law_exponent_table"]
+__all__ = ["FIG3_A", "FIG3_B", "ExponentRow", "ExponentTable", "power_law_exponent_table"]
 
+#: superdyn's grid over the ranges of paper Fig. 3 (the paper states a in [1.1, 2], b in [0, 0.5]).
+FIG3_A, FIG3_B = (1.1, 1.25, 1.5, 2.0), (0.0, 0.25, 0.5)
 _INFINITE = 10**12
 
 
@@ -74,8 +76,8 @@ class ExponentTable:
 
 
 def power_law_exponent_table(
-    a_values=(1.1, 1.25, 1.5, 2.0),
-    b_values=(0.0, 0.25, 0.5),
+    a_values=FIG3_A,
+    b_values=FIG3_B,
     *,
     n_features=1024,
     window=(1e3, 1e4),

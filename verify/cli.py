@@ -21,71 +21,33 @@ from .cli_runs import add_run_commands
 
 __all__ = ["main"]
 
-#: Grid of the paper's Fig. 3 (power law) and Fig. 11 (exponential, linear edge).
-_POWER_A = (1.1, 1.25, 1.5, 2.0)
-_POWER_B = (0.0, 0.25, 0.5)
+#: The exponential and linear-edge classes of the paper's Fig. 11 (the power-law grid is Fig. 3's,
+#: ``numerics.exponent_table.FIG3_A`` x ``FIG3_B``).
 _OTHER_A = (0.5, 1.0, 2.0)
 _PAPER_N = 1024
 _PAPER_WINDOW = (1e3, 1e4)
-#: Names read as sympy functions or constants in ``derive`` input; every other name is a
-#: positive symbol (so N, E, S, I and Q are parameters, not sympy objects).
 
 
 def exponent_table(n_features: int = _PAPER_N, window=_PAPER_WINDOW) -> list[dict]:
-    """Rows of closed-form exponents, with the finite-N mean local exponent on ``window``.
+    """Rows of closed-form exponents; for the power laws, the exponent fitted on ``window``.
 
-    The finite-N column is the mean over 21 log-spaced times of the local exponent of
-    L_N(t) = c (2t)^-alpha Gamma(alpha, 2 t lambda_min) for a Task with N features.
+    The finite-N column is ``numerics.power_law_exponent_table``'s: the OLS fit of ln L on
+    ln t over ``window`` of the exact N-feature sum (paper Fig. 3's grid). The other
+    classes have the closed form only.
     """
-    from theory import (
-        PowerLaw,
-        Task,
-        alpha_algebraic,
-        alpha_exponential,
-        alpha_power_law,
-        finite_size_exponent,
-        log_power_exponential,
-    )
+    from numerics import power_law_exponent_table
+    from theory import alpha_algebraic, alpha_exponential, log_power_exponential
 
-    t = np.logspace(np.log10(window[0]), np.log10(window[1]), 21)
-    rows = []
-    for a in _POWER_A:
-        for b in _POWER_B:
-            alpha = alpha_power_law(a, b)
-            task = Task(PowerLaw(a), PowerLaw(b), n_features=n_features)
-            finite = float(finite_size_exponent(alpha, task.cutoff_rate, t).mean())
-            rows.append(
-                {
-                    "class": "power-law",
-                    "a": a,
-                    "b": b,
-                    "alpha": alpha,
-                    "log_power": 0.0,
-                    f"alpha_N{n_features}": finite,
-                }
-            )
-    for a in _OTHER_A:
-        rows.append(
-            {
-                "class": "exponential",
-                "a": a,
-                "b": 0.0,
-                "alpha": alpha_exponential(a),
-                "log_power": log_power_exponential(a),
-                f"alpha_N{n_features}": None,
-            }
-        )
-    for a in _OTHER_A:
-        rows.append(
-            {
-                "class": "algebraic",
-                "a": a,
-                "b": 0.0,
-                "alpha": alpha_algebraic(a),
-                "log_power": 0.0,
-                f"alpha_N{n_features}": None,
-            }
-        )
+    finite = f"alpha_N{n_features}"
+    table = power_law_exponent_table(n_features=n_features, window=window)
+    rows = [{"class": "power-law", "a": r.a, "b": r.b, "alpha": r.alpha_theory, "log_power": 0.0,
+             finite: r.alpha_fit} for r in table.rows]  # fmt: skip
+    for kind, alpha, log_power in (
+        ("exponential", alpha_exponential, log_power_exponential),
+        ("algebraic", alpha_algebraic, lambda a: 0.0),
+    ):
+        rows += [{"class": kind, "a": a, "b": 0.0, "alpha": alpha(a), "log_power": log_power(a), finite: None}
+                 for a in _OTHER_A]  # fmt: skip
     return rows
 
 
@@ -102,8 +64,9 @@ def _print_table(rows: list[dict], window) -> None:
             f"{r['log_power']:>10.4f} {finite:>26}"
         )
     print(
-        "\nalpha: N -> infinity (paper Eqs. 8, 19, 20); the last column is what N = 1024 shows "
-        "on the paper's fit window (finite-N cutoff)."
+        "\nalpha: N -> infinity (paper Eqs. 8, 19, 20); the last column is the exponent fitted on the "
+        "paper's window to the exact sum with N features (the finite-N cutoff shows; "
+        "numerics.power_law_exponent_table)."
     )
 
 

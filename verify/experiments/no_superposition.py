@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import sgd_loss, spectral_loss
+from numerics.exponent_table import FIG3_A, FIG3_B
 from theory import alpha_power_law
 from theory.paper_values import QUOTES
 
@@ -45,7 +46,7 @@ SCALES_FIG3 = {
     ),
     "paper": dict(
         n=1024,
-        grid=tuple((a, b) for a in (1.1, 1.25, 1.5, 2.0) for b in (0.0, 0.25, 0.5)),
+        grid=tuple((a, b) for a in FIG3_A for b in FIG3_B),
         batch=1024,
         t_end=1e5,
         seeds=(0, 1, 2, 3),
