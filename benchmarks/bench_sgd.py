@@ -31,7 +31,7 @@ def dense_recursion(task: Task, steps: int, lr: float, batch: float) -> float:
     mu, s, e3, e4 = m["mu"], m["s"], m["e3"], m["e4"]
     sigma = np.diag(m["d"]) + np.outer(mu, mu)
     inv_b = 1.0 / batch
-    M = np.diag(task.channel**2)
+    M = np.diag(task.importance**2)
     for _ in range(steps):
         u = M @ mu
         diag = np.diag(M).copy()

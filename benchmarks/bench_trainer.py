@@ -85,7 +85,7 @@ def main():
     n, batch = 1024, 1024
     task = Task(PowerLaw(1.1), n_features=n)
     p = torch.as_tensor(task.p, dtype=torch.float32, device=device)
-    channel = torch.as_tensor(task.channel, dtype=torch.float32, device=device)
+    channel = torch.as_tensor(task.importance, dtype=torch.float32, device=device)
     peak = matmul_peak(device)
     threads = f"{args.threads} thread(s)"
     print(f"device {device}, torch {torch.__version__}, {threads}, matmul peak {peak / 1e9:.1f} GFLOP/s")

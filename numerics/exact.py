@@ -50,7 +50,7 @@ def _exact_covariance(task: Task, t, per_mode: bool) -> LossCurve:
         )
     spectrum, vectors = np.linalg.eigh(task.second_moment("exact"))
     spectrum = np.clip(spectrum, 0.0, None)  # Sigma is positive semi-definite
-    weights = 0.5 * spectrum * (task.channel**2 @ vectors**2)
+    weights = 0.5 * spectrum * (task.importance**2 @ vectors**2)
     curve = spectral_loss(spectrum, weights, t, per_mode=per_mode)
     return replace(curve, method="eigen")
 

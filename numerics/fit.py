@@ -134,7 +134,7 @@ class FlooredPowerLawFit:
         return asdict(self)
 
 
-def _curve(t, loss, name: str = "loss"):
+def _check_curve(t, loss, name: str = "loss"):
     t = np.atleast_1d(as_float_array("t", t))
     loss = np.atleast_1d(as_float_array(name, loss))
     if t.ndim != 1 or t.shape != loss.shape:
@@ -234,7 +234,7 @@ def fit_power_law(t, loss, window=None, *, max_drift=None) -> PowerLawFit:
     >>> round(fit.alpha, 12), round(fit.prefactor, 12), fit.n_points
     (0.5, 3.0, 21)
     """
-    t, loss = _curve(t, loss)
+    t, loss = _check_curve(t, loss)
     ts, ls, window = _select(t, loss, window, 3)
     x, y = np.log(ts), np.log(ls)
     slope, intercept, stderr, residual = ols(x, y)
@@ -276,7 +276,7 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
     >>> round(fit.alpha, 6), round(fit.floor / 1e-4, 6)
     (1.0, 1.0)
     """
-    t, loss = _curve(t, loss)
+    t, loss = _check_curve(t, loss)
     ts, ls, window = _select(t, loss, window, 4)
     x, y = np.log(ts), np.log(ls)
     slope, intercept, _, _ = ols(x, y)
@@ -361,7 +361,7 @@ def local_exponent_profile(t, loss, half_width=0.25) -> LocalExponentProfile:
     >>> profile.alpha[-1].round(3), bool(profile.alpha[0] > 1)  # t^-0.5 wins late; t^-2 early
     (np.float64(0.5), True)
     """
-    t, loss = _curve(t, loss)
+    t, loss = _check_curve(t, loss)
     half = check_real("half_width", half_width, lower=0.0, lower_open=True) * np.log(10.0)
     if np.any(loss <= 0):
         raise ValueError("loss must be > 0 for a local exponent")
@@ -406,7 +406,7 @@ def find_window(t, local_exponent, tolerance=0.05, *, min_decades=0.5) -> tuple[
     >>> find_window(t, [0.2, 0.9, 1.0, 1.02, 1.5], tolerance=0.15)
     (10.0, 1000.0)
     """
-    t, local = _curve(t, local_exponent, "local_exponent")
+    t, local = _check_curve(t, local_exponent, "local_exponent")
     tol = check_real("tolerance", tolerance, lower=0.0, lower_open=True)
     min_decades = check_real("min_decades", min_decades, lower=0.0)
     x = np.log(t)
@@ -483,7 +483,7 @@ def window_sensitivity(t, loss, windows=None) -> WindowSensitivity:
     >>> tuple(round(x, 2) for x in spread.alpha_range)  # one- and two-decade windows
     (0.32, 0.49)
     """
-    t, loss = _curve(t, loss)
+    t, loss = _check_curve(t, loss)
     if windows is None:
         first, last = np.ceil(2 * np.log10(t[0])) / 2, np.floor(2 * np.log10(t[-1])) / 2
         starts = np.arange(first, last, 0.5)
@@ -524,7 +524,7 @@ def matching_windows(t, loss, target, tolerance, *, min_decades=1.0) -> tuple:
     >>> bool(found) and all(f.window[0] >= 2.0 for f in found)  # only windows past the t^-2 part
     True
     """
-    t, loss = _curve(t, loss)
+    t, loss = _check_curve(t, loss)
     target = check_real("target", target)
     tolerance = check_real("tolerance", tolerance, lower=0.0, lower_open=True)
     min_decades = check_real("min_decades", min_decades, lower=0.0)

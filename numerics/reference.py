@@ -153,7 +153,7 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     x4 = np.empty((n, n, n, n))
     for index in itertools.product(range(n), repeat=4):
         x4[index] = expectation(index)
-    M = np.diag(task.channel**2 + n * init_scale**2)
+    M = np.diag(task.importance**2 + n * init_scale**2)
     losses, done = {}, 0
     for target in sorted(set(steps.tolist())):
         with np.errstate(over="ignore", invalid="ignore"):  # an unstable lr is refused below

@@ -360,7 +360,7 @@ def sgd_loss(
     order = np.argsort(steps, kind="stable")
     wanted = steps[order].astype(np.int64)
     with np.errstate(over="ignore"):
-        g2 = task.channel**2
+        g2 = task.importance**2
     if not np.all(np.isfinite(g2)):
         raise ValueError(
             "channels: A_ii^2 leaves float64; the error's second moment M(0) = A^T A is not finite"

@@ -78,12 +78,12 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
         if covariance == "diagonal":
             sigma2 = task.second_moment_diagonal
             c = (w * sigma2) @ w.T
-            s = (w * (task.channel * sigma2)) @ w.T
+            s = (w * (task.importance * sigma2)) @ w.T
         else:
             sigma = task.second_moment("exact")
             sigma2 = np.diag(sigma)
             c = w @ sigma @ w.T
-            s = w @ (task.channel[:, None] * sigma) @ w.T
+            s = w @ (task.importance[:, None] * sigma) @ w.T
         gram = w @ w.T
     if not (np.all(np.isfinite(c)) and np.all(np.isfinite(s)) and np.all(np.isfinite(gram))):
         raise ValueError("W: W W^T or W Sigma W^T leaves float64; use entries nearer 1")
@@ -94,7 +94,7 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
     live = rates > _FROZEN * rates.max()
     weights = np.zeros_like(rates)
     weights[live] = projected[live] ** 2 / (2.0 * rates[live])
-    initial = 0.5 * float(np.sum(task.channel**2 * sigma2))
+    initial = 0.5 * float(np.sum(task.importance**2 * sigma2))
     plateau = max(initial - float(weights.sum()), 0.0)
     rates[~live] = 0.0
     return ModeSpectrum(rates, weights, plateau)

@@ -79,3 +79,17 @@ def test_wide_result_types_are_built_by_keyword_only():
         assert all(f.kw_only for f in fields), kind.__name__
         with pytest.raises(TypeError):
             kind(*range(len(fields)))
+
+
+def test_renamed_names_still_work_with_a_warning():
+    from verify import experiments
+    from verify.experiments.base import StoredRuns
+
+    task = theory.Task(theory.PowerLaw(1.5), channels=theory.PowerLaw(0.5), n_features=8)
+    with pytest.warns(DeprecationWarning, match="use Task.importance"):
+        old = task.channel
+    assert (old == task.importance).all() and task.importance[1] == pytest.approx(2**-0.5)
+    with pytest.warns(DeprecationWarning, match="use StoredRuns"):
+        assert experiments.Results is StoredRuns
+    with pytest.raises(AttributeError, match="no attribute 'Resultz'"):
+        experiments.Resultz  # noqa: B018

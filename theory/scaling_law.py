@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from dataclasses import dataclass, field
 
 import mpmath
@@ -221,7 +222,12 @@ class ScalingLaw:
             loss = base * factor
         return _finite(loss, "loss", params)
 
-    evaluate = loss
+    def evaluate(self, t, **params) -> np.ndarray:
+        """Deprecated second name of :meth:`loss`."""
+        warnings.warn(
+            "ScalingLaw.evaluate is deprecated; use ScalingLaw.loss", DeprecationWarning, stacklevel=2
+        )
+        return self.loss(t, **params)
 
     def local_exponent(
         self, t, *, n_features: int | None = None, log_correction: bool = True, **params

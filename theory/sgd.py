@@ -281,7 +281,7 @@ class OnlineSGD:
                 f"task: I grows with N when alpha = {self.alpha_flow:.4g} <= 1 (the noise term of Eq. 4 "
                 "is then of lower order)"
             )
-        return 0.5 * self.lr * float(np.sum(self._s * self.task.channel**2 / (1.0 - self._q)))
+        return 0.5 * self.lr * float(np.sum(self._s * self.task.importance**2 / (1.0 - self._q)))
 
     def loss(self, t) -> np.ndarray:
         """The late-time expected SGD loss, Eq. (4) (t inside the task's window, B(0) = 0).

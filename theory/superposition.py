@@ -114,7 +114,7 @@ def _require_float64(limit: str, *values) -> None:
 def _task_arrays(task: Task):
     if not isinstance(task, Task):
         raise ValueError(f"task must be a theory.Task, got {task!r}")
-    return task.second_moment_diagonal, task.channel
+    return task.second_moment_diagonal, task.importance
 
 
 def clustered_limit(task: Task, clusters) -> ClusteredLimit:

@@ -78,6 +78,6 @@ def weak_superposition_loss(task: Task, width) -> np.ndarray | float:
     if np.any(m < 0) or np.any(m > task.n_features) or np.any(m != np.round(m)):
         raise ValueError(f"width must hold whole numbers in 0..{task.n_features}")
     check_count("n_features", task.n_features)
-    per_feature = 0.5 * task.channel**2 * task.second_moment_diagonal
+    per_feature = 0.5 * task.importance**2 * task.second_moment_diagonal
     tail = np.concatenate([np.cumsum(per_feature[::-1])[::-1], [0.0]])
     return scalar_or_array(tail[m.astype(np.int64)], width=width)

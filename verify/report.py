@@ -19,7 +19,7 @@ import numpy as np
 from .claims import tally_verdicts
 from .config import code_version
 from .experiments import get_experiment
-from .experiments.base import Analysis, Results
+from .experiments.base import Analysis, StoredRuns
 from .plots import save
 from .store import _atomic_write
 
@@ -71,7 +71,7 @@ def update_manifest(directory, names, scale: str, device: str) -> dict:
 def build_report(directory) -> list:
     """[(experiment, scale, Analysis or the error text)] for every experiment in the manifest."""
     manifest = read_manifest(directory)  # a directory without one (or a file) fails here, clearly
-    results = Results(Path(directory) / "runs")
+    results = StoredRuns(Path(directory) / "runs")
     out = []
     for name, scale in manifest.items():
         experiment = get_experiment(name)

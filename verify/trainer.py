@@ -78,7 +78,7 @@ def _moments(configs, device, dtype):
     """Per-configuration p, A_ii, m1, m2 as (C, ...) tensors, and p as numpy rows for the sampler."""
     tasks = [c.task for c in configs]
     p_rows = [t.p for t in tasks]
-    values = {"p": p_rows, "channel": [t.channel for t in tasks], "m1": [t.m1 for t in tasks],
+    values = {"p": p_rows, "channel": [t.importance for t in tasks], "m1": [t.m1 for t in tasks],
               "m2": [t.m2 for t in tasks]}  # fmt: skip
     return {k: torch.as_tensor(np.array(v), device=device, dtype=dtype) for k, v in values.items()}, p_rows
 

@@ -90,7 +90,7 @@ def test_a_trillion_features_follows_the_asymptotic_law():
 def test_exact_covariance_is_the_matrix_flow():
     task = Task(PowerLaw(1.2), PowerLaw(0.5), n_features=12, density=1.5, value_max=2.0)
     sigma = task.second_moment("exact")
-    a = np.diag(task.channel)
+    a = np.diag(task.importance)
     t = [0.0, 0.3, 3.0, 30.0]
     expected = []
     for time in t:

@@ -18,7 +18,7 @@ def _unit_columns(rng, k, n):
 def _matrix_flow(task, w, t, covariance="diagonal"):
     """vec(B) under dB/dt = -(P B C - S), B(0) = 0, by the matrix exponential; then L(B)."""
     sigma = task.second_moment(covariance)
-    a = np.diag(task.channel)
+    a = np.diag(task.importance)
     p, c, s = w @ w.T, w @ sigma @ w.T, w @ a @ sigma @ w.T
     k = w.shape[0]
     generator = np.kron(p, c)  # row-major vec: vec(P B C) = (P kron C) vec(B)
@@ -96,7 +96,7 @@ def test_modes_conserve_the_initial_loss():
     task = Task(PowerLaw(1.1), n_features=200)
     modes = superposition_modes(task, _unit_columns(rng, 50, 200))
     assert modes.rates.size == 2500
-    initial = 0.5 * np.sum(task.channel**2 * task.second_moment_diagonal)
+    initial = 0.5 * np.sum(task.importance**2 * task.second_moment_diagonal)
     assert np.isclose(modes.weights.sum() + modes.plateau, initial, rtol=1e-12)
     assert modes.plateau > 0  # K < N: not every feature can be learned
 

@@ -42,7 +42,7 @@ def test_an_infinite_batch_is_gradient_descent():
     # the exact covariance: L = 1/2 Tr[Sigma (I - lr Sigma)^k A^T A (I - lr Sigma)^k]
     sigma = task.second_moment("exact")
     values, vectors = np.linalg.eigh(sigma)
-    a_rot = vectors.T @ np.diag(task.channel**2) @ vectors
+    a_rot = vectors.T @ np.diag(task.importance**2) @ vectors
     expected = [0.5 * np.sum(values * (1 - lr * values) ** (2 * k) * np.diag(a_rot)) for k in np.rint(t / lr)]
     assert np.allclose(sgd_loss(task, t, lr=lr, batch_size=INF).loss, expected, rtol=1e-10, atol=0)
     # a large batch approaches it: the noise term is O(1/b)
@@ -67,7 +67,7 @@ def test_the_stability_limit_is_where_the_recursion_starts_to_grow(batch):
     assert _diagonal_radius(limit * (1 + 1e-6), m["s"], m["e4"], inv_b) > 1.0
     steps = np.array([1000, 2000], dtype=np.int64)
     for factor, grows in ((0.97, False), (1.03, True)):
-        start = task.channel**2
+        start = task.importance**2
         losses = _diagonal_run(start.copy(), m["s"], m["e4"], factor * limit, inv_b, steps)
         assert np.all(np.isfinite(losses)) and (losses[1] > losses[0]) == grows, (factor, losses)
     with pytest.raises(ValueError, match=r"lr=.* is at or beyond the stability limit"):

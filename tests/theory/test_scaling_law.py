@@ -98,7 +98,7 @@ def test_local_exponent_is_the_log_derivative_of_loss(p):
     assert law.local_exponent(t, n_features=2048) == pytest.approx(numeric, abs=1e-6)
 
 
-def test_evaluate_with_parameters_and_bad_input():
+def test_loss_with_parameters_and_bad_input():
     import sympy as sp
 
     from theory import derive
@@ -108,15 +108,17 @@ def test_evaluate_with_parameters_and_bad_input():
     t = np.array([10.0, 100.0])
     alpha = 1 / 3
     expected = prefactor_power_law(1.5, 0.0, 1 / 3) * math.gamma(alpha) * (2 * t) ** -alpha
-    assert law.evaluate(t, a=1.5) == pytest.approx(expected, rel=1e-12)
+    assert law.loss(t, a=1.5) == pytest.approx(expected, rel=1e-12)
     with pytest.raises(ValueError, match="missing"):
-        law.evaluate(t)
+        law.loss(t)
     with pytest.raises(ValueError, match="unknown"):
-        law.evaluate(t, a=1.5, b=2)
+        law.loss(t, a=1.5, b=2)
     with pytest.raises(ValueError, match="violate"):
-        law.evaluate(t, a=0.5)
+        law.loss(t, a=0.5)
+    with pytest.warns(DeprecationWarning, match="use ScalingLaw.loss"):
+        assert law.evaluate(t, a=1.5) == pytest.approx(expected, rel=1e-12)  # the old name still works
     with pytest.raises(ValueError, match="t must be > 0"):
-        law.evaluate([-1.0], a=1.5)
+        law.loss([-1.0], a=1.5)
     assert "\\Gamma" in law.latex() or "gamma" in law.latex().lower()
     assert law.to_dict()["alpha"] == "(a - 1)/a"
 

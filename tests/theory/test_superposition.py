@@ -15,7 +15,7 @@ from theory import (
 
 def _dense_linear_loss(task, w, b_matrix):
     """1/2 Tr[(W^T B W - A)^T (W^T B W - A) Sigma] (paper Eq. 24), the slow reference."""
-    diff = w.T @ b_matrix @ w - np.diag(task.channel)
+    diff = w.T @ b_matrix @ w - np.diag(task.importance)
     return 0.5 * np.trace(diff.T @ diff @ task.second_moment("diagonal"))
 
 
@@ -39,7 +39,7 @@ def test_clustered_modes_solve_the_gradient_flow(a, b, k):
     limit = clustered_limit(task, labels)
     sigma = task.second_moment("diagonal")
     p, c = w @ w.T, w @ sigma @ w.T
-    s = w @ np.diag(task.channel) @ sigma @ w.T
+    s = w @ np.diag(task.importance) @ sigma @ w.T
     # B(t) from the diagonal flow with B(0) = 0: b_j(t) = b_j* (1 - exp(-n_j C_jj t))
     for t in (0.0, 3.0, 40.0):
         b_t = np.diag(limit.optimum * (1 - np.exp(-np.diag(p) * np.diag(c) * t)))

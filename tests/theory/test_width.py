@@ -10,7 +10,7 @@ def test_weak_superposition_loss_follows_its_exponent():
     loss = weak_superposition_loss(task, m)
     slopes = -np.diff(np.log(loss)) / np.diff(np.log(m))
     assert slopes == pytest.approx(width_exponent_weak(2.0, 0.25), abs=2e-2)
-    assert weak_superposition_loss(task, 0) == pytest.approx(0.5 * np.sum(task.channel**2 * task.p) / 3)
+    assert weak_superposition_loss(task, 0) == pytest.approx(0.5 * np.sum(task.importance**2 * task.p) / 3)
     assert weak_superposition_loss(task, task.n_features) == 0.0
 
 

@@ -101,4 +101,4 @@ def test_the_trainer_records_them_with_their_errors():
     assert np.all(errors[1:] > 0) and np.all(errors <= losses)
     # at t = 0 the student outputs ~0: L_i(0) = p_i m2 A_ii^2 / 2
     task = config.task
-    assert np.allclose(losses[0], task.p * task.m2 * task.channel**2 / 2, rtol=1e-2)
+    assert np.allclose(losses[0], task.p * task.m2 * task.importance**2 / 2, rtol=1e-2)

@@ -34,7 +34,7 @@ def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64, **options):
             params[name].normal_(0, 0.2, generator=gens[0])
     tasks = [c.task for c in cfgs]
     sampler = SparseSampler([t.p for t in tasks], [1.0] * configs, torch.device("cpu"), torch.float64)
-    channel = torch.as_tensor(np.array([t.channel for t in tasks]))
+    channel = torch.as_tensor(np.array([t.importance for t in tasks]))
     return model, params, sampler.sample(batch, gens), channel
 
 

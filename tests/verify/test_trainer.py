@@ -38,7 +38,7 @@ def test_loss_is_half_the_sum_over_outputs_and_time_is_lr_times_steps():
     )
     (result,) = train([config], progress=False)
     task = config.task
-    start = 0.5 * np.sum(task.channel**2 * task.p * task.m2)  # B = 0: L = 1/2 E||A x||^2
+    start = 0.5 * np.sum(task.importance**2 * task.p * task.m2)  # B = 0: L = 1/2 E||A x||^2
     assert result.curve["loss"][0] == pytest.approx(start, rel=1e-6)
     assert result.curve["train_loss"][0] == pytest.approx(start, rel=0.1)  # one batch of 4096
     assert np.array_equal(result.curve["t"], 0.5 * result.curve["step"])
@@ -67,7 +67,9 @@ def test_superposition_learns_and_records_its_diagnostics():
     total = result.arrays["per_feature_loss"].sum(1)
     assert np.allclose(total, curve["loss"], rtol=0.05)
     task = _small().task
-    assert total[0] == pytest.approx(np.sum(task.p * task.m2 * task.channel**2) / 2, rel=1e-2)  # B(0) small
+    assert total[0] == pytest.approx(
+        np.sum(task.p * task.m2 * task.importance**2) / 2, rel=1e-2
+    )  # B(0) small
     assert result.arrays["B@step=100"].shape == (16, 16)
     assert result.arrays["frame_spectrum"].shape == (16,)
     assert result.extra["phi_half"] == 1.0  # unit columns

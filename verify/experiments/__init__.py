@@ -23,7 +23,8 @@ liu-width      Liu et al.'s width scaling, weak and strong regimes           --
 
 from __future__ import annotations
 
-from .base import SCALES, Analysis, Experiment, Results, check_scale
+from .._deprecated import renamed
+from .base import SCALES, Analysis, Experiment, StoredRuns, check_scale
 from .compute import FIG7, FIG13
 from .learnable import FIG12
 from .liu import LIU_WIDTH
@@ -39,7 +40,7 @@ __all__ = [
     "SCALES",
     "Analysis",
     "Experiment",
-    "Results",
+    "StoredRuns",
     "at_scale",
     "get_experiment",
     "plan",
@@ -86,3 +87,6 @@ def plan(names, scale: str) -> list:
     for name in names:
         configs.extend(get_experiment(name).configs(scale))
     return list(dict.fromkeys(configs))
+
+
+__getattr__ = renamed(__name__, {"Results": ("StoredRuns", StoredRuns)})

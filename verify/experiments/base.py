@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._deprecated import renamed
 from ..claims import Claim
 from ..config import SCALES, RunConfig
 from ..measure import ExponentMeasurement, measure_exponent
@@ -22,7 +23,7 @@ __all__ = [
     "SCALES",
     "Analysis",
     "Experiment",
-    "Results",
+    "StoredRuns",
     "stable_lr",
     "steps_for",
 ]
@@ -83,7 +84,7 @@ class Experiment:
     figures : tuple of str
         The paper's figures it reproduces.
     plan : callable (scale) -> list of RunConfig
-    analyse : callable (Results, scale) -> Analysis
+    analyse : callable (StoredRuns, scale) -> Analysis
     scaled_down : dict of scale -> str
         What the scale changes with respect to the paper; the experiment runs at exactly
         the scales it names (every experiment has tiny, quick and paper).
@@ -118,8 +119,8 @@ class _NamedArrays(dict):
         raise ValueError(f"run {self.run_id} has no array {key!r} (stored: {sorted(self)})")
 
 
-class Results:
-    """Read access to the stored runs of an experiment.
+class StoredRuns:
+    """Read access to the stored runs of an experiment (formerly ``Results``).
 
     Parameters
     ----------
@@ -232,3 +233,6 @@ def exponent_claim(
         undecided=measured.failure,
         context=context,
     )
+
+
+__getattr__ = renamed(__name__, {"Results": ("StoredRuns", StoredRuns)})

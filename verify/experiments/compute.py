@@ -27,7 +27,7 @@ from theory.paper_values import PAPER
 
 from .. import plots
 from ..claims import Claim
-from .base import Analysis, Experiment, Results
+from .base import Analysis, Experiment, StoredRuns
 from .superposition import superposition_configs
 
 __all__ = ["FIG7", "FIG13", "SCALES_COMPUTE", "frontier", "plateau_losses"]
@@ -144,7 +144,7 @@ def _jackknife(compute) -> float:
     return float(np.sqrt((n - 1) / n * np.sum((slopes - slopes.mean()) ** 2)))
 
 
-def _analyse_compute_frontier(results: Results, scale: str) -> Analysis:
+def _analyse_compute_frontier(results: StoredRuns, scale: str) -> Analysis:
     analysis = Analysis()
     curves = _curves(results, scale)
     if len(curves) < 3:
@@ -205,7 +205,7 @@ def _analyse_compute_frontier(results: Results, scale: str) -> Analysis:
     return analysis
 
 
-def _analyse_plateau_scaling(results: Results, scale: str) -> Analysis:
+def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
     analysis = Analysis()
     curves = _curves(results, scale)
     n = max((c.n_features for c in _plan(scale)), default=0)

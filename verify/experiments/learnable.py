@@ -20,7 +20,7 @@ from theory.paper_values import PAPER, QUOTES
 from .. import plots
 from ..claims import Claim
 from ..measure import FIXED_WINDOW, average_curve
-from .base import Analysis, Experiment, Results, exponent_claim, seeds_at_width
+from .base import Analysis, Experiment, StoredRuns, exponent_claim, seeds_at_width
 from .superposition import ALPHA_TOLERANCE, SCALES_SUPERPOSITION, superposition_configs
 
 __all__ = ["FIG12"]
@@ -72,7 +72,7 @@ def _order_claim(key, k, quoted, measured, what):
     )
 
 
-def _analyse(results: Results, scale: str) -> Analysis:
+def _analyse(results: StoredRuns, scale: str) -> Analysis:
     s = SCALES_SUPERPOSITION[scale]
     analysis = Analysis()
     configs = _plan(scale)

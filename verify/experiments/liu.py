@@ -31,7 +31,7 @@ from theory.paper_values import PAPER
 from .. import plots
 from ..claims import Claim
 from ..config import RunConfig
-from .base import Analysis, Experiment, Results
+from .base import Analysis, Experiment, StoredRuns
 
 __all__ = ["LIU_WIDTH", "SCALES_LIU"]
 
@@ -86,7 +86,7 @@ def _regime(config):
     return "strong" if config.weight_decay < 0 else "weak"
 
 
-def _analyse(results: Results, scale: str) -> Analysis:
+def _analyse(results: StoredRuns, scale: str) -> Analysis:
     s = SCALES_LIU[scale]
     analysis = Analysis()
     rows, groups = [], []

@@ -33,7 +33,7 @@ from theory.paper_values import PAPER, QUOTES
 
 from .. import plots
 from ..claims import Claim
-from .base import Analysis, Experiment, Results
+from .base import Analysis, Experiment, StoredRuns
 from .no_superposition import SCALES_FIG3, linear_configs
 from .superposition import SCALES_SUPERPOSITION, superposition_configs
 
@@ -79,11 +79,11 @@ def _off_diagonal_share(matrix):
     return float((total - np.sum(np.diag(matrix) ** 2)) / total) if total > 0 else 0.0
 
 
-def _analyse_per_feature_losses(results: Results, scale: str) -> Analysis:
+def _analyse_per_feature_losses(results: StoredRuns, scale: str) -> Analysis:
     analysis = Analysis()
     linear, sup = _plan(scale)
     task = linear.task
-    exact_start = task.p * task.m2 * task.channel**2 / 2  # the student starts at ~0
+    exact_start = task.p * task.m2 * task.importance**2 / 2  # the student starts at ~0
     panels, shares = [], {}
     for config, label in ((linear, "no superposition (K = N)"), (sup, f"superposition (K = {sup.width})")):
         t, _ = results.curve(config)
@@ -128,12 +128,12 @@ def _analyse_per_feature_losses(results: Results, scale: str) -> Analysis:
     return analysis
 
 
-def _analyse_student_snapshots(results: Results, scale: str) -> Analysis:
+def _analyse_student_snapshots(results: StoredRuns, scale: str) -> Analysis:
     analysis = Analysis()
     linear, sup = _plan(scale)
     b_linear = _snapshot(results, linear, "B")
     task = linear.task
-    learned = int(np.sum(np.diag(b_linear) / task.channel > LEARNED_THRESHOLD))
+    learned = int(np.sum(np.diag(b_linear) / task.importance > LEARNED_THRESHOLD))
     t_snap = round(SNAPSHOT_T / linear.lr) * linear.lr
     theory = int(np.sum(1 - np.exp(-task.p * task.m2 * t_snap) > LEARNED_THRESHOLD))
     quoted = PAPER["fig9_learned_features"]

@@ -29,7 +29,7 @@ from .. import plots
 from ..claims import Claim
 from ..config import RunConfig
 from ..measure import eq9_alpha, learning_front_window
-from .base import Analysis, Experiment, Results, exponent_claim, group_seeds, stable_lr, steps_for
+from .base import Analysis, Experiment, StoredRuns, exponent_claim, group_seeds, stable_lr, steps_for
 
 __all__ = ["FIG3", "SCALES_FIG3"]
 
@@ -104,7 +104,7 @@ def _curve_deviation(results, seeds, exact_of):
     return float(abs(deviation[worst])), float(rel_se[worst]), float(t[worst]), float(np.max(rel_se))
 
 
-def _analyse(results: Results, scale: str) -> Analysis:
+def _analyse(results: StoredRuns, scale: str) -> Analysis:
     s = SCALES_FIG3[scale]
     analysis = Analysis()
     measured, theory_curves, rows = [], [], []

@@ -35,7 +35,7 @@ from theory.paper_values import QUOTES
 from .. import plots
 from ..claims import Claim
 from ..config import RunConfig
-from .base import Analysis, Experiment, Results, steps_for
+from .base import Analysis, Experiment, StoredRuns, steps_for
 
 __all__ = ["SCALES_SGD_NOISE", "SGD_NOISE"]
 
@@ -230,7 +230,7 @@ def _stability_claim(results, batch, groups, s):
     return claim, stopped
 
 
-def _analyse(results: Results, scale: str) -> Analysis:
+def _analyse(results: StoredRuns, scale: str) -> Analysis:
     s = SCALES_SGD_NOISE[scale]
     analysis = Analysis()
     tracking, grid = _tracking(scale), _grid(scale)

@@ -21,7 +21,7 @@ from .. import plots
 from ..claims import Alternative, Claim
 from ..config import RunConfig
 from ..measure import EQ9, FIXED_WINDOW, PURE, average_curve, eq9_alpha, fit_one, learning_front_window
-from .base import Analysis, Experiment, Results, stable_lr, steps_for
+from .base import Analysis, Experiment, StoredRuns, stable_lr, steps_for
 
 __all__ = ["FIG4", "FIG5", "SCALES_SUPERPOSITION", "superposition_configs"]
 
@@ -139,7 +139,7 @@ def _worst(values):
     return max(values, key=lambda vu: abs(vu[0] - 1.0))
 
 
-def _analyse_alpha_universality(results: Results, scale: str) -> Analysis:
+def _analyse_alpha_universality(results: StoredRuns, scale: str) -> Analysis:
     s = SCALES_SUPERPOSITION[scale]
     analysis = Analysis()
     found = results.exponents(_plan_alpha_grid(scale))
@@ -231,7 +231,7 @@ def _plan_acceleration(scale):
     return [c for c in superposition_configs(scale) if (c.a, c.b) == s["grid"][0]]
 
 
-def _analyse_acceleration(results: Results, scale: str) -> Analysis:
+def _analyse_acceleration(results: StoredRuns, scale: str) -> Analysis:
     analysis = Analysis()
     found = results.exponents(_plan_acceleration(scale))
     if not found:
