@@ -64,8 +64,20 @@ def test_compare_overlays_each_configuration_with_its_own_theory(sweep):
     assert np.allclose(other[1].get_ydata(), exact_loss(config.task, t).loss)
     labels = [text.get_text() for text in sup.get_legend().get_texts()]
     assert labels[0].startswith("b=0:") and "linear superposition, same W (exact)" in labels
+    assert [t.get_text() for t in linear.get_legend().get_texts()][
+        -1
+    ] == "exact SGD theory at the run's lr, batch"
     plain = compare(load_results(sweep), theory=False)
     assert not _lines(plain.axes[0], "--") and len(_lines(plain.axes[0], "-")) == 2
+
+
+def test_the_legend_names_the_theory_each_run_got(tmp_path):
+    # AdamW has no SGD theory: its run falls back to gradient flow, and the legend says so
+    adamw = LINEAR[0].replace(optimizer="adamw", lr=0.01, steps=100)
+    run_sweep([LINEAR[0].replace(steps=100), adamw], tmp_path, device="cpu", progress=False)
+    fig = compare(tmp_path, theory=True, by="optimizer")
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert set(labels[-2:]) == {"exact SGD theory at the run's lr, batch", "gradient-flow theory (exact)"}
 
 
 def test_the_regenerated_embedding_is_the_trained_one(sweep):

@@ -74,12 +74,14 @@ def own_theory(config: RunConfig, t):
             try:
                 return sgd_loss(
                     task, t, lr=config.lr, batch_size=config.batch_size, covariance=covariance
-                ).loss, ("exact SGD theory")
+                ).loss, "exact SGD theory at the run's lr, batch"
             except ValueError:  # an lr beyond the stability limit: the SGD expectation diverges
                 pass
-        return exact_loss(task, t).loss, "gradient-flow theory"
+        return exact_loss(task, t).loss, "gradient-flow theory (exact)"
     if config.model in _FW_MODELS and config.n_features <= 4096:
-        return linear_superposition(task, embedding_of(config), t).loss, "linear superposition, same W"
+        return linear_superposition(
+            task, embedding_of(config), t
+        ).loss, "linear superposition, same W (exact)"
     return None
 
 
@@ -135,21 +137,23 @@ def compare(results, theory: bool = True, *, by: str | None = None, title: str =
         varying = [by] if by else _varying([c for c, _ in mine])
         mine.sort(key=lambda group: tuple(getattr(group[0], name) for name in varying))
         keys = [getattr(c, varying[0]) if len(varying) == 1 else i for i, (c, _) in enumerate(mine)]
+        drawn = []  # the kinds of theory drawn in this panel, one legend key each
         numeric = all(isinstance(k, int | float) for k in keys)
         colour, mapper = parameter_colours([float(k) for k in keys] if numeric else range(len(keys)))
         for key_index, (config, curves) in enumerate(mine):
             colour_of = colour[float(keys[key_index]) if numeric else float(key_index)]
-            _draw_group(ax, config, curves, colour_of, _label(config, varying), theory)
+            drawn.append(_draw_group(ax, config, curves, colour_of, _label(config, varying), theory))
         if mapper is not None:
             fig.colorbar(mapper, ax=ax, label=varying[0] if len(varying) == 1 else "configuration")
         ax.set(xscale="log", yscale="log", xlabel=TIME_LABEL, title=title or f"{model} (N = "
                f"{mine[0][0].n_features})")  # fmt: skip
-        _style_legend(ax, model, theory)
+        _style_legend(ax, model, theory, [kind for kind in dict.fromkeys(drawn) if kind])
     axes[0].set_ylabel(LOSS_LABEL)
     return fig
 
 
-def _draw_group(ax, config: RunConfig, curves, colour, label: str, theory: bool) -> None:
+def _draw_group(ax, config: RunConfig, curves, colour, label: str, theory: bool) -> str | None:
+    """Draw one configuration's seed mean (and its theory); return the theory's label, if any."""
     t, loss = average_curve(curves)
     window = None  # the plateau-free window: with superposition, or where N is too small for a front
     if config.model == "linear":
@@ -163,7 +167,7 @@ def _draw_group(ax, config: RunConfig, curves, colour, label: str, theory: bool)
     seeds = f" ({len(curves)} seeds)" if len(curves) > 1 else ""
     ax.plot(*positive(t, loss), color=colour, label=label + seeds, **MEASURED)
     if not theory:
-        return
+        return None
     own = own_theory(config, t)
     if own is not None:
         ax.plot(*positive(t, own[0]), color=colour, **THEORY)
@@ -171,15 +175,14 @@ def _draw_group(ax, config: RunConfig, curves, colour, label: str, theory: bool)
         from numerics import exact_loss
 
         ax.plot(*positive(t, exact_loss(config.task, t).loss), color=colour, **_OTHER_THEORY)
+    return own[1] if own is not None else None
 
 
-def _style_legend(ax, model: str, theory: bool) -> None:
+def _style_legend(ax, model: str, theory: bool, kinds) -> None:
+    """The panel's legend: its runs, then one black key per kind of theory drawn in it."""
     handles, _ = ax.get_legend_handles_labels()
-    if theory:
-        if model == "linear":
-            handles += ax.plot([], [], "k", label="exact theory (SGD at the run's lr, batch)", **THEORY)
-        else:
-            if model in _FW_MODELS:
-                handles += ax.plot([], [], "k", label="linear superposition, same W (exact)", **THEORY)
-            handles += ax.plot([], [], "k", label="no superposition, same task (exact)", **_OTHER_THEORY)
+    for label in kinds:
+        handles += ax.plot([], [], "k", label=label, **THEORY)
+    if theory and model != "linear":
+        handles += ax.plot([], [], "k", label="no superposition, same task (exact)", **_OTHER_THEORY)
     ax.legend(handles=handles, loc="lower left")
