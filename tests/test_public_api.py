@@ -68,11 +68,11 @@ def test_wide_result_types_are_built_by_keyword_only():
     # a reordered field must not silently swap numbers: positional construction is refused
     import dataclasses
 
-    from verify.claims import Claim
-    from verify.measure import ExponentMeasurement, FitResult
+    from verify.analyse.claims import Claim
+    from verify.analyse.measure import ExponentMeasurement, FitResult
+    from verify.orchestrate.sweep import SweepReport
     from verify.reproduction import Reproduction
-    from verify.sweep import SweepReport
-    from verify.trainer import RunResult
+    from verify.run.trainer import RunResult
 
     for kind in (Claim, ExponentMeasurement, FitResult, Reproduction, SweepReport, RunResult):
         fields = dataclasses.fields(kind)
@@ -93,3 +93,47 @@ def test_renamed_names_still_work_with_a_warning():
         assert experiments.Results is StoredRuns
     with pytest.raises(AttributeError, match="no attribute 'Resultz'"):
         experiments.Resultz  # noqa: B018
+
+
+#: verify's layers (folders), each with the layers it may import; the top modules (reproduction,
+#: report) and the CLI compose them all.
+VERIFY_LAYERS = {
+    "run": set(),
+    "store": {"run"},
+    "orchestrate": {"run", "store"},
+    "analyse": set(),
+    "present": {"run", "store", "analyse"},
+    "experiments": {"run", "store", "orchestrate", "analyse", "present"},
+}
+
+
+def _verify_imports(path: pathlib.Path, root: pathlib.Path):
+    """The verify modules that ``path`` imports, as absolute dotted names."""
+    import ast
+
+    module = ".".join(path.relative_to(root).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    package = package.removesuffix(".__init__")
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            names = [target] if node.module else [f"{target}.{a.name}" for a in node.names]
+            yield from (n for n in names if n.startswith("verify."))
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.startswith("verify."))
+
+
+def test_verify_layers_point_one_way():
+    root = pathlib.Path(verify.__file__).parent.parent
+    seen = set()
+    for layer, allowed in VERIFY_LAYERS.items():
+        for path in (root / "verify" / layer).rglob("*.py"):
+            for target in _verify_imports(path, root):
+                other = target.split(".")[1]
+                seen.add((layer, other))
+                assert other in allowed | {layer, "_deprecated"}, f"{path.relative_to(root)} imports {target}"
+    assert ("experiments", "present") in seen and ("store", "run") in seen  # the walk sees imports

@@ -1,33 +1,49 @@
 """superdyn.verify: simulations, experiments, result store, plots, report and the CLI.
 
-The only package that imports torch. Its public names load on first use (PEP 562), so
-``import verify.cli`` and the commands that need only ``theory`` and ``numerics``
-(``superdyn exponent``, ``exponents``, ``derive``, ``curve``) start without torch.
+The only package that imports torch. Its folders are its layers, each importing only those
+before it (``docs/architecture.md`` draws them):
+
+* ``run``: run configurations, the sampler, optimisers, models and the training loop;
+* ``store``: the result store and the reproduction manifest;
+* ``orchestrate``: sweeps batched here or on Ray;
+* ``analyse``: exponent measurements and claims;
+* ``present``: figures and the report's pages;
+* ``experiments``: the paper's experiments (plans and analyses), with ``reproduction``
+  and ``report`` the pipelines that run them and write their report;
+* ``cli``: parses, calls one of the above, prints.
+
+Its public names load on first use (PEP 562), so ``import verify.cli`` and the commands
+that need only ``theory`` and ``numerics`` (``superdyn exponent``, ``exponents``,
+``derive``, ``curve``) start without torch. The modules' former flat paths
+(``verify.run.trainer``, ``verify.store``...) still import, with a DeprecationWarning.
 """
 
 from importlib import import_module
 
+from ._deprecated import MOVED_MODULES, install_module_aliases
+
 #: public name -> the submodule that defines it
 _HOMES = {
-    "Claim": "claims",
-    "MODEL_NAMES": "config",
-    "RunConfig": "config",
-    "resolve_device": "device",
+    "Claim": "analyse.claims",
+    "MODEL_NAMES": "run.config",
+    "RunConfig": "run.config",
+    "resolve_device": "run.device",
     "EXPERIMENTS": "experiments",
     "get_experiment": "experiments",
-    "ExponentMeasurement": "measure",
-    "measure_exponent": "measure",
+    "ExponentMeasurement": "analyse.measure",
+    "measure_exponent": "analyse.measure",
     "write_report": "report",
     "Reproduction": "reproduction",
     "reproduce": "reproduction",
     "CorruptResultWarning": "store",
     "ResultStore": "store",
     "load_results": "store",
-    "SweepReport": "sweep",
-    "run_sweep": "sweep",
-    "RunResult": "trainer",
-    "train": "trainer",
+    "SweepReport": "orchestrate.sweep",
+    "run_sweep": "orchestrate.sweep",
+    "RunResult": "run.trainer",
+    "train": "run.trainer",
 }
+install_module_aliases(MOVED_MODULES)
 
 __all__ = sorted(_HOMES)
 

@@ -1,71 +1,25 @@
-"""The claims report: Markdown and a standalone HTML page, computed from stored results.
+"""The claims report of a reproduction directory, computed from its stored runs.
 
 ``write_report(directory)`` reads ``directory/manifest.json`` (which experiments, at which
 scale), analyses each from the runs in ``directory/runs``, saves the figures (PNG and PDF)
 in ``directory/figures`` and writes ``report.md``, ``report.html`` (figures embedded) and
-``claims.json``. Verdicts come from :class:`verify.claims.Claim`; nothing here decides one.
+``claims.json``. The pages are rendered by :mod:`verify.present.report`; verdicts come from
+:class:`verify.analyse.claims.Claim`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import json
-import time
 from pathlib import Path
 
-import numpy as np
-
-from .claims import tally_verdicts
-from .config import code_version
+from .analyse.claims import Analysis
 from .experiments import get_experiment
-from .experiments.base import Analysis, StoredRuns
-from .plots import save
-from .store import _atomic_write
+from .experiments.base import StoredRuns
+from .present.plots import save
+from .present.report import _fmt, report_pages
+from .store.manifest import MANIFEST, _atomic_text, read_manifest, update_manifest
 
 __all__ = ["MANIFEST", "build_report", "read_manifest", "update_manifest", "write_report"]
-
-MANIFEST = "manifest.json"
-#: how every figure encodes data (verify.plots.style)
-FIGURE_KEY = "measured solid (or markers with error bars), theory dashed, fits dotted, fit windows shaded."
-#: figures are saved at 200 dpi and shown at 150 CSS px per inch (a one-column figure: 510 px)
-_CSS_PX_PER_PNG_PX = 150 / 200
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
-
-
-def read_manifest(directory) -> dict:
-    """{experiment name: scale} of a reproduction directory."""
-    path = Path(directory) / MANIFEST
-    if not path.is_file():
-        raise ValueError(
-            f"{str(directory)!r} holds no {MANIFEST}; run `superdyn reproduce --out {directory}` first"
-        )
-    try:
-        return dict(json.loads(path.read_text())["experiments"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a reproduction manifest ({exc})") from None
-
-
-def update_manifest(directory, names, scale: str, device: str) -> dict:
-    """Record that ``names`` were run at ``scale`` (merged with what is there)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    try:
-        experiments = read_manifest(directory)
-    except ValueError:
-        experiments = {}
-    experiments.update({name: scale for name in names})
-    body = {
-        "experiments": experiments,
-        "device": device,
-        "superdyn": code_version(),
-        "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    _atomic_text(directory / MANIFEST, json.dumps(body, indent=1))
-    return experiments
 
 
 def build_report(directory) -> list:
@@ -80,171 +34,6 @@ def build_report(directory) -> list:
         except ValueError as exc:  # a run missing from the store, a fit that cannot be made
             out.append((experiment, scale, f"could not be analysed: {exc}"))
     return out
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, float | np.floating):
-        return "nan" if not np.isfinite(value) else f"{value:.4g}"
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return str(value)
-
-
-def _bound(claim, value) -> str:
-    text = _fmt(value)
-    return f"{text} ({claim.kind.replace('_', ' ')})" if claim.kind != "value" else text
-
-
-def _paper_cell(claim) -> str:
-    """The paper's number, or "—" and its words where it states none."""
-    if claim.paper is None:
-        return f"— ({claim.paper_quote})"
-    return _bound(claim, claim.paper)
-
-
-def _blocks(entries, directory: Path) -> list:
-    """The report as neutral blocks: (kind, payload)."""
-    claims = [c for _, _, a in entries if isinstance(a, Analysis) for c in a.claims]
-    counts = tally_verdicts(c.verdict for c in claims)
-    blocks = [
-        ("h1", "superdyn: the paper's claims, measured"),
-        (
-            "p",
-            "Verdicts follow from the numbers and criteria fixed before measuring: a claim is reproduced "
-            "when |measured - reference| <= max(tolerance, 2 sigma) (or the bound holds with that "
-            "allowance). The reference is the paper's number where the paper states one; where it states "
-            "none (the paper column shows '—' and the paper's words), it is superdyn's threshold, and the "
-            "criterion says why. Exponents are the paper's Eq. 9 form c t^-alpha + L0 fitted on a window "
-            "set by the configuration's physics (verify.measure); the Eq. 9 fit on Appendix A.3's window "
-            "[1e3, 1e4] and pure power laws on both windows stand beside it, in that order, as the "
-            "conditions of a 'reproduced only if' verdict.",
-        ),
-        (
-            "p",
-            "Verdicts: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) + f" (of {len(claims)}).",
-        ),
-    ]
-    header = [
-        "experiment",
-        "claim",
-        "paper",
-        "superdyn's threshold",
-        "theory",
-        "measured",
-        "method",
-        "verdict",
-    ]
-    rows = [
-        [
-            c.experiment,
-            c.statement,
-            _paper_cell(c),
-            _bound(c, c.threshold) if c.paper is None else "",
-            _fmt(c.theory),
-            f"{_fmt(c.measured)} ± {_fmt(c.uncertainty)}",
-            c.method,
-            c.verdict,
-        ]
-        for c in claims
-    ]
-    blocks.append(("table", header, rows))
-    if claims:
-        blocks.append(("h2", "What the paper says, and how superdyn tests it"))
-        blocks.append(
-            ("list", [f"{c.experiment}, {c.key}: {c.paper_quote} — criterion: {c.criterion}" for c in claims])
-        )
-    explained = [(c, c.explanation) for c in claims if c.explanation]
-    if explained:
-        blocks.append(("h2", "Why claims differ"))
-        blocks.append(("list", [f"{c.experiment}, {c.key}: {text}" for c, text in explained]))
-    for experiment, scale, analysis in entries:
-        blocks.append(("h2", f"{experiment.name}: {experiment.title}"))
-        blocks.append(("p", f"Scale {scale}: {experiment.scaled_down.get(scale, '')}."))
-        if not isinstance(analysis, Analysis):
-            blocks.append(("p", analysis))
-            continue
-        for stem, figure in analysis.figures.items():
-            save(figure, directory / "figures" / stem)
-            caption = f"{stem} ({experiment.title}): {FIGURE_KEY}"
-            blocks.append(("img", f"figures/{stem}.png", stem, caption))
-        for title, table in analysis.tables.items():
-            if table:
-                keys = list(table[0])
-                blocks.append(("h3", title))
-                blocks.append(("table", keys, [[_fmt(r.get(k)) for k in keys] for r in table]))
-        if analysis.notes:
-            blocks.append(("list", analysis.notes))
-    return blocks
-
-
-def _markdown(blocks) -> str:
-    lines = []
-    for kind, *payload in blocks:
-        if kind in ("h1", "h2", "h3"):
-            lines += ["#" * int(kind[1]) + " " + payload[0], ""]
-        elif kind == "p":
-            lines += [payload[0], ""]
-        elif kind == "list":
-            lines += [f"- {item}" for item in payload[0]] + [""]
-        elif kind == "img":
-            lines += [f"![{payload[1]}]({payload[0]})", "", f"*{payload[2]}*", ""]
-        elif kind == "table":
-            header, rows = payload
-            cell = lambda v: str(v).replace("|", "\\|")  # noqa: E731
-            lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-            lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows] + [""]
-    return "\n".join(lines)
-
-
-def _html(blocks, directory: Path) -> str:
-    body = []
-    for kind, *payload in blocks:
-        if kind in ("h1", "h2", "h3"):
-            body.append(f"<{kind}>{html.escape(payload[0])}</{kind}>")
-        elif kind == "p":
-            body.append(f"<p>{html.escape(payload[0])}</p>")
-        elif kind == "list":
-            body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in payload[0]) + "</ul>")
-        elif kind == "img":
-            raw = (directory / payload[0]).read_bytes()
-            width = round(int.from_bytes(raw[16:20], "big") * _CSS_PX_PER_PNG_PX)  # PNG header: IHDR width
-            data = base64.b64encode(raw).decode()
-            body.append(
-                f'<figure><img alt="{html.escape(payload[1])}" style="width:{width}px" '
-                f'src="data:image/png;base64,{data}"/><figcaption>{html.escape(payload[2])}</figcaption></figure>'
-            )
-        elif kind == "table":
-            header, rows = payload
-            head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-            cells = "".join(
-                "<tr>" + "".join(f"<td{_verdict_class(v)}>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                for row in rows
-            )
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-    style = (
-        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
-        "table{border-collapse:collapse;font-size:0.85em;margin:1em 0}td,th{border:1px solid #ccc;"
-        "padding:3px 6px;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f3f3}"
-        ".ok{background:#e6f4e6}.no{background:#fbe3e3}.cond{background:#fdf5dc}img{max-width:100%;height:auto}"
-        "figure{margin:1em 0}figcaption{font-size:0.85em;color:#444;max-width:60em}"
-    )
-    return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>superdyn report</title>"
-        f"<style>{style}</style></head><body>{''.join(body)}</body></html>"
-    )
-
-
-def _verdict_class(value) -> str:
-    text = str(value)
-    if text == "reproduced":
-        return ' class="ok"'
-    if text in ("not reproduced", "inconclusive"):
-        return ' class="no"'
-    return ' class="cond"' if text.startswith("reproduced only if") else ""
 
 
 def write_report(directory) -> dict:
@@ -263,14 +52,18 @@ def write_report(directory) -> dict:
     """
     directory = Path(directory)
     entries = build_report(directory)
-    blocks = _blocks(entries, directory)
+    for _, _, analysis in entries:
+        if isinstance(analysis, Analysis):
+            for stem, figure in analysis.figures.items():
+                save(figure, directory / "figures" / stem)
+    markdown, page = report_pages(entries, directory)
     paths = {
         "markdown": directory / "report.md",
         "html": directory / "report.html",
         "claims": directory / "claims.json",
     }
-    _atomic_text(paths["markdown"], _markdown(blocks))
-    _atomic_text(paths["html"], _html(blocks, directory))
+    _atomic_text(paths["markdown"], markdown)
+    _atomic_text(paths["html"], page)
     claims = [c.to_dict() for _, _, a in entries if isinstance(a, Analysis) for c in a.claims]
     _atomic_text(paths["claims"], json.dumps({"claims": claims}, indent=1, default=_fmt))
     return {k: str(v) for k, v in paths.items()}

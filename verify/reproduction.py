@@ -14,12 +14,13 @@ from pathlib import Path
 
 from theory.errors import RunFailure
 
-from .device import check_device_name, resolve_device
 from .experiments import at_scale, check_scale, get_experiment, plan
-from .report import update_manifest, write_report
-from .store import ResultStore
-from .sweep import ENGINES, run_sweep
-from .trainer import train
+from .orchestrate.sweep import ENGINES, run_sweep
+from .report import write_report
+from .run.device import check_device_name, resolve_device
+from .run.trainer import train
+from .store.manifest import update_manifest
+from .store.runs import ResultStore
 
 __all__ = ["Reproduction", "estimate_seconds", "reproduce"]
 
@@ -111,7 +112,7 @@ def reproduce(
         ``paper`` scale on a CPU first estimates the time and stops with a RunFailure that
         gives it, unless this is set (local engine).
     engine : {"local", "ray"}
-        Where the batches train: in this process, or as Ray tasks (``verify.distributed``;
+        Where the batches train: in this process, or as Ray tasks (``verify.orchestrate.distributed``;
         the device is then chosen on each worker).
     address : str, optional
         The Ray cluster to join; default: a local Ray instance.

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verify.claims import Alternative, Claim, agrees
+from verify.analyse.claims import Alternative, Claim, agrees
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 positive = st.floats(0.0, 10.0, allow_nan=False)

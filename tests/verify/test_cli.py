@@ -192,7 +192,7 @@ import sys
 import verify.cli
 from verify.cli import main
 assert main({argv}) == 0
-heavy = ("torch", "verify.trainer", "verify.experiments", "verify.store")
+heavy = ("torch", "verify.run.trainer", "verify.experiments", "verify.store")
 heavy = sorted(m for m in heavy if m in sys.modules)
 print("HEAVY", heavy)
 """

@@ -1,4 +1,4 @@
-"""Theory against a user's own runs: verify.plots.compare and `superdyn plot` on a stored sweep."""
+"""Theory against a user's own runs: verify.present.plots.compare and `superdyn plot` on a stored sweep."""
 
 import json
 import shutil
@@ -10,8 +10,8 @@ import pytest
 
 from numerics import exact_loss, linear_superposition, sgd_loss
 from verify import RunConfig, load_results, run_sweep
-from verify.plots import compare
-from verify.plots.compare import embedding_of, group_runs
+from verify.present.plots import compare
+from verify.present.plots.compare import embedding_of, group_runs
 
 LINEAR = [RunConfig(model="linear", n_features=32, width=32, a=a, lr=0.5, batch_size=64, steps=300,
                     eval_samples=1024, seed=s) for a in (1.5, 2.0) for s in (0, 1)]  # fmt: skip

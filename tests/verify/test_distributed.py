@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import verify.distributed
+import verify.orchestrate.distributed
 from verify import RunConfig, run_sweep
 from verify.store import ResultStore
 
@@ -27,7 +27,7 @@ def _configs():
 def _dies_once(marker: str):
     """A Ray task body that, the first time any batch starts, takes the batch's locks and dies
     hard, as a killed worker would; the retried batch (and every other) trains normally."""
-    train_batch = verify.distributed._train_batch
+    train_batch = verify.orchestrate.distributed._train_batch
 
     def body(config_dicts, store_dir, device_name, threads):
         from pathlib import Path
@@ -47,7 +47,9 @@ def _dies_once(marker: str):
 def cluster(tmp_path_factory):
     marker = tmp_path_factory.mktemp("fault") / "died-once"
     patch = pytest.MonkeyPatch()
-    patch.setattr(verify.distributed, "_train_batch", _dies_once(str(marker)))  # the first batch dies once
+    patch.setattr(
+        verify.orchestrate.distributed, "_train_batch", _dies_once(str(marker))
+    )  # the first batch dies once
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield marker
     ray.shutdown()

@@ -15,7 +15,7 @@ from verify.experiments.compute import frontier, plateau_losses
 from verify.experiments.theory_checks import inner_window
 from verify.report import read_manifest, write_report
 from verify.reproduction import reproduce
-from verify.store import _sha256
+from verify.store.runs import _sha256
 
 
 @pytest.fixture(scope="module")

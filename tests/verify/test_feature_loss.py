@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from verify.models.feature_loss import conditional_feature_losses
-from verify.sampler import SparseSampler
+from verify.run.models.feature_loss import conditional_feature_losses
+from verify.run.sampler import SparseSampler
 
 CPU, F64 = torch.device("cpu"), torch.float64
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from theory import PowerLaw, Task
-from verify.measure import (
+from verify.analyse.measure import (
     EQ9,
     FIXED_WINDOW,
     PURE,

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from verify import RunConfig
-from verify.optim import AdamW
+from verify.run.optim import AdamW
 
 
 def _optimiser(gammas, lr=0.1, steps=10, warmup=0, floor=0.05):

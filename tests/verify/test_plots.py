@@ -116,7 +116,7 @@ def _all_figures():
 def test_figures_fit_a_journal_column_and_no_text_leaves_the_figure():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from verify.plots.style import ONE_COLUMN, TWO_COLUMNS
+    from verify.present.plots.style import ONE_COLUMN, TWO_COLUMNS
 
     for fig in _all_figures():
         assert fig.get_figwidth() in (ONE_COLUMN, TWO_COLUMNS)

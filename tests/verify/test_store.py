@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 
 from theory.errors import RunFailure, StoreCorruption
-from verify.config import RunConfig
+from verify.orchestrate.sweep import run_sweep
+from verify.run.config import RunConfig
 from verify.store import CorruptResultWarning, ResultStore, load_results
-from verify.sweep import run_sweep
 
 SMALL = dict(model="superposition", n_features=64, width=16, steps=600, batch_size=256, eval_samples=512)
 SWEEP = [RunConfig(**SMALL, seed=seed) for seed in range(5)]
 
 CHILD = """
 import sys
-from verify.config import RunConfig
-from verify.sweep import run_sweep
+from verify.run.config import RunConfig
+from verify.orchestrate.sweep import run_sweep
 configs = [RunConfig(model="superposition", n_features=64, width=16, steps=600, batch_size=256,
                      eval_samples=512, seed=seed) for seed in range(5)]
 run_sweep(configs, sys.argv[1], device="cpu", max_batch=1, progress=False)
@@ -157,9 +157,9 @@ def test_a_store_that_cannot_be_written_fails_before_training(tmp_path, monkeypa
     def full(_):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("verify.store.os.fsync", full)
+    monkeypatch.setattr("verify.store.runs.os.fsync", full)
     trained = []
-    monkeypatch.setattr("verify.sweep.train", lambda *a, **k: trained.append(1) or [])
+    monkeypatch.setattr("verify.orchestrate.sweep.train", lambda *a, **k: trained.append(1) or [])
     with pytest.raises(RunFailure, match="cannot be written: No space left on device"):
         run_sweep(SWEEP[:1], store, device="cpu", progress=False)
     assert not trained and not list(tmp_path.iterdir())
@@ -183,8 +183,8 @@ def test_a_lock_held_by_a_live_process_is_respected(tmp_path):
 
 TWIN = """
 import json, sys
-from verify.config import RunConfig
-from verify.sweep import run_sweep
+from verify.run.config import RunConfig
+from verify.orchestrate.sweep import run_sweep
 configs = [RunConfig(model="superposition", n_features=64, width=16, steps=600, batch_size=256,
                      eval_samples=512, seed=seed) for seed in range(5)]
 report = run_sweep(configs, sys.argv[1], device="cpu", max_batch=1, progress=False)
@@ -262,16 +262,16 @@ def test_a_folder_without_runs_is_a_clear_error(tmp_path):
 
 
 def test_a_failing_run_is_reported_and_the_others_go_on(tmp_path, monkeypatch, capsys):
-    import verify.sweep
+    import verify.orchestrate.sweep
 
-    real_train = verify.sweep.train
+    real_train = verify.orchestrate.sweep.train
 
     def train_or_fail(configs, **kwargs):
         if any(c.seed == 1 for c in configs):
             raise RuntimeError("injected fault")
         return real_train(configs, **kwargs)
 
-    monkeypatch.setattr(verify.sweep, "train", train_or_fail)
+    monkeypatch.setattr(verify.orchestrate.sweep, "train", train_or_fail)
     with pytest.raises(RuntimeError, match="injected"):
         run_sweep(SWEEP[:3], tmp_path / "strict", device="cpu", progress=False)
     report = run_sweep(SWEEP[:3], tmp_path, device="cpu", max_batch=3, progress="runs", on_error="continue",

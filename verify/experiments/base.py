@@ -9,15 +9,15 @@ plan the same configuration train it once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._deprecated import renamed
-from ..claims import Claim
-from ..config import SCALES, RunConfig
-from ..measure import ExponentMeasurement, measure_exponent
-from ..store import ResultStore
+from ..analyse.claims import Analysis, Claim
+from ..analyse.measure import ExponentMeasurement, measure_exponent
+from ..run.config import SCALES, RunConfig
+from ..store.runs import ResultStore
 
 __all__ = [
     "SCALES",
@@ -49,27 +49,6 @@ def stable_lr(config: RunConfig, fraction: float, ceiling: float) -> float:
 def steps_for(t_end: float, lr: float) -> int:
     """Steps that reach time t_end = lr * steps."""
     return int(np.ceil(t_end / lr))
-
-
-@dataclass
-class Analysis:
-    """The outcome of an experiment's analysis.
-
-    Attributes
-    ----------
-    claims : list of Claim
-    figures : dict of str -> matplotlib Figure
-        Keyed by file stem (``fig5``, ``fig6``...).
-    notes : list of str
-        Sentences for the report (what was scaled down, sensitivity tables in words).
-    tables : dict of str -> list of dict
-        Small tables shown in the report (rows with the same keys).
-    """
-
-    claims: list = field(default_factory=list)
-    figures: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)
-    tables: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,7 +145,7 @@ class StoredRuns:
         """``measure_exponent`` over the seeds ``configs`` of one configuration.
 
         ``physics_window``: a callable (base config) -> window, a window, or None (the
-        superposition rule of ``verify.measure``).
+        superposition rule of ``verify.analyse.measure``).
         """
         if callable(physics_window):
             physics_window = physics_window(configs[0])
@@ -211,10 +190,10 @@ def exponent_claim(
     theory=None,
     context="",
 ) -> Claim:
-    """A claim about a training exponent measured by ``verify.measure``.
+    """A claim about a training exponent measured by ``verify.analyse.measure``.
 
     The headline (the Eq. 9 fit on the physics window) decides; the other methods are the
-    claim's alternatives, in ``verify.measure``'s order; a failed headline fit leaves the
+    claim's alternatives, in ``verify.analyse.measure``'s order; a failed headline fit leaves the
     claim undecided.
     """
     return Claim(

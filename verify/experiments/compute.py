@@ -25,8 +25,8 @@ from numerics import local_exponent_profile
 from numerics.fit import ols
 from theory.paper_values import PAPER
 
-from .. import plots
-from ..claims import Claim
+from ..analyse.claims import Claim
+from ..present import plots
 from .base import Analysis, Experiment, StoredRuns
 from .superposition import superposition_configs
 

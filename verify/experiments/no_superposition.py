@@ -3,7 +3,7 @@
 Paper Section 3 and Fig. 3: the linear student y = B x learns the diagonal teacher with
 L(t) = sum_i A_ii^2 p_i m2 / 2 exp(-2 p_i m2 t) (Eq. 7), so alpha = (a + 2b - 1)/a (Eq. 8)
 in the mid-training window 1 << z_c << N (Appendix A.1.1). superdyn measures alpha by
-``verify.measure`` (the Eq. 9 fit on the window where the learning front is in
+``verify.analyse.measure`` (the Eq. 9 fit on the window where the learning front is in
 [10, N/10]) and compares the seed-mean SGD curve with the exact theory of the SGD the runs
 perform: ``numerics.sgd_loss`` (online mini-batch SGD at the run's lr and batch, the exact
 input covariance, the same N). The paper's own theory, gradient flow, differs from it by
@@ -25,10 +25,10 @@ from numerics.exponent_table import FIG3_A, FIG3_B
 from theory import alpha_power_law
 from theory.paper_values import QUOTES
 
-from .. import plots
-from ..claims import Claim
-from ..config import RunConfig
-from ..measure import eq9_alpha, learning_front_window
+from ..analyse.claims import Claim
+from ..analyse.measure import eq9_alpha, learning_front_window
+from ..present import plots
+from ..run.config import RunConfig
 from .base import Analysis, Experiment, StoredRuns, exponent_claim, group_seeds, stable_lr, steps_for
 
 __all__ = ["FIG3", "SCALES_FIG3"]

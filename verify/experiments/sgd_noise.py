@@ -32,9 +32,9 @@ from numerics import sgd_loss, sgd_stability_limit
 from theory import PowerLaw, Task
 from theory.paper_values import QUOTES
 
-from .. import plots
-from ..claims import Claim
-from ..config import RunConfig
+from ..analyse.claims import Claim
+from ..present import plots
+from ..run.config import RunConfig
 from .base import Analysis, Experiment, StoredRuns, steps_for
 
 __all__ = ["SCALES_SGD_NOISE", "SGD_NOISE"]

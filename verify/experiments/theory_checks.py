@@ -27,8 +27,8 @@ from theory import (
 )
 from theory.paper_values import PAPER
 
-from .. import plots
-from ..claims import Alternative, Claim
+from ..analyse.claims import Alternative, Claim
+from ..present import plots
 from .base import Analysis, Experiment
 
 __all__ = ["FIG10", "FIG11", "inner_window"]

@@ -278,7 +278,7 @@ class ExponentMeasurement:
         return f"{EQ9} on t in [{lo:.3g}, {hi:.3g}] ({self.window_rule}), {self.n_seeds} seed(s)"
 
     def claim_alternatives(self) -> tuple:
-        """The alternatives as :class:`verify.claims.Alternative`, in the stated order."""
+        """The alternatives as :class:`verify.analyse.claims.Alternative`, in the stated order."""
         return tuple(
             Alternative(r.condition, r.alpha if r.ok else None, r.uncertainty) for r in self.alternatives
         )

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from theory.errors import RunFailure
 
-from .config import RunConfig
-from .device import check_device_name, resolve_device
-from .store import ResultStore
+from ..run.config import RunConfig
+from ..run.device import check_device_name, resolve_device
+from ..store.runs import ResultStore
 from .sweep import train_claimed
 
 __all__ = ["MAX_RETRIES", "gpu_share", "run_batches_on_ray"]
@@ -79,7 +79,7 @@ def run_batches_on_ray(
     -------
     dict
         Run ids: ``trained``, ``skipped`` (stored meanwhile) and ``busy`` (locked by another
-        live process), as :func:`verify.sweep.train_claimed` gives them.
+        live process), as :func:`verify.orchestrate.sweep.train_claimed` gives them.
 
     Parameters
     ----------

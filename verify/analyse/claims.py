@@ -27,11 +27,11 @@ Every disagreement carries a sentence (``explanation``) built from the same numb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["KINDS", "Alternative", "Claim", "agrees", "tally_verdicts"]
+__all__ = ["KINDS", "Alternative", "Analysis", "Claim", "agrees", "tally_verdicts"]
 
 KINDS = ("value", "at_least", "at_most")
 REPRODUCED = "reproduced"
@@ -257,3 +257,24 @@ def tally_verdicts(verdicts) -> dict:
         kind = "reproduced only under a condition" if verdict.startswith("reproduced only if") else verdict
         counts[kind] = counts.get(kind, 0) + 1
     return counts
+
+
+@dataclass
+class Analysis:
+    """The outcome of an experiment's analysis.
+
+    Attributes
+    ----------
+    claims : list of Claim
+    figures : dict of str -> matplotlib Figure
+        Keyed by file stem (``fig5``, ``fig6``...).
+    notes : list of str
+        Sentences for the report (what was scaled down, sensitivity tables in words).
+    tables : dict of str -> list of dict
+        Small tables shown in the report (rows with the same keys).
+    """
+
+    claims: list = field(default_factory=list)
+    figures: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    tables: dict = field(default_factory=dict)

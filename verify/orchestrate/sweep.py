@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
-from .config import RunConfig
-from .device import resolve_device
-from .store import ResultStore
-from .trainer import train
+from ..run.config import RunConfig
+from ..run.device import resolve_device
+from ..run.trainer import train
+from ..store.runs import ResultStore
 
 __all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
 
@@ -74,7 +74,7 @@ class RunsProgress:
         self.bar.close()
 
 
-#: Where the batches run: in this process, or as tasks on a Ray cluster (``verify.distributed``).
+#: Where the batches run: in this process, or as tasks on a Ray cluster (``verify.orchestrate.distributed``).
 ENGINES = ("local", "ray")
 
 
@@ -134,7 +134,7 @@ def run_sweep(
         True: the trainer's progress bar for each batch; "runs": one line for the whole
         sweep (runs done, stored, trained, failed, to go, ETA; local engine); False: silent.
     engine : {"local", "ray"}
-        ``"ray"`` sends each batch to a Ray task (see :mod:`verify.distributed`).
+        ``"ray"`` sends each batch to a Ray task (see :mod:`verify.orchestrate.distributed`).
     address : str, optional
         The Ray cluster to join (``engine="ray"`` only).
     on_error : {"raise", "continue"}

@@ -194,7 +194,9 @@ class Recorder:
             loss, _, features, active = model.loss(params, self.eval_batch, moments["channel"], grads=False)
         features_se = None
         linear_map = model.linear_map(params) if self.conditional else None
-        if linear_map is not None:  # per-feature losses that see rare features (verify.models.feature_loss)
+        if (
+            linear_map is not None
+        ):  # per-feature losses that see rare features (verify.run.models.feature_loss)
             value_max = [c.value_max for c in self.configs]
             features, features_se = conditional_feature_losses(
                 *linear_map, moments["channel"], moments["p"], value_max, self.eval_batch
@@ -284,7 +286,7 @@ def train(configs, *, device="auto", progress=True, model_options=None) -> list[
         Show a progress bar over steps.
     model_options : dict, optional
         Code-path choices passed to the model's constructor (``fuse_on_cpu``,
-        ``sparse_below``, ``scatter_forward``: see :mod:`verify.models`); by default each
+        ``sparse_below``, ``scatter_forward``: see :mod:`verify.run.models`); by default each
         model chooses. They change rounding at most, never the maths.
 
     Raises

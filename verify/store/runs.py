@@ -40,10 +40,10 @@ import pyarrow.parquet as pq
 
 from theory.errors import RunFailure, StoreCorruption
 
-from .config import RunConfig, code_version
+from ..run.config import RunConfig, code_version
 
 if TYPE_CHECKING:  # reading a store needs no torch; only writing a run does
-    from .trainer import RunResult
+    from ..run.trainer import RunResult
 
 __all__ = ["CorruptResultWarning", "ResultStore", "load_results"]
 

@@ -49,7 +49,7 @@ class RunConfig:
     optimizer : {"sgd", "adamw"}
         ``adamw`` is Liu et al.'s: linear warm-up over ``warmup_steps``, a cosine to
         ``lr_floor * lr`` at the last step, and ``weight_decay`` gamma on the model's decayed
-        parameters (gamma < 0 pulls row norms to 1; see ``verify.optim``).
+        parameters (gamma < 0 pulls row norms to 1; see ``verify.run.optim``).
     lr_floor : float
         The cosine schedule's final learning rate as a share of ``lr`` (in [0, 1]).
     init_scale : float

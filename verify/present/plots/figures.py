@@ -1,6 +1,6 @@
 """The paper's figures: one function per kind of figure, each returning a Figure.
 
-Every function draws inside superdyn's style with its conventions (:mod:`verify.plots.style`):
+Every function draws inside superdyn's style with its conventions (:mod:`verify.present.plots.style`):
 measured solid (or markers with error bars), theory dashed, fits dotted, panel letters,
 one- or two-column sizes. ``save(figure, stem)`` writes PNG and vector PDF.
 """

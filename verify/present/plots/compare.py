@@ -11,7 +11,7 @@ that varies, with
   exact linear-superposition loss for the run's own W (dashed; ``numerics.linear_superposition``,
   W regenerated from the seed exactly as the trainer draws it on the CPU);
 
-and the fitted exponent with its uncertainty in the legend (``verify.measure``: the Eq. 9
+and the fitted exponent with its uncertainty in the legend (``verify.analyse.measure``: the Eq. 9
 fit on the learning-front window without superposition, the plateau-free window with it).
 """
 
@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..config import MODEL_NAMES, RunConfig
-from ..measure import average_curve, learning_front_window, measure_exponent
+from ...analyse.measure import average_curve, learning_front_window, measure_exponent
+from ...run.config import MODEL_NAMES, RunConfig
 from .style import LOSS_LABEL, MEASURED, THEORY, TIME_LABEL, new_figure, parameter_colours, positive, styled
 
 __all__ = ["compare", "group_runs"]
@@ -90,7 +90,7 @@ def embedding_of(config: RunConfig) -> np.ndarray:
     on the CPU (the generator's first draw)."""
     import torch
 
-    from ..models.superposition import random_embedding
+    from ...run.models.superposition import random_embedding
 
     generator = torch.Generator(device="cpu").manual_seed(int(config.seed))
     dtype = torch.float64 if config.dtype == "float64" else torch.float32
@@ -124,7 +124,7 @@ def compare(results, theory: bool = True, *, by: str | None = None, title: str =
         No completed run, or ``by`` not a RunConfig field.
     """
     if not isinstance(results, pd.DataFrame):
-        from ..store import load_results
+        from ...store.runs import load_results
 
         results = load_results(Path(results))
     groups = group_runs(results)

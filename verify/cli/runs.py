@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .claims import tally_verdicts
-from .config import MODEL_NAMES, SCALES
+from ..analyse.claims import tally_verdicts
+from ..run.config import MODEL_NAMES, SCALES
 
 __all__ = ["add_run_commands"]
 
 
 def _cmd_train(args) -> int:
-    from .config import RunConfig
-    from .store import ResultStore
-    from .sweep import run_sweep
+    from ..orchestrate.sweep import run_sweep
+    from ..run.config import RunConfig
+    from ..store.runs import ResultStore
 
     width = args.width
     if width is None:
@@ -46,8 +46,8 @@ def _verdicts(paths: dict) -> dict:
 
 
 def _cmd_reproduce(args) -> int:
-    from .experiments import EXPERIMENTS, get_experiment
-    from .reproduction import reproduce
+    from ..experiments import EXPERIMENTS, get_experiment
+    from ..reproduction import reproduce
 
     if args.list:
         for name, experiment in EXPERIMENTS.items():
@@ -63,7 +63,7 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import write_report
+    from ..report import write_report
 
     paths = write_report(args.directory)
     print(json.dumps({"paths": paths, "verdicts": _verdicts(paths)}, indent=1))
@@ -71,8 +71,8 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_plot(args) -> int:
-    from .plots import compare, save_as
-    from .store import load_results
+    from ..present.plots import compare, save_as
+    from ..store.runs import load_results
 
     frame = load_results(args.directory)
     out = Path(args.out)

@@ -17,7 +17,7 @@ import numpy as np
 
 from theory.errors import InvalidInput, SuperdynError
 
-from .cli_runs import add_run_commands
+from .runs import add_run_commands
 
 __all__ = ["main"]
 

@@ -1,0 +1,8 @@
+"""Storing runs: the content-addressed result store (``runs``) and the reproduction manifest.
+
+Depends on ``verify.run`` only (a run's configuration names its files).
+"""
+
+from .runs import CorruptResultWarning, ResultStore, load_results
+
+__all__ = ["CorruptResultWarning", "ResultStore", "load_results"]

@@ -1,0 +1,50 @@
+"""The reproduction manifest: which experiments a reproduction directory holds, at which scale."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ..run.config import code_version
+from .runs import _atomic_write
+
+__all__ = ["MANIFEST", "read_manifest", "update_manifest"]
+
+MANIFEST = "manifest.json"
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def read_manifest(directory) -> dict:
+    """{experiment name: scale} of a reproduction directory."""
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        raise ValueError(
+            f"{str(directory)!r} holds no {MANIFEST}; run `superdyn reproduce --out {directory}` first"
+        )
+    try:
+        return dict(json.loads(path.read_text())["experiments"])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is not a reproduction manifest ({exc})") from None
+
+
+def update_manifest(directory, names, scale: str, device: str) -> dict:
+    """Record that ``names`` were run at ``scale`` (merged with what is there)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        experiments = read_manifest(directory)
+    except ValueError:
+        experiments = {}
+    experiments.update({name: scale for name in names})
+    body = {
+        "experiments": experiments,
+        "device": device,
+        "superdyn": code_version(),
+        "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    _atomic_text(directory / MANIFEST, json.dumps(body, indent=1))
+    return experiments
