@@ -137,3 +137,23 @@ def test_verify_layers_point_one_way():
                 seen.add((layer, other))
                 assert other in allowed | {layer, "_deprecated"}, f"{path.relative_to(root)} imports {target}"
     assert ("experiments", "present") in seen and ("store", "run") in seen  # the walk sees imports
+
+
+#: functions of verify longer than 60 lines, each with its reason stated beside it in the code
+LONG_ON_PURPOSE = {"_readout"}  # verify/run/models/_fused.py: one numba pass per sample
+
+
+def test_no_function_in_verify_runs_over_60_lines():
+    import ast
+
+    root = pathlib.Path(verify.__file__).parent
+    long = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = node.body[0]
+                docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                start = first.end_lineno + 1 if docstring else node.lineno
+                if node.end_lineno - start + 1 > 60 and node.name not in LONG_ON_PURPOSE:
+                    long.append(f"{path.relative_to(root)}:{node.lineno} {node.name}")
+    assert not long

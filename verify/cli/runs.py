@@ -89,7 +89,13 @@ def _cmd_plot(args) -> int:
 
 
 def add_run_commands(sub) -> None:
-    """Register ``train``, ``reproduce`` and ``report`` on an argparse sub-parser set."""
+    """Register ``train``, ``reproduce``, ``plot`` and ``report`` on an argparse sub-parser set."""
+    _add_train(sub)
+    _add_reproduce(sub)
+    _add_plot_and_report(sub)
+
+
+def _add_train(sub) -> None:
     p = sub.add_parser(
         "train", help="train one configuration for several seeds, batched, into a result store"
     )
@@ -115,6 +121,8 @@ def add_run_commands(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_cmd_train)
 
+
+def _add_reproduce(sub) -> None:
     p = sub.add_parser("reproduce", help="run the paper's experiments and write the claims report")
     p.add_argument(
         "experiments",
@@ -148,6 +156,8 @@ def add_run_commands(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_cmd_reproduce)
 
+
+def _add_plot_and_report(sub) -> None:
     p = sub.add_parser("plot", help="each stored configuration's loss (seed mean) beside its theory")
     p.add_argument(
         "directory", help="a result store (train --out) or a reproduction folder (reproduce --out)"

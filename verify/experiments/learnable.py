@@ -86,20 +86,7 @@ def _analyse(results: StoredRuns, scale: str) -> Analysis:
         m_fixed, m_learn = results.exponent(fixed), results.exponent(learn)
         quoted = PAPER.get(f"fig12_alpha_k{k}")
         if quoted is not None:
-            analysis.claims.append(
-                exponent_claim(
-                    experiment="fig12",
-                    key=f"alpha[K={k}]",
-                    statement=f"With learnable W the exponent stays ≈ 1 (K = {k})",
-                    paper=quoted.value,
-                    paper_quote=quoted.cited,
-                    criterion=f"within {ALPHA_TOLERANCE} (fig5's tolerance) or 2 sigma of the paper's value",
-                    measured=m_learn,
-                    tolerance=ALPHA_TOLERANCE,
-                    context=f"The fixed-W exponent of the same runs is {m_fixed.alpha:.3f} "
-                    f"± {m_fixed.uncertainty:.2g}.",
-                )
-            )
+            analysis.claims.append(_alpha_claim(k, quoted, m_learn, m_fixed))
         t, lf, ll = _window_means(results, fixed, learn)
         gap = lf - ll
         gap_order = float(np.log10(np.exp(np.mean(np.log(gap))))) if np.all(gap > 0) else float("nan")
@@ -124,25 +111,7 @@ def _analyse(results: StoredRuns, scale: str) -> Analysis:
         learn_curves.append((*average_curve([results.curve(c) for c in learn]), k))
     analysis.tables["fig12"] = rows
     if signs:
-        k, worst, at = min(signs, key=lambda x: x[1])
-        analysis.claims.append(
-            Claim(
-                experiment="fig12",
-                key="loss-gap-sign",
-                statement="The learnable model reaches the lower loss throughout mid-training "
-                "(smallest (L_fixed - L_learnable) / L_fixed over K and the window)",
-                paper=None,
-                paper_quote=QUOTES["fig12_sign"],
-                criterion="superdyn's: the difference is positive at every measured time of "
-                f"[{FIXED_WINDOW[0]:g}, {FIXED_WINDOW[1]:g}] for every K",
-                threshold=0.0,
-                measured=worst,
-                uncertainty=0.0,
-                method=f"seed-mean curves; the smallest relative gap is at K = {k}, t = {at:.3g}",
-                tolerance=0.0,
-                kind="at_least",
-            )
-        )
+        analysis.claims.append(_sign_claim(signs))
         analysis.figures["fig12"] = plots.curves_figure(
             learn_curves,
             fixed_curves,
@@ -153,6 +122,42 @@ def _analyse(results: StoredRuns, scale: str) -> Analysis:
             title="Fig. 12: learnable against fixed W",
         )
     return analysis
+
+
+def _alpha_claim(k, quoted, m_learn, m_fixed) -> Claim:
+    """The learnable model's exponent at width k against the paper's Fig. 12a value."""
+    return exponent_claim(
+        experiment="fig12",
+        key=f"alpha[K={k}]",
+        statement=f"With learnable W the exponent stays ≈ 1 (K = {k})",
+        paper=quoted.value,
+        paper_quote=quoted.cited,
+        criterion=f"within {ALPHA_TOLERANCE} (fig5's tolerance) or 2 sigma of the paper's value",
+        measured=m_learn,
+        tolerance=ALPHA_TOLERANCE,
+        context=f"The fixed-W exponent of the same runs is {m_fixed.alpha:.3f} ± {m_fixed.uncertainty:.2g}.",
+    )
+
+
+def _sign_claim(signs) -> Claim:
+    """The smallest relative gain (L_fixed - L_learnable) / L_fixed over the widths and the window."""
+    k, worst, at = min(signs, key=lambda x: x[1])
+    return Claim(
+        experiment="fig12",
+        key="loss-gap-sign",
+        statement="The learnable model reaches the lower loss throughout mid-training "
+        "(smallest (L_fixed - L_learnable) / L_fixed over K and the window)",
+        paper=None,
+        paper_quote=QUOTES["fig12_sign"],
+        criterion="superdyn's: the difference is positive at every measured time of "
+        f"[{FIXED_WINDOW[0]:g}, {FIXED_WINDOW[1]:g}] for every K",
+        threshold=0.0,
+        measured=worst,
+        uncertainty=0.0,
+        method=f"seed-mean curves; the smallest relative gap is at K = {k}, t = {at:.3g}",
+        tolerance=0.0,
+        kind="at_least",
+    )
 
 
 FIG12 = Experiment(

@@ -114,46 +114,7 @@ def _analyse(results: StoredRuns, scale: str) -> Analysis:
                         "m_over_n": c.width / c.n_features,
                     }
                 )
-            key = {("strong", 2.0): "liu_strong_exponent_a2", ("weak", 2.0): "liu_weak_exponent_a2"}.get(
-                (regime, a), "liu_strong_exponent" if regime == "strong" and a <= 1 else None
-            )
-            if key is not None:
-                quoted = PAPER[key]
-                analysis.claims.append(
-                    Claim(
-                        experiment="liu-width",
-                        key=f"exponent[{regime}, a={a:g}]",
-                        statement=f"{quoted.what} (here a = {a:g})",
-                        paper=quoted.value,
-                        paper_quote=quoted.cited,
-                        criterion=f"superdyn's tolerance {EXPONENT_TOLERANCE} (or 2 sigma) on the "
-                        "summary's '≈'",
-                        measured=exponent,
-                        uncertainty=stderr,
-                        method=f"OLS of ln L_final on ln m, m in {[int(w) for w in widths]}, "
-                        f"weight decay {WEIGHT_DECAY[regime]:+g}",
-                        tolerance=EXPONENT_TOLERANCE,
-                        context=f"phi_1/2 ranges over {phi.min():.2f} to {phi.max():.2f} (m/n from "
-                        f"{widths.min() / s['n']:.2f} to {widths.max() / s['n']:.2f}).",
-                    )
-                )
-            if regime == "strong":
-                quoted = PAPER["liu_strong_phi"]
-                analysis.claims.append(
-                    Claim(
-                        experiment="liu-width",
-                        key=f"phi[strong, a={a:g}]",
-                        statement="Negative weight decay represents nearly every "
-                        f"feature, phi_1/2 ≈ 1 (a = {a:g}; smallest over m)",
-                        paper=quoted.value,
-                        paper_quote=quoted.cited,
-                        criterion=f"superdyn's tolerance {PHI_TOLERANCE} on the summary's '≈ 1'",
-                        measured=float(phi.min()),
-                        uncertainty=0.0,
-                        method="share of rows of W with norm > 1/2 at the end",
-                        tolerance=PHI_TOLERANCE,
-                    )
-                )
+            analysis.claims += _width_claims(regime, a, exponent, stderr, widths, phi, s["n"])
     analysis.tables["liu-width"] = rows
     if groups:
         analysis.figures["liu-width"] = plots.scaling_figure(
@@ -165,6 +126,51 @@ def _analyse(results: StoredRuns, scale: str) -> Analysis:
             title=f"Liu et al.: loss against width, n = {s['n']}",
         )
     return analysis
+
+
+def _width_claims(regime, a, exponent, stderr, widths, phi, n) -> list:
+    """The width exponent where the summary states one for (regime, a), and phi_1/2 in the strong regime."""
+    claims = []
+    key = {("strong", 2.0): "liu_strong_exponent_a2", ("weak", 2.0): "liu_weak_exponent_a2"}.get(
+        (regime, a), "liu_strong_exponent" if regime == "strong" and a <= 1 else None
+    )
+    if key is not None:
+        quoted = PAPER[key]
+        claims.append(
+            Claim(
+                experiment="liu-width",
+                key=f"exponent[{regime}, a={a:g}]",
+                statement=f"{quoted.what} (here a = {a:g})",
+                paper=quoted.value,
+                paper_quote=quoted.cited,
+                criterion=f"superdyn's tolerance {EXPONENT_TOLERANCE} (or 2 sigma) on the summary's '≈'",
+                measured=exponent,
+                uncertainty=stderr,
+                method=f"OLS of ln L_final on ln m, m in {[int(w) for w in widths]}, "
+                f"weight decay {WEIGHT_DECAY[regime]:+g}",
+                tolerance=EXPONENT_TOLERANCE,
+                context=f"phi_1/2 ranges over {phi.min():.2f} to {phi.max():.2f} (m/n from "
+                f"{widths.min() / n:.2f} to {widths.max() / n:.2f}).",
+            )
+        )
+    if regime == "strong":
+        quoted = PAPER["liu_strong_phi"]
+        claims.append(
+            Claim(
+                experiment="liu-width",
+                key=f"phi[strong, a={a:g}]",
+                statement="Negative weight decay represents nearly every "
+                f"feature, phi_1/2 ≈ 1 (a = {a:g}; smallest over m)",
+                paper=quoted.value,
+                paper_quote=quoted.cited,
+                criterion=f"superdyn's tolerance {PHI_TOLERANCE} on the summary's '≈ 1'",
+                measured=float(phi.min()),
+                uncertainty=0.0,
+                method="share of rows of W with norm > 1/2 at the end",
+                tolerance=PHI_TOLERANCE,
+            )
+        )
+    return claims
 
 
 LIU_WIDTH = Experiment(

@@ -113,116 +113,131 @@ def _analyse(results: StoredRuns, scale: str) -> Analysis:
     for base in (b for b in group_seeds(_plan(scale)) if b not in measured_bases):
         analysis.notes.append(f"fig3: a={base.a}, b={base.b} diverged for every seed; left out")
     for base, m, seeds in found:
-        t, _loss = results.curve(seeds[0])
-        t = t[t > 0]
-        modes = base.task.modes()  # the exact discrete theory: gradient descent at the run's lr
-
-        def exact_of(times, modes=modes, lr=base.lr):
-            return spectral_loss(modes.rates, modes.weights, times, lr=lr).loss
-
-        # the exact expected loss of the runs' own SGD, once at every measured t
-        expected = sgd_loss(base.task, t, lr=base.lr, batch_size=base.batch_size).loss
-        sgd_at = dict(zip(t, expected, strict=True))
-
-        def sgd_of(times, sgd_at=sgd_at):
-            return np.array([sgd_at[x] for x in times])
-
-        exact = exact_of(t)
-        alpha_inf = alpha_power_law(base.a, base.b)
-        exact_m = eq9_alpha(t, exact, m.window)
-        deviation, dev_se, dev_t, max_se = _curve_deviation(results, seeds, sgd_of)
-        gd_deviation, gd_se, gd_t, _ = _curve_deviation(results, seeds, exact_of)
-        label = f"a={base.a:g}, b={base.b:g}"
-        mean_loss = np.mean([results.curve(c)[1][1:] for c in seeds], axis=0)  # row 0 is t = 0
-        measured.append((t, mean_loss, alpha_inf, f"a = {base.a:g}, b = {base.b:g}"))
-        theory_curves.append((t, sgd_of(t), alpha_inf))
-        rows.append(
-            {
-                "a": base.a,
-                "b": base.b,
-                "seeds": len(seeds),
-                "alpha_eq8": alpha_inf,
-                "alpha_exact_N": exact_m,
-                **m.row(),
-                "max |mean/sgd_loss - 1|": deviation,
-                "its standard error": dev_se,
-                "max |mean/GD - 1|": gd_deviation,
-            }
-        )
-        cutoff = 1.0 / base.task.rate_min
-        analysis.claims.append(
-            exponent_claim(
-                experiment="fig3",
-                key=f"alpha[{label}]",
-                statement=f"Without superposition the fitted exponent is (a+2b-1)/a ({label})",
-                paper=alpha_inf,
-                paper_quote=QUOTES["fig3_law"],
-                criterion=f"the headline exponent within {EXPONENT_TOLERANCE} (or 2 sigma) of Eq. 8",
-                measured=m,
-                tolerance=EXPONENT_TOLERANCE,
-                theory=exact_m,
-                context=(
-                    f"The exact discrete sum at N={base.n_features} gives {exact_m:.3f} by the same fit on "
-                    "the "
-                    f"same window: the finite-N cutoff (modes with t > 1/lambda_min = {cutoff:.3g} are "
-                    f"exhausted) steepens the curve; the SGD fit is {m.alpha - exact_m:+.3f} from it."
-                ),
-            )
-        )
-        tolerance = CURVE_SIGMAS * max_se
-        analysis.claims.append(
-            Claim(
-                experiment="fig3",
-                key=f"curve[{label}]",
-                statement=f"SGD tracks the exact theory ({label}; worst relative deviation of the seed mean)",
-                paper=None,
-                paper_quote=QUOTES["fig3_curves"],
-                criterion=f"superdyn's: the mean of {len(seeds)} seeds within {CURVE_SIGMAS:g} standard "
-                f"errors (largest over t) of the exact SGD theory (numerics.sgd_loss at the run's lr and "
-                f"batch), at every measured t in the last {CURVE_DECADES:g} decades",
-                threshold=0.0,
-                measured=deviation,
-                uncertainty=0.0 if np.isnan(dev_se) else dev_se,
-                method=f"max |mean_seeds L / sgd_loss - 1| over t in [{t[-1] / 10**CURVE_DECADES:.3g}, "
-                f"{t[-1]:.3g}] (worst at t = {dev_t:.3g}), {len(seeds)} seed(s)",
-                tolerance=0.0 if np.isnan(tolerance) else tolerance,
-                kind="at_most",
-                undecided="" if len(seeds) > 1 else "one seed gives no standard error.",
-                context=f"Against gradient descent at the same lr (the paper's theory in t = lr * steps) "
-                f"the seed mean deviates by up to {gd_deviation:.3g} ± {gd_se:.2g} (at t = {gd_t:.3g}): "
-                f"online SGD at batch {base.batch_size} raises the expected loss of rarely seen features, "
-                "which sgd_loss accounts for and gradient descent does not.",
-            )
-        )
+        curves, row, claims = _analyse_point(results, base, m, seeds)
+        measured.append(curves[0])
+        theory_curves.append(curves[1])
+        rows.append(row)
+        analysis.claims += claims
     analysis.tables["fig3 exponents"] = rows
     if rows:
-        analysis.figures["fig3a"] = plots.curves_figure(
+        analysis.figures.update(_figures(measured, theory_curves, rows, s["n"]))
+    return analysis
+
+
+def _analyse_point(results, base, m, seeds):
+    """One (a, b): its curves for Fig. 3a, its table row, and its exponent and curve claims."""
+    t, _loss = results.curve(seeds[0])
+    t = t[t > 0]
+    modes = base.task.modes()  # the exact discrete theory: gradient descent at the run's lr
+
+    def exact_of(times, modes=modes, lr=base.lr):
+        return spectral_loss(modes.rates, modes.weights, times, lr=lr).loss
+
+    # the exact expected loss of the runs' own SGD, once at every measured t
+    expected = sgd_loss(base.task, t, lr=base.lr, batch_size=base.batch_size).loss
+    sgd_at = dict(zip(t, expected, strict=True))
+
+    def sgd_of(times, sgd_at=sgd_at):
+        return np.array([sgd_at[x] for x in times])
+
+    exact = exact_of(t)
+    alpha_inf = alpha_power_law(base.a, base.b)
+    exact_m = eq9_alpha(t, exact, m.window)
+    against_sgd = _curve_deviation(results, seeds, sgd_of)
+    against_gd = _curve_deviation(results, seeds, exact_of)
+    mean_loss = np.mean([results.curve(c)[1][1:] for c in seeds], axis=0)  # row 0 is t = 0
+    curves = ((t, mean_loss, alpha_inf, f"a = {base.a:g}, b = {base.b:g}"), (t, sgd_of(t), alpha_inf))
+    row = {
+        "a": base.a,
+        "b": base.b,
+        "seeds": len(seeds),
+        "alpha_eq8": alpha_inf,
+        "alpha_exact_N": exact_m,
+        **m.row(),
+        "max |mean/sgd_loss - 1|": against_sgd[0],
+        "its standard error": against_sgd[1],
+        "max |mean/GD - 1|": against_gd[0],
+    }
+    claims = [
+        _exponent_claim(base, m, alpha_inf, exact_m),
+        _curve_claim(base, seeds, t, against_sgd, against_gd),
+    ]
+    return curves, row, claims
+
+
+def _exponent_claim(base, m, alpha_inf, exact_m) -> Claim:
+    label = f"a={base.a:g}, b={base.b:g}"
+    cutoff = 1.0 / base.task.rate_min
+    return exponent_claim(
+        experiment="fig3",
+        key=f"alpha[{label}]",
+        statement=f"Without superposition the fitted exponent is (a+2b-1)/a ({label})",
+        paper=alpha_inf,
+        paper_quote=QUOTES["fig3_law"],
+        criterion=f"the headline exponent within {EXPONENT_TOLERANCE} (or 2 sigma) of Eq. 8",
+        measured=m,
+        tolerance=EXPONENT_TOLERANCE,
+        theory=exact_m,
+        context=(
+            f"The exact discrete sum at N={base.n_features} gives {exact_m:.3f} by the same fit on "
+            "the "
+            f"same window: the finite-N cutoff (modes with t > 1/lambda_min = {cutoff:.3g} are "
+            f"exhausted) steepens the curve; the SGD fit is {m.alpha - exact_m:+.3f} from it."
+        ),
+    )
+
+
+def _curve_claim(base, seeds, t, against_sgd, against_gd) -> Claim:
+    label = f"a={base.a:g}, b={base.b:g}"
+    deviation, dev_se, dev_t, max_se = against_sgd
+    gd_deviation, gd_se, gd_t, _ = against_gd
+    tolerance = CURVE_SIGMAS * max_se
+    return Claim(
+        experiment="fig3",
+        key=f"curve[{label}]",
+        statement=f"SGD tracks the exact theory ({label}; worst relative deviation of the seed mean)",
+        paper=None,
+        paper_quote=QUOTES["fig3_curves"],
+        criterion=f"superdyn's: the mean of {len(seeds)} seeds within {CURVE_SIGMAS:g} standard "
+        f"errors (largest over t) of the exact SGD theory (numerics.sgd_loss at the run's lr and "
+        f"batch), at every measured t in the last {CURVE_DECADES:g} decades",
+        threshold=0.0,
+        measured=deviation,
+        uncertainty=0.0 if np.isnan(dev_se) else dev_se,
+        method=f"max |mean_seeds L / sgd_loss - 1| over t in [{t[-1] / 10**CURVE_DECADES:.3g}, "
+        f"{t[-1]:.3g}] (worst at t = {dev_t:.3g}), {len(seeds)} seed(s)",
+        tolerance=0.0 if np.isnan(tolerance) else tolerance,
+        kind="at_most",
+        undecided="" if len(seeds) > 1 else "one seed gives no standard error.",
+        context=f"Against gradient descent at the same lr (the paper's theory in t = lr * steps) "
+        f"the seed mean deviates by up to {gd_deviation:.3g} ± {gd_se:.2g} (at t = {gd_t:.3g}): "
+        f"online SGD at batch {base.batch_size} raises the expected loss of rarely seen features, "
+        "which sgd_loss accounts for and gradient descent does not.",
+    )
+
+
+def _figures(measured, theory_curves, rows, n) -> dict:
+    """Fig. 3a (seed means against the exact SGD theory) and Fig. 3b (fitted against predicted alpha)."""
+    x = [r["alpha_eq8"] for r in rows]
+    panel = {
+        "xlabel": r"predicted $\alpha = (a+2b-1)/a$",
+        "series": [
+            ("SGD, Eq. 9 fit", x, [r["alpha (Eq. 9, physics window)"] for r in rows], [r["±"] for r in rows]),
+            (f"exact sum, N={n}", x, [r["alpha_exact_N"] for r in rows], 0.0),
+        ],
+        "theory": [("identity", [0, 1.05], [0, 1.05])],
+        "title": "Fig. 3b: Eq. 9 fits",
+    }
+    return {
+        "fig3a": plots.curves_figure(
             measured,
             theory_curves,
             colour_label=r"$\alpha = (a+2b-1)/a$",
-            title=f"Fig. 3a: no superposition, N = K = {s['n']}",
+            title=f"Fig. 3a: no superposition, N = K = {n}",
             labels=("SGD, seed mean", "exact SGD theory"),
-        )
-        x = [r["alpha_eq8"] for r in rows]
-        analysis.figures["fig3b"] = plots.exponents_figure(
-            [
-                {
-                    "xlabel": r"predicted $\alpha = (a+2b-1)/a$",
-                    "series": [
-                        (
-                            "SGD, Eq. 9 fit",
-                            x,
-                            [r["alpha (Eq. 9, physics window)"] for r in rows],
-                            [r["±"] for r in rows],
-                        ),
-                        (f"exact sum, N={s['n']}", x, [r["alpha_exact_N"] for r in rows], 0.0),
-                    ],
-                    "theory": [("identity", [0, 1.05], [0, 1.05])],
-                    "title": "Fig. 3b: Eq. 9 fits",
-                }
-            ]
-        )
-    return analysis
+        ),
+        "fig3b": plots.exponents_figure([panel]),
+    }
 
 
 FIG3 = Experiment(

@@ -194,40 +194,47 @@ def _analyse_alpha_universality(results: StoredRuns, scale: str) -> Analysis:
             )
         )
     if found:
-        panels = []
-        for xname, fixed in (("a", ("b", 0.0)), ("b", ("a", 1.1))):
-            series = []
-            for k in sorted({b.width for b, _, _ in found}):
-                pts = sorted(
-                    (getattr(b, xname), m.alpha, m.uncertainty)
-                    for b, m, _ in found
-                    if b.width == k and getattr(b, fixed[0]) == fixed[1] and np.isfinite(m.alpha)
-                )
-                if pts:
-                    series.append((f"K={k}", *map(list, zip(*pts, strict=True))))
-            if series:
-                xs = [x for _, xs_, _, _ in series for x in xs_]
-                theory = [("alpha = 1", [min(xs), max(xs)], [1.0, 1.0])]
-                panels.append(
-                    {"xlabel": f"{xname} ({fixed[0]} = {fixed[1]:g})", "series": series, "theory": theory}
-                )
-        if panels:
-            analysis.figures["fig5"] = plots.exponents_figure(panels, title="Fig. 5: Eq. 9 fits")
-        k_max = max(s["widths"])
-        curves, fits = [], []
-        for b, m, seeds in found:
-            if b.width == k_max and m.headline.ok:
-                t, loss = _mean_curve(results, seeds)
-                curves.append((t, loss, b.a + 2 * b.b))
-                ts = np.logspace(*np.log10(m.window), 12)
-                fits.append((ts, _eq9_curve(t, loss, m.window)(ts)))
-        analysis.figures["fig6"] = plots.curves_figure(
-            curves,
-            colour_label="a + 2b",
-            fits=fits,
-            title=f"Fig. 6: K = {k_max}, Eq. 9 fits",
-        )
+        analysis.figures.update(_alpha_figures(found, results, max(s["widths"])))
     return analysis
+
+
+def _alpha_figures(found, results, k_max) -> dict:
+    """Fig. 5 (alpha against a at b = 0 and against b at a = 1.1, per K) and Fig. 6 (the curves at
+    the largest width with their Eq. 9 fits)."""
+    figures = {}
+    panels = []
+    for xname, fixed in (("a", ("b", 0.0)), ("b", ("a", 1.1))):
+        series = []
+        for k in sorted({b.width for b, _, _ in found}):
+            pts = sorted(
+                (getattr(b, xname), m.alpha, m.uncertainty)
+                for b, m, _ in found
+                if b.width == k and getattr(b, fixed[0]) == fixed[1] and np.isfinite(m.alpha)
+            )
+            if pts:
+                series.append((f"K={k}", *map(list, zip(*pts, strict=True))))
+        if series:
+            xs = [x for _, xs_, _, _ in series for x in xs_]
+            theory = [("alpha = 1", [min(xs), max(xs)], [1.0, 1.0])]
+            panels.append(
+                {"xlabel": f"{xname} ({fixed[0]} = {fixed[1]:g})", "series": series, "theory": theory}
+            )
+    if panels:
+        figures["fig5"] = plots.exponents_figure(panels, title="Fig. 5: Eq. 9 fits")
+    curves, fits = [], []
+    for b, m, seeds in found:
+        if b.width == k_max and m.headline.ok:
+            t, loss = _mean_curve(results, seeds)
+            curves.append((t, loss, b.a + 2 * b.b))
+            ts = np.logspace(*np.log10(m.window), 12)
+            fits.append((ts, _eq9_curve(t, loss, m.window)(ts)))
+    figures["fig6"] = plots.curves_figure(
+        curves,
+        colour_label="a + 2b",
+        fits=fits,
+        title=f"Fig. 6: K = {k_max}, Eq. 9 fits",
+    )
+    return figures
 
 
 def _eq9_curve(t, loss, window):
@@ -279,27 +286,7 @@ def _analyse_acceleration(results: StoredRuns, scale: str) -> Analysis:
             f"speed-up over the same-N theory is {m.alpha / same_n:.2f}x.",
         )
     )
-    inside = (t >= m.window[0]) & (t <= m.window[1]) if m.window else t > 0
-    ratios = exact[inside] / loss[inside]
-    best = int(np.argmax(ratios))
-    analysis.claims.append(
-        Claim(
-            experiment="fig4",
-            key="below-theory",
-            statement="Mid-training, the superposition loss dips below the no-superposition theory "
-            f"(largest L_theory / L_superposition in the physics window, K = {base.width})",
-            paper=None,
-            paper_quote=QUOTES["fig4_dip"],
-            criterion="superdyn's: the ratio exceeds 1 somewhere in the superposition run's physics window",
-            threshold=1.0,
-            measured=float(ratios[best]),
-            uncertainty=0.0,
-            method="exact no-superposition sum over the seed-mean measured loss, at "
-            f"t = {t[inside][best]:.3g}",
-            tolerance=0.0,
-            kind="at_least",
-        )
-    )
+    analysis.claims.append(_below_theory_claim(base, m, t, loss, exact))
     curves = [(*_mean_curve(results, sd), b.width) for b, _, sd in found]
     analysis.figures["fig4"] = plots.curves_figure(
         curves,
@@ -309,6 +296,28 @@ def _analyse_acceleration(results: StoredRuns, scale: str) -> Analysis:
         title=f"Fig. 4: a = {base.a:g}, b = {base.b:g}, N = {base.n_features}",
     )
     return analysis
+
+
+def _below_theory_claim(base, m, t, loss, exact) -> Claim:
+    """Where, in the physics window, the seed-mean loss is furthest below the no-superposition theory."""
+    inside = (t >= m.window[0]) & (t <= m.window[1]) if m.window else t > 0
+    ratios = exact[inside] / loss[inside]
+    best = int(np.argmax(ratios))
+    return Claim(
+        experiment="fig4",
+        key="below-theory",
+        statement="Mid-training, the superposition loss dips below the no-superposition theory "
+        f"(largest L_theory / L_superposition in the physics window, K = {base.width})",
+        paper=None,
+        paper_quote=QUOTES["fig4_dip"],
+        criterion="superdyn's: the ratio exceeds 1 somewhere in the superposition run's physics window",
+        threshold=1.0,
+        measured=float(ratios[best]),
+        uncertainty=0.0,
+        method=f"exact no-superposition sum over the seed-mean measured loss, at t = {t[inside][best]:.3g}",
+        tolerance=0.0,
+        kind="at_least",
+    )
 
 
 FIG5 = Experiment(

@@ -91,40 +91,7 @@ def _analyse_phase_diagram(results, scale: str) -> Analysis:
             }
         )
         points.append((label, task.frequencies.a, fit.alpha, fit.stderr))
-        analysis.claims.append(
-            Claim(
-                experiment="fig10",
-                key=f"class[{label}]",
-                statement=f"Exact sums follow the phase diagram: {label} gives alpha = {alpha:.4g}",
-                paper=alpha,
-                paper_quote='Appendix A.1.5, Eqs. 21-23: "L ~ t^-(1-1/a)", "L ~ t^-1 (log t)^delta", '
-                '"L ~ t^-(1+1/a)" (Fig. 10)',
-                criterion=f"superdyn's tolerance {CLASS_TOLERANCE} (or 2 sigma) on a fit of the exact sum",
-                measured=fit.alpha,
-                uncertainty=fit.stderr,
-                method=f"OLS on the exact sum, N = {task.n_features:.3g}, "
-                f"t in [{window[0]:.3g}, {window[1]:.3g}]",
-                tolerance=CLASS_TOLERANCE,
-                theory=alpha,
-                alternatives=(
-                    (
-                        Alternative(
-                            f"the log factor (ln 2t)^{delta:g} is divided out",
-                            corrected.alpha,
-                            corrected.stderr,
-                        ),
-                    )
-                    if delta
-                    else ()
-                ),
-                context=(
-                    f"The class carries a log factor (ln t)^{delta:g} (Eq. 19), which bends the curve on any "
-                    "finite window."
-                    if delta
-                    else ""
-                ),
-            )
-        )
+        analysis.claims.append(_class_claim(label, task, alpha, delta, window, fit, corrected))
     analysis.tables["fig10 classes"] = rows
     grid = np.linspace(0.2, 3.0, 141)
     power = grid > 1
@@ -139,6 +106,41 @@ def _analyse_phase_diagram(results, scale: str) -> Analysis:
         title="Fig. 10: phase diagram",
     )
     return analysis
+
+
+def _class_claim(label, task, alpha, delta, window, fit, corrected) -> Claim:
+    """One decay class of Fig. 10: the exponent fitted on the exact sum against the closed form."""
+    return Claim(
+        experiment="fig10",
+        key=f"class[{label}]",
+        statement=f"Exact sums follow the phase diagram: {label} gives alpha = {alpha:.4g}",
+        paper=alpha,
+        paper_quote='Appendix A.1.5, Eqs. 21-23: "L ~ t^-(1-1/a)", "L ~ t^-1 (log t)^delta", '
+        '"L ~ t^-(1+1/a)" (Fig. 10)',
+        criterion=f"superdyn's tolerance {CLASS_TOLERANCE} (or 2 sigma) on a fit of the exact sum",
+        measured=fit.alpha,
+        uncertainty=fit.stderr,
+        method=f"OLS on the exact sum, N = {task.n_features:.3g}, t in [{window[0]:.3g}, {window[1]:.3g}]",
+        tolerance=CLASS_TOLERANCE,
+        theory=alpha,
+        alternatives=(
+            (
+                Alternative(
+                    f"the log factor (ln 2t)^{delta:g} is divided out",
+                    corrected.alpha,
+                    corrected.stderr,
+                ),
+            )
+            if delta
+            else ()
+        ),
+        context=(
+            f"The class carries a log factor (ln t)^{delta:g} (Eq. 19), which bends the curve on any "
+            "finite window."
+            if delta
+            else ""
+        ),
+    )
 
 
 def _analyse_profile_fits(results, scale: str) -> Analysis:
@@ -188,12 +190,8 @@ def _analyse_profile_fits(results, scale: str) -> Analysis:
             )
         )
         curves.append((t_all, loss, round(quoted.value)))
-        fits.append(
-            (
-                t_all[(t_all >= window[0]) & (t_all <= window[1])],
-                fit.predict(t_all[(t_all >= window[0]) & (t_all <= window[1])]),
-            )
-        )
+        inside = t_all[(t_all >= window[0]) & (t_all <= window[1])]
+        fits.append((inside, fit.predict(inside)))
     analysis.figures["fig11"] = plots.curves_figure(
         curves,
         colour_label=r"asymptotic $\alpha$",

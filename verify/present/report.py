@@ -51,6 +51,14 @@ def _paper_cell(claim) -> str:
 def _blocks(entries) -> list:
     """The report as neutral blocks: (kind, payload)."""
     claims = [c for _, _, a in entries if isinstance(a, Analysis) for c in a.claims]
+    blocks = _summary_blocks(claims)
+    for experiment, scale, analysis in entries:
+        blocks += _experiment_blocks(experiment, scale, analysis)
+    return blocks
+
+
+def _summary_blocks(claims) -> list:
+    """The heading, how verdicts are reached, the table of every claim and the paper's words."""
     counts = tally_verdicts(c.verdict for c in claims)
     blocks = [
         ("h1", "superdyn: the paper's claims, measured"),
@@ -103,22 +111,27 @@ def _blocks(entries) -> list:
     if explained:
         blocks.append(("h2", "Why claims differ"))
         blocks.append(("list", [f"{c.experiment}, {c.key}: {text}" for c, text in explained]))
-    for experiment, scale, analysis in entries:
-        blocks.append(("h2", f"{experiment.name}: {experiment.title}"))
-        blocks.append(("p", f"Scale {scale}: {experiment.scaled_down.get(scale, '')}."))
-        if not isinstance(analysis, Analysis):
-            blocks.append(("p", analysis))
-            continue
-        for stem in analysis.figures:
-            caption = f"{stem} ({experiment.title}): {FIGURE_KEY}"
-            blocks.append(("img", f"figures/{stem}.png", stem, caption))
-        for title, table in analysis.tables.items():
-            if table:
-                keys = list(table[0])
-                blocks.append(("h3", title))
-                blocks.append(("table", keys, [[_fmt(r.get(k)) for k in keys] for r in table]))
-        if analysis.notes:
-            blocks.append(("list", analysis.notes))
+    return blocks
+
+
+def _experiment_blocks(experiment, scale, analysis) -> list:
+    """One experiment's section: its scale, figures, tables and notes (or why it has none)."""
+    blocks = [
+        ("h2", f"{experiment.name}: {experiment.title}"),
+        ("p", f"Scale {scale}: {experiment.scaled_down.get(scale, '')}."),
+    ]
+    if not isinstance(analysis, Analysis):
+        return [*blocks, ("p", analysis)]
+    for stem in analysis.figures:
+        caption = f"{stem} ({experiment.title}): {FIGURE_KEY}"
+        blocks.append(("img", f"figures/{stem}.png", stem, caption))
+    for title, table in analysis.tables.items():
+        if table:
+            keys = list(table[0])
+            blocks.append(("h3", title))
+            blocks.append(("table", keys, [[_fmt(r.get(k)) for k in keys] for r in table]))
+    if analysis.notes:
+        blocks.append(("list", analysis.notes))
     return blocks
 
 
