@@ -12,7 +12,8 @@ import verify
 THEORY_API = {
     "PROFILES", "AlgebraicEdge", "ClusteredLimit", "Constant", "Custom", "DerivationError",
     "InvalidInput", "RunFailure", "StoreCorruption", "SuperdynError",
-    "IsotropicLimit", "ModeSpectrum", "OnlineSGD", "PhaseDiagram", "PowerLaw", "Profile", "ScalingLaw",
+    "IsotropicLimit", "LossCurve", "ModeSpectrum", "OnlineSGD", "PhaseDiagram", "PowerLaw", "Profile",
+    "ScalingLaw",
     "StretchedExponential", "Task", "alpha_algebraic", "alpha_exponential", "alpha_power_law",
     "clustered_limit", "contiguous_clusters", "derive", "finite_size_exponent", "isotropic_limit",
     "log_power_exponential", "make_profile", "phase_diagram", "prefactor_algebraic",

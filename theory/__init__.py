@@ -18,6 +18,7 @@ from .closed_form import (
     prefactor_exponential,
     prefactor_power_law,
 )
+from .curve import LossCurve
 from .engine import derive
 from .errors import DerivationError, InvalidInput, RunFailure, StoreCorruption, SuperdynError
 from .profiles import (
@@ -52,6 +53,7 @@ __all__ = [
     "DerivationError",
     "InvalidInput",
     "IsotropicLimit",
+    "LossCurve",
     "ModeSpectrum",
     "OnlineSGD",
     "PhaseDiagram",

@@ -24,6 +24,7 @@ import numpy as np
 import sympy as sp
 
 from ._validate import as_float_array, check_count, check_real
+from .curve import LossCurve
 
 __all__ = ["ScalingLaw", "finite_size_exponent"]
 
@@ -228,6 +229,26 @@ class ScalingLaw:
             "ScalingLaw.evaluate is deprecated; use ScalingLaw.loss", DeprecationWarning, stacklevel=2
         )
         return self.loss(t, **params)
+
+    def curve(self, t, *, n_features: int | None = None, log_correction: bool = True, **params) -> LossCurve:
+        """:meth:`loss` and :meth:`local_exponent` at times t as a :class:`~theory.curve.LossCurve`.
+
+        Examples
+        --------
+        >>> from theory import PowerLaw, Task
+        >>> law = Task(PowerLaw(2.0), n_features=10**6).scaling_law()
+        >>> curve = law.curve([1e2, 1e3], log_correction=False)
+        >>> curve.method, [round(float(x), 12) for x in curve.local_exponent]
+        ('scaling law', [0.5, 0.5])
+        """
+        options = {"n_features": n_features, "log_correction": log_correction, **params}
+        loss = np.atleast_1d(self.loss(t, **options))
+        with np.errstate(divide="ignore"):
+            log_loss = np.log(loss)
+        local = np.atleast_1d(self.local_exponent(t, **options))
+        return LossCurve(
+            np.atleast_1d(np.asarray(t, dtype=float)), loss, log_loss, local, method="scaling law"
+        )
 
     def local_exponent(
         self, t, *, n_features: int | None = None, log_correction: bool = True, **params

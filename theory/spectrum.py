@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import as_float_array, check_modes, check_real
+from .curve import LossCurve
 
 __all__ = ["ModeSpectrum"]
 
@@ -70,6 +71,13 @@ class ModeSpectrum:
         """Return L(t) = L_inf + sum_m w_m exp(-2 lambda_m t)."""
         total, _ = self._sums(t)
         return self.plateau + total
+
+    def curve(self, t) -> LossCurve:
+        """:meth:`loss` and :meth:`local_exponent` at times t as a :class:`~theory.curve.LossCurve`
+        (``numerics.spectral_loss`` is the fast, underflow-safe evaluation of the same sum)."""
+        t = np.atleast_1d(as_float_array("t", t))
+        loss = self.loss(t)
+        return LossCurve(t, loss, np.log(loss), self.local_exponent(t), method="mode spectrum")
 
     def local_exponent(self, t) -> np.ndarray:
         """Return -d ln L / d ln t = 2 t sum_m w lambda e^{-2 lambda t} / L(t)."""

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from verify import plots
+from verify.present import plots
 
 T = np.logspace(0, 4, 41)
 

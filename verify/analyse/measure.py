@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numerics import FitError, fit_power_law, fit_power_law_with_floor, local_exponent_profile
+from theory.curve import LossCurve
 
 from .claims import Alternative
 
@@ -50,6 +51,7 @@ __all__ = [
     "eq9_alpha",
     "fit_one",
     "learning_front_window",
+    "mean_loss_curve",
     "measure_exponent",
     "plateau_free_window",
 ]
@@ -318,6 +320,12 @@ def average_curve(curves) -> tuple[np.ndarray, np.ndarray]:
     curves : sequence of (t, loss)
         One pair of arrays per seed.
     """
+    common, logs = _shared_logs(curves)
+    return common, np.exp(np.mean(logs, axis=0))
+
+
+def _shared_logs(curves):
+    """The times every seed measured (t > 0) and ln L of each seed there: (T,), (seeds, T)."""
     curves = [_positive(t, loss) for t, loss in curves]
     if not curves:
         raise ValueError("curves must hold at least one (t, loss) pair")
@@ -326,8 +334,21 @@ def average_curve(curves) -> tuple[np.ndarray, np.ndarray]:
         common = np.intersect1d(common, t)
     if common.size == 0:
         raise ValueError("the seeds share no measurement time")
-    logs = [np.log(np.clip(loss[np.searchsorted(t, common)], 1e-300, None)) for t, loss in curves]
-    return common, np.exp(np.mean(logs, axis=0))
+    return common, np.array(
+        [np.log(np.clip(loss[np.searchsorted(t, common)], 1e-300, None)) for t, loss in curves]
+    )
+
+
+def mean_loss_curve(curves, method: str = "seed mean") -> LossCurve:
+    """The seeds' geometric-mean loss as a :class:`~theory.curve.LossCurve`, with its standard error.
+
+    L(t) = exp(mean_s ln L_s(t)) at the times every seed measured; the error estimate is
+    L(t) sd_s(ln L_s(t)) / sqrt(S) (None for one seed). The same mean as :func:`average_curve`.
+    """
+    common, logs = _shared_logs(curves)
+    mean = np.exp(np.mean(logs, axis=0))
+    error = mean * np.std(logs, axis=0, ddof=1) / np.sqrt(len(logs)) if len(logs) > 1 else None
+    return LossCurve.from_samples(common, mean, error=error, method=f"{method} of {len(logs)}")
 
 
 def measure_exponent(curves, physics_window=None, *, fixed_window=FIXED_WINDOW) -> ExponentMeasurement:

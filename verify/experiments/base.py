@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from theory.curve import LossCurve
+
 from .._deprecated import renamed
 from ..analyse.claims import Analysis, Claim
-from ..analyse.measure import ExponentMeasurement, measure_exponent
+from ..analyse.measure import ExponentMeasurement, mean_loss_curve, measure_exponent
 from ..run.config import SCALES, RunConfig
 from ..store.runs import ResultStore
 
@@ -114,6 +116,12 @@ class StoredRuns:
         self._completed(config)
         frame = self.store.curve(config)
         return frame["t"].to_numpy(float), frame[column].to_numpy(float)
+
+    def loss_curve(self, configs) -> LossCurve:
+        """The seed mean of the completed runs ``configs`` (one configuration's seeds, or one run)
+        as a :class:`~theory.curve.LossCurve` with its standard error (``mean_loss_curve``)."""
+        configs = [configs] if isinstance(configs, RunConfig) else list(configs)
+        return mean_loss_curve([self.curve(c) for c in configs])
 
     def frame(self, config: RunConfig):
         self._completed(config)

@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from theory.curve import LossCurve
+
 from .config import RunConfig, measurement_steps
 from .device import resolve_device
 from .models import MODELS
@@ -72,6 +74,15 @@ class RunResult:
     device: str
     arrays: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+
+    def loss_curve(self) -> LossCurve:
+        """The measured loss at t > 0 as a :class:`~theory.curve.LossCurve` (the type theory and
+        numerics return), its local exponent by differences in ln t."""
+        t, loss = self.curve["t"], self.curve["loss"]
+        keep = (t > 0) & np.isfinite(loss) & (loss > 0)
+        return LossCurve.from_samples(
+            t[keep], loss[keep], method=f"run {self.config.run_id()}: {self.loss_measure}"
+        )
 
 
 def _moments(configs, device, dtype):

@@ -11,6 +11,8 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
+from theory.curve import LossCurve
+
 from .style import (
     FIT,
     LOSS_LABEL,
@@ -40,8 +42,13 @@ COMPARED = {"ls": "-.", "lw": 1.0}
 
 
 def _split(item):
-    """(x, y, value, label or None) from a curve given as (x, y, value[, label])."""
-    x, y, value, *label = item
+    """(x, y, value, label or None) from a curve given as (x, y, value[, label]) or
+    (LossCurve, value[, label])."""
+    if isinstance(item[0], LossCurve):
+        curve, value, *label = item
+        x, y = curve.t, curve.loss
+    else:
+        x, y, value, *label = item
     return x, y, value, (label[0] if label else None)
 
 
@@ -65,7 +72,7 @@ def curves_figure(
 
     Parameters
     ----------
-    measured, theory : sequence of (x, y, value) or (x, y, value, label)
+    measured, theory : sequence of (x, y, value[, label]) or (LossCurve, value[, label])
         Curves and the parameter value they are coloured by; a legend entry reads ``label``
         or "``colour_label`` = value". A theory curve whose value no measured curve has
         (or None) is drawn black and named by its label.
