@@ -72,7 +72,7 @@ def _cmd_report(args) -> int:
 
 def _cmd_plot(args) -> int:
     from ..present.plots import compare, save_as
-    from ..store.runs import load_results
+    from ..store import load_results
 
     frame = load_results(args.directory)
     out = Path(args.out)

@@ -3,6 +3,7 @@
 Depends on ``verify.run`` only (a run's configuration names its files).
 """
 
-from .runs import CorruptResultWarning, ResultStore, load_results
+from .runs import CorruptResultWarning, ResultStore
+from .tables import load_results
 
 __all__ = ["CorruptResultWarning", "ResultStore", "load_results"]

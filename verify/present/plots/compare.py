@@ -124,7 +124,7 @@ def compare(results, theory: bool = True, *, by: str | None = None, title: str =
         No completed run, or ``by`` not a RunConfig field.
     """
     if not isinstance(results, pd.DataFrame):
-        from ...store.runs import load_results
+        from ...store import load_results
 
         results = load_results(Path(results))
     groups = group_runs(results)
