@@ -251,3 +251,19 @@ def test_a_diverged_run_is_kept_out_of_the_analysis(tiny, tmp_path):
     text = (copy / "report.md").read_text()
     assert text.count("diverged (loss 3 at step 9") == 2  # fig8 and fig9 say why
     assert not any(c["experiment"] in ("fig8", "fig9") for c in _claims(copy))
+
+
+def test_with_three_seeds_fig5_gives_each_seed_its_alpha(tmp_path):
+    from verify.experiments.base import StoredRuns
+    from verify.experiments.superposition import _sensitivity_row, superposition_configs
+    from verify.orchestrate.sweep import run_sweep
+
+    seeds = superposition_configs("tiny", widths=(16,), grid=((1.1, 0.0),), seeds=(0, 1, 2))
+    run_sweep(seeds, tmp_path, device="cpu", progress=False)
+    stored = StoredRuns(tmp_path)
+    row = _sensitivity_row(seeds[0].replace(seed=0), stored.exponent(seeds), seeds, stored)
+    alone = [stored.exponent([s]).alpha for s in seeds]
+    assert row["alpha by seed"] == tuple(alone) and len(set(alone)) == 3
+    assert row["sd over seeds"] == pytest.approx(np.std(alone, ddof=1))
+    two = _sensitivity_row(seeds[0], stored.exponent(seeds[:2]), seeds[:2], stored)
+    assert "alpha by seed" not in two  # the quick scale's two seeds: no spread column

@@ -119,10 +119,19 @@ def _plan_alpha_grid(scale):
     return superposition_configs(scale)
 
 
+#: From this many seeds on, the table also gives the headline alpha of each seed alone and their spread.
+SEED_SPREAD_FROM = 3
+
+
 def _sensitivity_row(base, m, seeds, results) -> dict:
-    """alpha of one (a, b, K) under each method, and under a time axis scaled by 2."""
+    """alpha of one (a, b, K) under each method, and under a time axis scaled by 2; with
+    ``SEED_SPREAD_FROM`` seeds or more, also each seed's headline alpha and their standard deviation."""
     t, loss = _mean_curve(results, seeds)
     halved = (FIXED_WINDOW[0] / 2, FIXED_WINDOW[1] / 2)  # A.3's window if t were 2 eta steps
+    spread = {}
+    if len(seeds) >= SEED_SPREAD_FROM:
+        alone = [results.exponent([seed]).alpha for seed in seeds]
+        spread = {"alpha by seed": tuple(alone), "sd over seeds": float(np.std(alone, ddof=1))}
     return {
         "K": base.width,
         "a": base.a,
@@ -133,6 +142,7 @@ def _sensitivity_row(base, m, seeds, results) -> dict:
         "pure, t scaled by 2": fit_one(PURE, t, loss, halved)[0],
         "Eq. 9, t scaled by 2": fit_one(EQ9, t, loss, halved)[0],
         "alpha (a+2b-1)/a": alpha_power_law(base.a, base.b) if base.a + 2 * base.b > 1 else None,
+        **spread,
     }
 
 
