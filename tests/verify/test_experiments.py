@@ -253,6 +253,23 @@ def test_a_diverged_run_is_kept_out_of_the_analysis(tiny, tmp_path):
     assert not any(c["experiment"] in ("fig8", "fig9") for c in _claims(copy))
 
 
+class _NoWindowFor:
+    """Stored runs in which one seed's own fit finds no window (its alpha is NaN)."""
+
+    def __init__(self, stored, seed):
+        self.stored, self.seed = stored, seed
+
+    def __getattr__(self, name):
+        return getattr(self.stored, name)
+
+    def exponent(self, configs, physics_window=None):
+        from types import SimpleNamespace
+
+        if list(configs) == [self.seed]:
+            return SimpleNamespace(alpha=float("nan"))
+        return self.stored.exponent(configs, physics_window)
+
+
 def test_with_three_seeds_fig5_gives_each_seed_its_alpha(tmp_path):
     from verify.experiments.base import StoredRuns
     from verify.experiments.superposition import _sensitivity_row, superposition_configs
@@ -265,5 +282,8 @@ def test_with_three_seeds_fig5_gives_each_seed_its_alpha(tmp_path):
     alone = [stored.exponent([s]).alpha for s in seeds]
     assert row["alpha by seed"] == tuple(alone) and len(set(alone)) == 3
     assert row["sd over seeds"] == pytest.approx(np.std(alone, ddof=1))
+    failed = _sensitivity_row(seeds[0], stored.exponent(seeds), seeds, _NoWindowFor(stored, seeds[1]))
+    assert np.isnan(failed["alpha by seed"][1])
+    assert failed["sd over seeds"] == pytest.approx(np.std([alone[0], alone[2]], ddof=1))
     two = _sensitivity_row(seeds[0], stored.exponent(seeds[:2]), seeds[:2], stored)
     assert "alpha by seed" not in two  # the quick scale's two seeds: no spread column

@@ -125,13 +125,16 @@ SEED_SPREAD_FROM = 3
 
 def _sensitivity_row(base, m, seeds, results) -> dict:
     """alpha of one (a, b, K) under each method, and under a time axis scaled by 2; with
-    ``SEED_SPREAD_FROM`` seeds or more, also each seed's headline alpha and their standard deviation."""
+    ``SEED_SPREAD_FROM`` seeds or more, also each seed's headline alpha and their standard deviation
+    (over the seeds whose own fit found a window)."""
     t, loss = _mean_curve(results, seeds)
     halved = (FIXED_WINDOW[0] / 2, FIXED_WINDOW[1] / 2)  # A.3's window if t were 2 eta steps
     spread = {}
     if len(seeds) >= SEED_SPREAD_FROM:
         alone = [results.exponent([seed]).alpha for seed in seeds]
-        spread = {"alpha by seed": tuple(alone), "sd over seeds": float(np.std(alone, ddof=1))}
+        fitted = [a for a in alone if np.isfinite(a)]  # a seed whose own fit found no window is left out
+        sd = float(np.std(fitted, ddof=1)) if len(fitted) > 1 else None
+        spread = {"alpha by seed": tuple(alone), "sd over seeds": sd}
     return {
         "K": base.width,
         "a": base.a,
