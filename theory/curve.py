@@ -7,7 +7,7 @@ the figures take one, so theory and experiment compare in one line::
 
     measured = stored.loss_curve(seeds)          # seed mean with its standard error
     theory = exact_loss(config.task, measured.t)  # the same times
-    worst = measured.relative_deviation(theory)   # max |L / L_theory - 1|
+    worst = measured.relative_deviation(theory)   # max abs(L / L_theory - 1)
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class LossCurve:
         return cls(t, loss, log_loss, local, None, error, method)
 
     def relative_deviation(self, reference: LossCurve) -> float:
-        """max over the shared times of |L / L_reference - 1| (in log space, so underflow is exact).
+        """max over the shared times of abs(L / L_reference - 1), taken in log space (exact under underflow).
 
         Raises
         ------

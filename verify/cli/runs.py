@@ -135,7 +135,7 @@ def _add_reproduce(sub) -> None:
         choices=SCALES,
         default="quick",
         help="quick: a 2-core CPU in minutes (default); medium: the central claims (fig4, fig5, fig7, fig12, "
-        "fig13) with three seeds to t = 3e4, about 90 minutes on a 2-core CPU; paper: for a GPU (the "
+        "fig13) with three seeds to t = 3e4, about 80 minutes on a 2-core CPU; paper: for a GPU (the "
         "paper's N and K, superdyn's grids and batches); tiny: seconds, a smoke test",
     )
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")

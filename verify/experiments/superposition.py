@@ -55,7 +55,8 @@ SCALES_SUPERPOSITION = {
         eval=4096,
     ),
     # sized from the trainer's speed on a 2-core CPU (0.6, 1.1 and 2 ms per run and step at K = 128,
-    # 256, 512 in batches of 3 to 8): about 50 minutes with the learnable runs of fig12
+    # 256, 512 in batches of 3 to 8); measured: 76 minutes of training for the 65 runs of the
+    # medium scale, fig12's learnable ones included (docs/results.md)
     "medium": dict(
         n=1024,
         widths=(128, 256, 512),

@@ -151,7 +151,9 @@ def exponents_figure(panels, *, ylabel=r"fitted exponent $\alpha$", title="") ->
         for label, x, y in panel.get("theory", ()):
             ax.plot(x, y, "k", label=label, **THEORY)
         ax.set(xlabel=panel["xlabel"], title=panel.get("title", "" if len(panels) > 1 else title))
-        ax.legend()
+    # the series share their colours across panels: one legend, in the last panel
+    handles = {h.get_label(): h for ax in axes for h in ax.get_legend_handles_labels()[0]}
+    axes[-1].legend(handles=list(handles.values()))
     axes[0].set_ylabel(ylabel)
     if len(panels) > 1 and title:
         fig.suptitle(title)
