@@ -30,6 +30,8 @@ def test_curves_figure_encodes_measured_theory_and_fits_one_way():
     assert {"a = 1", "a = 2", "a = 3", "fit", "fit window", "measured", "theory"} <= set(labels)
     assert "eta" in ax.get_xlabel()  # the time axis is t = eta * steps
     fig.canvas.draw()
+    shuffled = plots.curves_figure(_curves()[::-1], colour_label="a")  # legend in parameter order
+    assert [t.get_text() for t in shuffled.axes[0].get_legend().get_texts()] == ["a = 1", "a = 2", "a = 3"]
 
 
 def test_many_values_get_a_colour_bar_over_the_drawn_range_and_lone_theory_is_black():
@@ -129,3 +131,22 @@ def test_figures_fit_a_journal_column_and_no_text_leaves_the_figure():
         assert drawn.y0 >= page.y0 - 0.01 and drawn.y1 <= page.y1 + 0.01, (drawn, page)
         titles = [ax.get_title() for ax in fig.axes] + [t.get_text() for t in fig.texts]
         assert not any("\n" in title for title in titles), titles
+
+
+def test_labelled_ticks_of_a_short_log_axis_do_not_overlap():
+    # under one decade (Fig. 14's compute axis): at least three labels, none touching its neighbour
+    import itertools
+
+    import matplotlib.pyplot as plt
+
+    from verify.present.plots.style import readable_log_ticks
+
+    fig, ax = plt.subplots(figsize=(3.4, 2.4))
+    ax.loglog([2.2e6, 9e6], [45, 60])
+    ax.set_xlim(2.2e6, 9e6)
+    readable_log_ticks(ax)
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+    assert len(boxes) >= 3
+    assert all(left.x1 < right.x0 for left, right in itertools.pairwise(boxes))
+    plt.close(fig)

@@ -95,6 +95,8 @@ def curves_figure(
     values = [_split(c)[2] for c in measured]
     colour, mapper = parameter_colours([v for v in values if v is not None], log=log_colour)
     handles = []
+    if all(v is not None for v in values):  # legend entries in parameter order, whatever the input order
+        measured = sorted(measured, key=lambda item: float(_split(item)[2]))
     for item in measured:
         x, y, value, label = _split(item)
         (line,) = ax.loglog(*positive(x, y), color=colour[float(value)], **MEASURED)

@@ -99,7 +99,9 @@ def readable_log_ticks(ax) -> None:
         if axis.get_scale() != "log" or not 0 < lo < hi or np.log10(hi / lo) >= 2:
             continue
         decades = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
-        for mantissas in ((1, 2, 5), (1, 2, 3, 5), (1, 1.5, 2, 3, 4, 5, 6, 8)):
+        # neighbours at least 0.14 decades apart (5 x 10^6 and 7 x 10^6 do not touch); the densest
+        # set only where the span is too short for three of those
+        for mantissas in ((1, 2, 5), (1, 2, 3, 5), (1, 1.4, 2, 3, 5, 7), (1, 1.5, 2, 3, 4, 5, 6, 7, 8)):
             ticks = [m * 10**d for d in decades for m in mantissas if lo <= m * 10**d <= hi]
             if len(ticks) >= 3:
                 break
