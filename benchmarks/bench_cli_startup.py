@@ -1,12 +1,12 @@
-"""Start-up time of the ``superdyn`` commands that need only ``theory`` and ``numerics``.
+"""Start-up time of the ``superdyn`` commands that need only ``superdyn.theory`` and ``superdyn.numerics``.
 
 Run: python benchmarks/bench_cli_startup.py [--repeats 5]
 
 Target: ``superdyn exponent``, ``exponents``, ``derive`` and ``curve`` start in about the
-time of importing sympy and numba: what each command imports before it works (``verify.cli``
-with ``theory``, or with ``numerics`` for ``curve``) within 1.5x of
+time of importing sympy and numba: what each command imports before it works (``superdyn.verify.cli``
+with ``superdyn.theory``, or with ``superdyn.numerics`` for ``curve``) within 1.5x of
 ``python -c "import sympy, numba"``, measured in the same run, and far below importing
-torch and the experiments (``python -c "import verify.reproduction"``), which every command
+torch and the experiments (``python -c "import superdyn.verify.reproduction"``), which every command
 paid when the CLI imported everything. The whole command is timed too: it adds the work
 (``derive`` runs the derivation and parses the user's text in a time-limited worker
 process; ``curve`` evaluates the exact sum). Each line is the median wall time of
@@ -24,7 +24,7 @@ import sys
 import time
 
 PYTHON = sys.executable
-CLI = [PYTHON, "-m", "verify.cli"]
+CLI = [PYTHON, "-m", "superdyn.verify.cli"]
 COMMANDS = {
     "exponent": [*CLI, "exponent", "power-law", "--a", "1.1", "--b", "0.25"],
     "exponents": [*CLI, "exponents"],
@@ -33,15 +33,19 @@ COMMANDS = {
 }
 #: what each command imports before it starts working
 STARTUP = {
-    "exponent": [PYTHON, "-c", "import verify.cli, theory"],
-    "exponents": [PYTHON, "-c", "import verify.cli, theory"],
-    "derive": [PYTHON, "-c", "import verify.cli, theory, theory.expressions"],
-    "curve": [PYTHON, "-c", "import verify.cli, numerics"],
+    "exponent": [PYTHON, "-c", "import superdyn.verify.cli, superdyn.theory"],
+    "exponents": [PYTHON, "-c", "import superdyn.verify.cli, superdyn.theory"],
+    "derive": [PYTHON, "-c", "import superdyn.verify.cli, superdyn.theory, superdyn.theory.expressions"],
+    "curve": [PYTHON, "-c", "import superdyn.verify.cli, superdyn.numerics"],
 }
 REFERENCES = {
     "import sympy": [PYTHON, "-c", "import sympy"],
     "import sympy, numba": [PYTHON, "-c", "import sympy, numba"],
-    "import verify.reproduction (torch + experiments)": [PYTHON, "-c", "import verify.reproduction"],
+    "import superdyn.verify.reproduction (torch + experiments)": [
+        PYTHON,
+        "-c",
+        "import superdyn.verify.reproduction",
+    ],
 }
 
 

@@ -17,9 +17,8 @@ import time
 
 import numba
 import numpy as np
-
-from numerics import exact_loss, linear_superposition, spectral_loss
-from theory import PowerLaw, Task
+from superdyn.numerics import exact_loss, linear_superposition, spectral_loss
+from superdyn.theory import PowerLaw, Task
 
 
 def best_of(fn, repeats):

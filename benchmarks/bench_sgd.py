@@ -1,4 +1,4 @@
-"""Speed of the exact SGD expected-loss recursion (numerics.sgd_loss).
+"""Speed of the exact SGD expected-loss recursion (superdyn.numerics.sgd_loss).
 
 Run: python benchmarks/bench_sgd.py [--quick]
 
@@ -19,10 +19,9 @@ import time
 
 import numba
 import numpy as np
-
-from numerics import sgd_loss
-from numerics.sgd import sgd_moments
-from theory import PowerLaw, Task
+from superdyn.numerics import sgd_loss
+from superdyn.numerics.sgd import sgd_moments
+from superdyn.theory import PowerLaw, Task
 
 
 def dense_recursion(task: Task, steps: int, lr: float, batch: float) -> float:

@@ -21,9 +21,8 @@ from functools import partial
 
 import numpy as np
 import torch
-
-from theory import PowerLaw, Task
-from verify import RunConfig, resolve_device, train
+from superdyn.theory import PowerLaw, Task
+from superdyn.verify import RunConfig, resolve_device, train
 
 
 class PeerModel(torch.nn.Module):

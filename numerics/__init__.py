@@ -4,7 +4,7 @@ One numba kernel evaluates every linear model's spectral form
 L(t) = L_inf + sum_m w_m exp(-2 lambda_m t) (DESIGN.md); the no-superposition loss of
 a Task for any N up to 1e12, the exact linear superposition dynamics for any
 embedding, and fits of exponents with their uncertainties build on it. mpmath twins
-in :mod:`numerics.reference` are the high-precision reference.
+in :mod:`superdyn.numerics.reference` are the high-precision reference.
 """
 
 from .curve import LossCurve

@@ -26,9 +26,8 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 import sympy as sp
-
-from theory import Task
-from theory._validate import overflow_as_inf
+from superdyn.theory import Task
+from superdyn.theory._validate import overflow_as_inf
 
 from .kernel import mode_sums
 

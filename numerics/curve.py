@@ -1,5 +1,5 @@
-"""The loss-curve result shared by every evaluator: :class:`theory.curve.LossCurve`."""
+"""The loss-curve result shared by every evaluator: :class:`superdyn.theory.curve.LossCurve`."""
 
-from theory.curve import LossCurve
+from superdyn.theory.curve import LossCurve
 
 __all__ = ["LossCurve"]

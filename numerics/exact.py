@@ -11,7 +11,7 @@ Sigma = diag(p m2) + (p p^T - diag(p^2)) m1^2 = V diag(s) V^T, B - A = -A e^{-Si
 
 For large N the diagonal sum is split into the first and the last ``head`` terms,
 summed exactly by the kernel, and the smooth middle, summed by Euler-Maclaurin with
-an error estimate (``numerics._tail``).
+an error estimate (``superdyn.numerics._tail``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
-
-from theory import Task
-from theory._validate import check_count
-from theory.task import MAX_MATRIX_FEATURES
+from superdyn.theory import Task
+from superdyn.theory._validate import check_count
+from superdyn.theory.task import MAX_MATRIX_FEATURES
 
 from ._tail import tail_plan
 from .curve import LossCurve
@@ -38,7 +37,7 @@ _METHODS = ("auto", "direct", "tail")
 
 def _check_task(task) -> Task:
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a theory.Task, got {task!r}")
+        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
     return task
 
 
@@ -86,7 +85,7 @@ def exact_loss(task: Task, t=None, *, covariance="diagonal", method="auto", head
 
     Parameters
     ----------
-    task : theory.Task
+    task : superdyn.theory.Task
         Any N the Task allows (up to 1e12).
     t : array_like, optional
         Times t = eta * steps >= 0; default: 200 log-spaced points over the task's
@@ -110,7 +109,7 @@ def exact_loss(task: Task, t=None, *, covariance="diagonal", method="auto", head
 
     Examples
     --------
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.theory import PowerLaw, Task
     >>> curve = exact_loss(Task(PowerLaw(1.5), n_features=10**12), [1e2, 1e4, 1e6])
     >>> curve.local_exponent.round(4).tolist()
     [0.3333, 0.3333, 0.3334]

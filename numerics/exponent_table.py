@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
-from theory import PowerLaw, Task, alpha_power_law
-from theory._validate import as_float_array, check_count
+from superdyn.theory import PowerLaw, Task, alpha_power_law
+from superdyn.theory._validate import as_float_array, check_count
 
 from .exact import exact_loss
 from .fit import check_window, fit_power_law
@@ -32,7 +31,7 @@ _INFINITE = 10**12
 
 @dataclass(frozen=True)
 class ExponentRow:
-    """One (a, b) point; exponents fitted by OLS on ``window`` (see ``numerics.fit``)."""
+    """One (a, b) point; exponents fitted by OLS on ``window`` (see ``superdyn.numerics.fit``)."""
 
     a: float
     b: float

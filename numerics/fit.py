@@ -20,8 +20,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
-from theory._validate import as_float_array, check_real
+from superdyn.theory._validate import as_float_array, check_real
 
 __all__ = [
     "FitError",

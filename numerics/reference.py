@@ -12,9 +12,8 @@ import itertools
 
 import mpmath
 import numpy as np
-
-from theory import Task
-from theory._validate import check_batch_size, check_count, check_modes, check_real
+from superdyn.theory import Task
+from superdyn.theory._validate import check_batch_size, check_count, check_modes, check_real
 
 from .kernel import check_times
 from .sgd import sgd_moments, whole_steps  # the checks and the moments, not the recursion
@@ -94,15 +93,15 @@ def exact_loss_mpmath(task: Task, t, *, dps=40, covariance="diagonal"):
     Examples
     --------
     >>> import numpy as np
-    >>> from numerics import exact_loss
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.numerics import exact_loss
+    >>> from superdyn.theory import PowerLaw, Task
     >>> task = Task(PowerLaw(1.5), n_features=100)
     >>> slow, _ = exact_loss_mpmath(task, [10.0, 1e3])
     >>> bool(np.allclose(np.array(slow, dtype=float), exact_loss(task, [10.0, 1e3]).loss, rtol=1e-12))
     True
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a theory.Task, got {task!r}")
+        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
     if covariance != "diagonal":
         raise ValueError(f"covariance must be 'diagonal' for the mpmath reference, got {covariance!r}")
     n = task.n_features
@@ -124,7 +123,7 @@ DENSE_MAX_STEPS = 10**5
 
 
 def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
-    """The SGD expected-loss recursion of :func:`numerics.sgd_loss` with dense tensors (N <= 12).
+    """The SGD expected-loss recursion of :func:`superdyn.numerics.sgd_loss` with dense tensors (N <= 12).
 
     M <- M - lr (Sigma M + M Sigma) + lr^2 [(1/b) X4 : M + (1 - 1/b) Sigma M Sigma], where the
     fourth-moment tensor X4_ijkl = E[x_i x_j x_k x_l] is built entry by entry from independence
@@ -133,7 +132,7 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     ``DENSE_MAX_STEPS`` (1e5; a step is a few dense products in Python, ~30 us at N = 1).
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a theory.Task, got {task!r}")
+        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
     n = task.n_features
     if n > 12:
         raise ValueError(f"n_features={n}: the dense twin builds N^4 moments, at most N = 12")

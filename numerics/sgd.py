@@ -40,9 +40,8 @@ import math
 
 import numpy as np
 from numba import njit
-
-from theory import Task
-from theory._validate import check_batch_size, check_real
+from superdyn.theory import Task
+from superdyn.theory._validate import check_batch_size, check_real
 
 from .curve import LossCurve
 from .kernel import check_times
@@ -230,7 +229,7 @@ def sgd_stability_limit(task: Task, *, batch_size, covariance: str = "diagonal")
 
     Examples
     --------
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.theory import PowerLaw, Task
     >>> task = Task(PowerLaw(1.5), PowerLaw(0.25), n_features=64)
     >>> gd = sgd_stability_limit(task, batch_size=float("inf"))  # 2 / lambda_max
     >>> round(gd * task.rate_max, 6)
@@ -279,7 +278,7 @@ def _bisect_limit(radius, lo: float, hi: float) -> float:
 
 def _checked_task(task, covariance) -> Task:
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a theory.Task, got {task!r}")
+        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
     limit = MAX_EXACT_FEATURES if covariance == "exact" else 100_000_000
     if task.n_features > limit:
         raise ValueError(f"n_features={task.n_features} is above {limit} for covariance={covariance!r}")
@@ -323,8 +322,8 @@ def sgd_loss(
     Examples
     --------
     >>> import numpy as np
-    >>> from numerics import spectral_loss
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.numerics import spectral_loss
+    >>> from superdyn.theory import PowerLaw, Task
     >>> task = Task(PowerLaw(1.5), PowerLaw(0.25), n_features=64)
     >>> gd = sgd_loss(task, [15.0, 450.0], lr=1.5, batch_size=float("inf"), covariance="diagonal")
     >>> direct = spectral_loss(task.modes().rates, task.modes().weights, [15.0, 450.0], lr=1.5)

@@ -12,7 +12,7 @@ into K^2 independent modes:
 
 (The quadratic part of L is 1/2 Tr[dB C dB^T P] = 1/2 sum_jk r_jk dB~_jk^2.) A mode
 with r_jk = 0 has S~_jk = 0 exactly (W^T u = 0 or Sigma^(1/2) W^T v = 0), so it is frozen
-and carries nothing. The clustered and isotropic limits of ``theory.superposition``
+and carries nothing. The clustered and isotropic limits of ``superdyn.theory.superposition``
 are special cases.
 """
 
@@ -21,9 +21,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-
-from theory import ModeSpectrum, Task
-from theory.task import MAX_MATRIX_FEATURES
+from superdyn.theory import ModeSpectrum, Task
+from superdyn.theory.task import MAX_MATRIX_FEATURES
 
 from .curve import LossCurve
 from .exact import _check_task
@@ -52,7 +51,7 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
 
     Parameters
     ----------
-    task : theory.Task
+    task : superdyn.theory.Task
         The task; N up to 20000 (the N x N work is a few products with W).
     W : array_like, shape (K, N)
         The fixed embedding.
@@ -62,7 +61,7 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
     Examples
     --------
     >>> import numpy as np
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.theory import PowerLaw, Task
     >>> task = Task(PowerLaw(1.5), n_features=4)
     >>> modes = superposition_modes(task, np.eye(4))  # W = I: no superposition
     >>> np.allclose(np.sort(modes.rates[modes.weights > 0]), np.sort(task.modes().rates))
@@ -105,7 +104,7 @@ def linear_superposition(task: Task, W, t=None, *, covariance="diagonal", per_mo
 
     Parameters
     ----------
-    task : theory.Task
+    task : superdyn.theory.Task
         The task (N <= 20000).
     W : array_like, shape (K, N)
         The fixed embedding.
@@ -123,8 +122,8 @@ def linear_superposition(task: Task, W, t=None, *, covariance="diagonal", per_mo
     Examples
     --------
     >>> import numpy as np
-    >>> from numerics import exact_loss
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.numerics import exact_loss
+    >>> from superdyn.theory import PowerLaw, Task
     >>> task = Task(PowerLaw(1.5), n_features=64)
     >>> t = np.logspace(0, 3, 4)
     >>> bool(np.allclose(linear_superposition(task, np.eye(64), t).loss, exact_loss(task, t).loss))  # W = I

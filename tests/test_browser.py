@@ -55,7 +55,7 @@ IMAGES = "() => [...document.images].map(i => ({alt: i.alt, ok: i.complete && i.
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    from verify import reproduce
+    from superdyn.verify import reproduce
 
     out = tmp_path_factory.mktemp("report")
     reproduce(["fig10", "fig11"], scale="tiny", out=out, progress=False)  # figures and claims, no training

@@ -5,13 +5,11 @@ import re
 
 import pytest
 
-import numerics
-import theory
-import verify
+from superdyn import numerics, theory, verify
 
 THEORY_API = {
     "PROFILES", "AlgebraicEdge", "ClusteredLimit", "Constant", "Custom", "DerivationError",
-    "InvalidInput", "RunFailure", "StoreCorruption", "SuperdynError",
+    "InvalidInput", "MissingDependency", "RunFailure", "StoreCorruption", "SuperdynError",
     "IsotropicLimit", "LossCurve", "ModeSpectrum", "OnlineSGD", "PhaseDiagram", "PowerLaw", "Profile",
     "ScalingLaw",
     "StretchedExponential", "Task", "alpha_algebraic", "alpha_exponential", "alpha_power_law",
@@ -57,8 +55,8 @@ def test_theory_api_is_pinned():
 def test_layers_point_one_way():
     root = pathlib.Path(theory.__file__).parent.parent
     forbidden = {
-        "theory": r"^\s*(import|from)\s+(numerics|verify|torch|numba|scipy)\b",
-        "numerics": r"^\s*(import|from)\s+(verify|torch)\b",
+        "theory": r"^\s*(import|from)\s+(superdyn\.numerics|superdyn\.verify|torch|numba|scipy)\b",
+        "numerics": r"^\s*(import|from)\s+(superdyn\.verify|torch)\b",
     }
     for package, pattern in forbidden.items():
         for path in (root / package).rglob("*.py"):
@@ -69,11 +67,11 @@ def test_wide_result_types_are_built_by_keyword_only():
     # a reordered field must not silently swap numbers: positional construction is refused
     import dataclasses
 
-    from verify.analyse.claims import Claim
-    from verify.analyse.measure import ExponentMeasurement, FitResult
-    from verify.orchestrate.sweep import SweepReport
-    from verify.reproduction import Reproduction
-    from verify.run.trainer import RunResult
+    from superdyn.verify.analyse.claims import Claim
+    from superdyn.verify.analyse.measure import ExponentMeasurement, FitResult
+    from superdyn.verify.orchestrate.sweep import SweepReport
+    from superdyn.verify.reproduction import Reproduction
+    from superdyn.verify.run.trainer import RunResult
 
     for kind in (Claim, ExponentMeasurement, FitResult, Reproduction, SweepReport, RunResult):
         fields = dataclasses.fields(kind)
@@ -83,8 +81,8 @@ def test_wide_result_types_are_built_by_keyword_only():
 
 
 def test_renamed_names_still_work_with_a_warning():
-    from verify import experiments
-    from verify.experiments.base import StoredRuns
+    from superdyn.verify import experiments
+    from superdyn.verify.experiments.base import StoredRuns
 
     task = theory.Task(theory.PowerLaw(1.5), channels=theory.PowerLaw(0.5), n_features=8)
     with pytest.warns(DeprecationWarning, match="use Task.importance"):
@@ -121,11 +119,12 @@ def _verify_imports(path: pathlib.Path, root: pathlib.Path):
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
-                target = node.module or ""
+                target = (node.module or "").removeprefix("superdyn.")
             names = [target] if node.module else [f"{target}.{a.name}" for a in node.names]
             yield from (n for n in names if n.startswith("verify."))
         elif isinstance(node, ast.Import):
-            yield from (a.name for a in node.names if a.name.startswith("verify."))
+            names = (a.name.removeprefix("superdyn.") for a in node.names)
+            yield from (n for n in names if n.startswith("verify."))
 
 
 def test_verify_layers_point_one_way():

@@ -20,7 +20,14 @@ from .closed_form import (
 )
 from .curve import LossCurve
 from .engine import derive
-from .errors import DerivationError, InvalidInput, RunFailure, StoreCorruption, SuperdynError
+from .errors import (
+    DerivationError,
+    InvalidInput,
+    MissingDependency,
+    RunFailure,
+    StoreCorruption,
+    SuperdynError,
+)
 from .profiles import (
     PROFILES,
     AlgebraicEdge,
@@ -54,6 +61,7 @@ __all__ = [
     "InvalidInput",
     "IsotropicLimit",
     "LossCurve",
+    "MissingDependency",
     "ModeSpectrum",
     "OnlineSGD",
     "PhaseDiagram",

@@ -31,9 +31,16 @@ class TimeLimitExceeded(RuntimeError):
     """The worker did not finish within its time limit and was killed."""
 
 
+def _package_root() -> str:
+    """The directory that holds the ``superdyn`` package (site-packages, or a source checkout)."""
+    import superdyn
+
+    return str(Path(superdyn.__file__).resolve().parent.parent)
+
+
 def _worker_path() -> list:
-    """The caller's import path without the current directory, this package's root first."""
-    root = str(Path(__file__).resolve().parent.parent)
+    """The caller's import path without the current directory, the package's root first."""
+    root = _package_root()
     here = Path.cwd().resolve()
     rest = [p for p in sys.path if p and Path(p).resolve() != here and p != root]
     return [root, *rest]
@@ -42,9 +49,12 @@ def _worker_path() -> list:
 def _start_worker() -> subprocess.Popen:
     # isolated (-I: no PYTHON* variables, no user site, no script directory), started in the
     # package's root and given the caller's path without the current directory, so that a
-    # local theory/ folder or a planted mpmath.py is never imported by the worker
-    root = str(Path(__file__).resolve().parent.parent)
-    code = "import sys, json; sys.path[:] = json.loads(sys.argv[1]); from theory._worker import main; main()"
+    # local superdyn/ folder or a planted mpmath.py is never imported by the worker
+    root = _package_root()
+    code = (
+        "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+        "from superdyn.theory._worker import main; main()"
+    )
     return subprocess.Popen(
         [sys.executable, "-I", "-c", code, json.dumps(_worker_path())],
         stdin=subprocess.PIPE,

@@ -166,7 +166,8 @@ def check_batch_size(batch_size) -> float:
 def check_modes(rates, weights, *, flatten: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(rates, weights) of a mode spectrum as float64 arrays: equal length, every entry >= 0.
 
-    The one check of rates and weights, for ``theory.ModeSpectrum`` and ``numerics.spectral_loss``.
+    The one check of rates and weights, for ``superdyn.theory.ModeSpectrum`` and
+    ``superdyn.numerics.spectral_loss``.
     ``flatten`` accepts any shape (raveled); otherwise both must be 1-D.
     """
     rates = as_float_array("rates", rates)

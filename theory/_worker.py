@@ -1,10 +1,10 @@
-"""Worker loop for :mod:`theory._subprocess`: read a job, run it, send the result."""
+"""Worker loop for :mod:`superdyn.theory._subprocess`: read a job, run it, send the result."""
 
 from __future__ import annotations
 
 import sys
 
-from theory._subprocess import read_message, write_message
+from superdyn.theory._subprocess import read_message, write_message
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The loss curve: the one result type of theory, numerics and training runs.
 
 A closed-form law (``ScalingLaw.curve``), a mode spectrum (``ModeSpectrum.curve``), an
-exact sum (``numerics.exact_loss``, ``spectral_loss``, ``sgd_loss``) and a run
+exact sum (``superdyn.numerics.exact_loss``, ``spectral_loss``, ``sgd_loss``) and a run
 (``RunResult.loss_curve``, ``StoredRuns.loss_curve``) all give a :class:`LossCurve`, and
 the figures take one, so theory and experiment compare in one line::
 

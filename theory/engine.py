@@ -37,7 +37,7 @@ from .errors import DerivationError
 from .expressions import parse_expressions
 from .scaling_law import ScalingLaw
 
-__all__ = ["derive"]  # DerivationError: theory.errors
+__all__ = ["derive"]  # DerivationError: superdyn.theory.errors
 
 #: Positive trial values given to free parameters in the numeric check.
 _TRIAL_VALUES = (1.37, 0.73, 2.21, 0.46, 1.83, 3.1, 0.29)
@@ -291,7 +291,7 @@ def derive(
         raise ValueError(f"z must be a sympy Symbol, got {z!r}")
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
-    # text is parsed, never evaluated (theory.expressions), in the timed worker when there is a limit
+    # text is parsed, never evaluated (superdyn.theory.expressions), in the timed worker when there is a limit
     texts = (rate, weight, edge)
     rate, weight, edge = parse_expressions(
         texts, symbols={z.name: z}, timeout=timeout if any(isinstance(x, str) for x in texts) else None

@@ -11,6 +11,8 @@ class                         exit    raised when
                                       Ray cluster, a store cannot be written, the paper
                                       scale would take hours on a CPU
 :class:`StoreCorruption`      5       a stored run is damaged (checksum, config, files)
+:class:`MissingDependency`    6       a command needs an optional extra that is not
+                                      installed (``superdyn[sim]`` for the simulations)
 ============================  ======  ==================================================
 
 Every class derives from :class:`SuperdynError`; those that were ValueErrors before stay
@@ -19,7 +21,15 @@ ValueErrors, so ``except ValueError`` keeps working.
 
 from __future__ import annotations
 
-__all__ = ["DerivationError", "InvalidInput", "RunFailure", "StoreCorruption", "SuperdynError"]
+__all__ = [
+    "DerivationError",
+    "InvalidInput",
+    "MissingDependency",
+    "RunFailure",
+    "StoreCorruption",
+    "SuperdynError",
+    "missing_extra",
+]
 
 
 class SuperdynError(Exception):
@@ -54,3 +64,28 @@ class StoreCorruption(SuperdynError, ValueError):
     """A stored run is damaged: it is reported, never used, and recomputed by the next sweep."""
 
     exit_code = 5
+
+
+#: optional modules -> the extra that installs them
+EXTRAS = {"torch": "sim", "pandas": "sim", "pyarrow": "sim", "tqdm": "sim", "ray": "distributed",
+          "hypothesis": "testing"}  # fmt: skip
+
+
+class MissingDependency(SuperdynError, ModuleNotFoundError):
+    """An optional dependency is not installed; the message names the extra that installs it."""
+
+    exit_code = 6
+
+
+def missing_extra(exc: ModuleNotFoundError, what: str) -> MissingDependency | None:
+    """The :class:`MissingDependency` for ``exc`` when it is an optional module, else None.
+
+    ``what`` says what needed it ("superdyn train", "superdyn.theory.testing").
+    """
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(top)
+    if extra is None:
+        return None
+    return MissingDependency(
+        f"{what} needs {top}, which is not installed: pip install 'superdyn[{extra}]'", name=top
+    )

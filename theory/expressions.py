@@ -17,7 +17,7 @@ longer than ``MAX_LENGTH`` characters or a power whose exponent is a number larg
 ``MAX_EXPONENT`` in magnitude (``9**9**9`` would otherwise be computed digit by digit), or
 gamma, loggamma, zeta or polylog of a number larger than ``MAX_ARGUMENT`` (``gamma(10**50)``
 would be computed as a factorial). :func:`parse_expressions` parses in the time-limited worker of
-:mod:`theory._subprocess`, so that no text can hold the caller past its time limit.
+:mod:`superdyn.theory._subprocess`, so that no text can hold the caller past its time limit.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The result of a derivation: an asymptotic loss law and its finite-time corrections.
 
-With rho(u) ~ c u^(alpha-1) (ln 1/u)^delta [1 + d1 / ln(1/u)] (see :mod:`theory.engine`):
+With rho(u) ~ c u^(alpha-1) (ln 1/u)^delta [1 + d1 / ln(1/u)] (see :mod:`superdyn.theory.engine`):
 
 * leading law (Watson's lemma):  L(t) ~ c Gamma(alpha) (2t)^-alpha (ln 2t)^delta;
 * first log correction: the factor [1 + (d1 - delta psi(alpha)) / ln 2t];
@@ -38,30 +38,45 @@ def _finite(values, what: str, params: dict) -> np.ndarray:
     return values
 
 
+def _cutoff_ratio(alpha: float, y) -> float:
+    """y^alpha e^-y / Gamma(alpha, y) at y = 2 t lambda_min (an mpmath number, any size).
+
+    Both factors leave float64 for large y and cancel to about y: mpmath keeps their
+    exponents, and its working precision grows with log10(y), the digits that ``alpha ln y - y``
+    loses to cancellation.
+    """
+    y = mpmath.mpf(y)
+    if y == 0:
+        return 0.0
+    digits = 20 + max(0, int(mpmath.ceil(mpmath.log10(y))))
+    with mpmath.workdps(digits):
+        upper = mpmath.gammainc(alpha, y)
+        return float(mpmath.exp(alpha * mpmath.log(y) - y) / upper)
+
+
 def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
     """Local exponent alpha + y^alpha e^-y / Gamma(alpha, y), y = 2 t lambda_min, of the
     finite-N law L_N(t) = c (2t)^-alpha Gamma(alpha, 2 t lambda_min).
+
+    Exact for any t: the ratio is evaluated in mpmath with the precision that its
+    cancellation needs (for y >> 1 it approaches y + 1 - alpha).
 
     Examples
     --------
     >>> round(float(finite_size_exponent(0.5, 1e-3, [1.0])[0]), 4)
     0.5265
+    >>> float(finite_size_exponent(0.5, 1e-3, [1e22])[0])  # y = 2e19: about y + 1/2
+    2e+19
     """
     check_real("alpha", alpha, lower=0.0, lower_open=True, upper=1e4)  # Gamma(alpha, y) is slow beyond
     check_real("rate_min", rate_min, lower=0.0, lower_open=True)
     t = as_float_array("t", t)
     if np.any(t < 0):
         raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
-    extra = []
-    for ti in t.ravel():
-        y = mpmath.mpf(2.0 * ti) * rate_min
-        upper = mpmath.gammainc(alpha, y)
-        extra.append(float(mpmath.exp(alpha * mpmath.log(y) - y) / upper) if upper > 0 else math.inf)
+    extra = [_cutoff_ratio(alpha, mpmath.mpf(2) * mpmath.mpf(float(ti)) * rate_min) for ti in t.ravel()]
     out = alpha + np.array(extra).reshape(t.shape)
     if not np.all(np.isfinite(out)):
-        raise ValueError(
-            f"t: Gamma(alpha, 2 t rate_min) underflows for alpha={alpha:g}, rate_min={rate_min:g}"
-        )
+        raise ValueError(f"t: the local exponent leaves float64 for alpha={alpha:g}, rate_min={rate_min:g}")
     return out
 
 
@@ -150,15 +165,18 @@ class ScalingLaw:
             values.append(value.real)
         return tuple(values)
 
+    def _rate_exact(self, z: float, params: dict):
+        """lambda(z) as an mpmath number (its exponent is not bounded by float64's)."""
+        value = sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, sp.Float(z, 30)), 30)
+        if not (value.is_real and value.is_positive and value.is_finite):
+            raise ValueError(f"the rate at z={z} is {value}, not a positive real number, for {params}")
+        return mpmath.mpf(str(value))
+
     def _rate_at(self, z: float, params: dict) -> float:
-        value = complex(
-            sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, sp.Float(z, 30)), 30)
-        )
-        if not (value.imag == 0 and np.finfo(np.float64).tiny <= value.real < math.inf):
-            raise ValueError(
-                f"the rate at z={z} is {value.real:g}, not a normal positive float64, for {params}"
-            )
-        return value.real
+        value = float(self._rate_exact(z, params))
+        if not np.finfo(np.float64).tiny <= value < math.inf:
+            raise ValueError(f"the rate at z={z} is {value:g}, not a normal positive float64, for {params}")
+        return value
 
     def _cutoff_index(self, n_features: int, params: dict) -> int:
         n = check_count("n_features", n_features)
@@ -190,10 +208,35 @@ class ScalingLaw:
         if n_features is not None and delta != 0:
             raise ValueError(
                 f"the finite-N cutoff in closed form needs log_power = 0, got {delta:g}; "
-                "use the exact discrete sum (numerics.exact_loss) instead"
+                "use the exact discrete sum (superdyn.numerics.exact_loss) instead"
             )
-        rate_min = self.rate_min(n_features, **params) if n_features is not None else None
+        rate_min = None
+        if n_features is not None:  # exact: lambda(i_last + 1/2) may be far below float64's range
+            rate_min = self._rate_exact(self._cutoff_index(n_features, params) + 0.5, params)
         return t, alpha, delta, c, k, rate_min
+
+    def _log_loss(self, t, n_features, log_correction, params) -> np.ndarray:
+        """ln L(t), in log space throughout: 2t, (2t)^-alpha and Gamma(alpha, y) may leave float64."""
+        t, alpha, delta, c, k, rate_min = self._prepare(t, n_features, log_correction, params)
+        if c <= 0:
+            raise ValueError(f"the law's prefactor is {c:g}, not > 0, at {params}")
+        x = math.log(2.0) + np.log(t)  # ln 2t, finite for every finite t > 0
+        factor = 1.0 + k / x if k else np.ones_like(x)
+        if np.any(factor <= 0):
+            raise ValueError("the log correction exceeds the leading term at the smallest t; use larger t")
+        if rate_min is None:
+            log_upper = np.full_like(x, float(mpmath.loggamma(alpha)))
+        else:
+            log_upper = np.array(
+                [
+                    float(mpmath.log(mpmath.gammainc(alpha, 2 * mpmath.mpf(float(ti)) * rate_min)))
+                    for ti in t.ravel()
+                ]
+            ).reshape(t.shape)
+        log_loss = math.log(c) - alpha * x + log_upper + np.log(factor)
+        if delta:
+            log_loss = log_loss + delta * np.log(x)
+        return _finite(log_loss, "loss", params)
 
     def loss(self, t, *, n_features: int | None = None, log_correction: bool = True, **params) -> np.ndarray:
         """Asymptotic loss at times t (t = eta * steps).
@@ -209,19 +252,7 @@ class ScalingLaw:
         **params : float
             Values of the law's parameters.
         """
-        t, alpha, delta, c, k, rate_min = self._prepare(t, n_features, log_correction, params)
-        x = np.log(2.0 * t)
-        factor = 1.0 + k / x if k else 1.0
-        if np.any(factor <= 0):
-            raise ValueError("the log correction exceeds the leading term at the smallest t; use larger t")
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # checked below
-            if rate_min is None:
-                base = c * float(mpmath.gamma(alpha)) * (2.0 * t) ** (-alpha) * (x**delta if delta else 1.0)
-            else:
-                upper = np.array([float(mpmath.gammainc(alpha, 2.0 * ti * rate_min)) for ti in t.ravel()])
-                base = c * (2.0 * t) ** (-alpha) * upper.reshape(t.shape)
-            loss = base * factor
-        return _finite(loss, "loss", params)
+        return np.exp(self._log_loss(t, n_features, log_correction, params))
 
     def evaluate(self, t, **params) -> np.ndarray:
         """Deprecated second name of :meth:`loss`."""
@@ -231,20 +262,19 @@ class ScalingLaw:
         return self.loss(t, **params)
 
     def curve(self, t, *, n_features: int | None = None, log_correction: bool = True, **params) -> LossCurve:
-        """:meth:`loss` and :meth:`local_exponent` at times t as a :class:`~theory.curve.LossCurve`.
+        """:meth:`loss` and :meth:`local_exponent` at times t as a :class:`~superdyn.theory.curve.LossCurve`.
 
         Examples
         --------
-        >>> from theory import PowerLaw, Task
+        >>> from superdyn.theory import PowerLaw, Task
         >>> law = Task(PowerLaw(2.0), n_features=10**6).scaling_law()
         >>> curve = law.curve([1e2, 1e3], log_correction=False)
         >>> curve.method, [round(float(x), 12) for x in curve.local_exponent]
         ('scaling law', [0.5, 0.5])
         """
         options = {"n_features": n_features, "log_correction": log_correction, **params}
-        loss = np.atleast_1d(self.loss(t, **options))
-        with np.errstate(divide="ignore"):
-            log_loss = np.log(loss)
+        log_loss = np.atleast_1d(self._log_loss(t, n_features, log_correction, params))
+        loss = np.exp(log_loss)  # may underflow to 0 where the law is below 1e-308: log_loss keeps it
         local = np.atleast_1d(self.local_exponent(t, **options))
         return LossCurve(
             np.atleast_1d(np.asarray(t, dtype=float)), loss, log_loss, local, method="scaling law"
@@ -259,7 +289,7 @@ class ScalingLaw:
         with the finite-N cutoff add y^alpha e^-y / Gamma(alpha, y), y = 2 t lambda_min.
         """
         t, alpha, delta, _, k, rate_min = self._prepare(t, n_features, log_correction, params)
-        x = np.log(2.0 * t)
+        x = math.log(2.0) + np.log(t)
         out = np.full_like(t, alpha)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
             if delta:
@@ -267,7 +297,9 @@ class ScalingLaw:
             if k:
                 out += (k / x**2) / (1.0 + k / x)
         if rate_min is not None:
-            out += finite_size_exponent(alpha, rate_min, t) - alpha
+            out += np.array(
+                [_cutoff_ratio(alpha, 2 * mpmath.mpf(float(ti)) * rate_min) for ti in t.ravel()]
+            ).reshape(t.shape)
         return _finite(out, "local exponent", params)
 
     # -- presentation ------------------------------------------------------------

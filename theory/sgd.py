@@ -2,7 +2,7 @@
 
 The paper's diagonal model of SGD with learning rate eta, batch b and fresh samples keeps
 the second moment of the error diagonal, m_i = E[(B - A)_{:,i}^2] summed over rows, and
-(numerics.sgd_loss, docs/derivations/sgd.md) steps it as
+(superdyn.numerics.sgd_loss, docs/derivations/sgd.md) steps it as
 
     m_i <- q_i m_i + beta s_i F,     F = sum_k s_k m_k = 2 L,     beta = eta^2 / b,
     q_i = (1 - eta s_i)^2 + beta (e4_i - 2 s_i^2),
@@ -39,7 +39,7 @@ alpha <= 1 the second term is of lower order). Hence:
 * 2b > a (alpha > kappa): the noise term wins after a crossover time; the exponent becomes
   kappa = 2 - 1/a, whatever eta and b (they move the crossover, not the exponent).
 
-Only numpy and the task's own sums are used; numerics.sgd_loss is the exact check.
+Only numpy and the task's own sums are used; superdyn.numerics.sgd_loss is the exact check.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ MAX_SGD_MODES = 10_000_000
 def sgd_lr_limit(batch_size, *, density=1.0, value_max=1.0) -> float:
     """The sparse-limit stability bound on the learning rate, eta_max = 2 b m2 / (m4 + E m2^2).
 
-    Eq. (3) of :mod:`theory.sgd`: the noise kernel's mass k reaches 1. It is the limit of
-    ``numerics.sgd_stability_limit(task, batch_size=b)`` when eta lambda_max -> 0 (many
+    Eq. (3) of :mod:`superdyn.theory.sgd`: the noise kernel's mass k reaches 1. It is the limit of
+    ``superdyn.numerics.sgd_stability_limit(task, batch_size=b)`` when eta lambda_max -> 0 (many
     rare features); the discrete model also obeys gradient descent's eta < 2 / lambda_max,
     which this bound ignores. For v ~ U(0, v_max) it is 30 b / ((9 + 5 E) v_max^2).
 
@@ -79,7 +79,7 @@ def sgd_lr_limit(batch_size, *, density=1.0, value_max=1.0) -> float:
     if b == math.inf:
         raise ValueError(
             "batch_size=inf has no noise and no sparse-limit bound; gradient descent's is 2 / lambda_max "
-            "(numerics.sgd_stability_limit)"
+            "(superdyn.numerics.sgd_stability_limit)"
         )
     m2, m4 = vmax**2 / 3.0, vmax**4 / 5.0
     return 2.0 * b * m2 / (m4 + density * m2 * m2)
@@ -105,7 +105,7 @@ class OnlineSGD:
 
     Examples
     --------
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.theory import PowerLaw, Task
     >>> sgd = OnlineSGD(Task(PowerLaw(1.5), PowerLaw(0.25), n_features=10**5), lr=1.5, batch_size=1)
     >>> round(sgd.rate_factor, 4), round(sgd.kernel_mass, 4), sgd.regime
     (0.55, 0.4228, 'shifted')
@@ -119,7 +119,7 @@ class OnlineSGD:
 
     def __post_init__(self):
         if not isinstance(self.task, Task):
-            raise ValueError(f"task must be a theory.Task, got {self.task!r}")
+            raise ValueError(f"task must be a superdyn.theory.Task, got {self.task!r}")
         if self.task.n_features > MAX_SGD_MODES:
             raise ValueError(f"n_features={self.task.n_features} is above {MAX_SGD_MODES} (per-mode sums)")
         object.__setattr__(self, "lr", check_real("lr", self.lr, lower=0.0, lower_open=True))
@@ -288,7 +288,7 @@ class OnlineSGD:
 
         Examples
         --------
-        >>> from theory import PowerLaw, Task
+        >>> from superdyn.theory import PowerLaw, Task
         >>> sgd = OnlineSGD(Task(PowerLaw(1.5), PowerLaw(1.0), n_features=20000), lr=1.5, batch_size=1)
         >>> sgd.regime, round(sgd.alpha, 4)   # 2b > a: the noise sets the exponent 2 - 1/a
         ('noise', 1.3333)

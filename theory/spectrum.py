@@ -4,7 +4,7 @@
 
 :class:`ModeSpectrum` holds (rates, weights, plateau). Its ``loss`` and
 ``local_exponent`` are plain numpy (the slow, obviously correct reference); the fast
-kernel lives in ``numerics``.
+kernel lives in ``superdyn.numerics``.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ class ModeSpectrum:
         return self.plateau + total
 
     def curve(self, t) -> LossCurve:
-        """:meth:`loss` and :meth:`local_exponent` at times t as a :class:`~theory.curve.LossCurve`
-        (``numerics.spectral_loss`` is the fast, underflow-safe evaluation of the same sum)."""
+        """:meth:`loss` and :meth:`local_exponent` at times t as a :class:`~superdyn.theory.curve.LossCurve`
+        (``superdyn.numerics.spectral_loss`` is the fast, underflow-safe evaluation of the same sum)."""
         t = np.atleast_1d(as_float_array("t", t))
         loss = self.loss(t)
         return LossCurve(t, loss, np.log(loss), self.local_exponent(t), method="mode spectrum")
@@ -85,7 +85,7 @@ class ModeSpectrum:
         total, slope = self._sums(t)
         loss = self.plateau + total
         if np.any(loss <= 0):
-            raise ValueError("the loss underflows to 0 at some t; use numerics.spectral_loss")
+            raise ValueError("the loss underflows to 0 at some t; use superdyn.numerics.spectral_loss")
         with np.errstate(over="ignore"):
             local = t * (2.0 * slope / loss)
         if not np.all(np.isfinite(local)):

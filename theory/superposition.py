@@ -113,7 +113,7 @@ def _require_float64(limit: str, *values) -> None:
 
 def _task_arrays(task: Task):
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a theory.Task, got {task!r}")
+        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
     return task.second_moment_diagonal, task.importance
 
 
@@ -129,7 +129,7 @@ def clustered_limit(task: Task, clusters) -> ClusteredLimit:
 
     Examples
     --------
-    >>> from theory import PowerLaw, Task, contiguous_clusters
+    >>> from superdyn.theory import PowerLaw, Task, contiguous_clusters
     >>> limit = clustered_limit(Task(PowerLaw(1.5), n_features=64), contiguous_clusters(64, 8))
     >>> limit.cluster_sizes.tolist()[:3], limit.learnable_fraction.round(3).tolist()[:3]
     ([8, 8, 8], [0.125, 0.125, 0.125])
@@ -164,7 +164,7 @@ def isotropic_limit(task: Task, width: int) -> IsotropicLimit:
 
     Examples
     --------
-    >>> from theory import Constant, Task
+    >>> from superdyn.theory import Constant, Task
     >>> limit = isotropic_limit(Task(Constant(), n_features=1024), 16)
     >>> limit.spectrum.rates.round(4).tolist(), round(limit.effective_features)  # (N/K)^2 mean(p m2)
     ([1.3333], 1024)

@@ -55,7 +55,7 @@ class Task:
 
     Examples
     --------
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.theory import PowerLaw, Task
     >>> task = Task(PowerLaw(1.5), channels=PowerLaw(0.25), n_features=1024)
     >>> round(float(task.p.sum()), 12), round(task.m2, 6)
     (1.0, 0.333333)
@@ -162,7 +162,7 @@ class Task:
         if self.n_features > MAX_DENSE_FEATURES:
             raise ValueError(
                 f"n_features={self.n_features} is too large for per-feature arrays "
-                f"(limit {MAX_DENSE_FEATURES}); use the *_at(index) methods or numerics.exact_loss"
+                f"(limit {MAX_DENSE_FEATURES}); use the *_at(index) methods or superdyn.numerics.exact_loss"
             )
         return np.arange(1, self.n_features + 1, dtype=np.float64)
 
@@ -265,7 +265,7 @@ class Task:
         return self.channels.expr(z, self.n_features) ** 2 * self.rate_expr(z) / 2
 
     def scaling_law(self, **options):
-        """Derive this task's asymptotic law with :func:`theory.derive`.
+        """Derive this task's asymptotic law with :func:`superdyn.theory.derive`.
 
         The rate scale m2 E / Z enters the derivation as a positive symbol and its value is
         substituted afterwards, so alpha and the log power come out exact even though the

@@ -67,13 +67,13 @@ def weak_superposition_loss(task: Task, width) -> np.ndarray | float:
 
     Examples
     --------
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.theory import PowerLaw, Task
     >>> loss = weak_superposition_loss(Task(PowerLaw(2.0), n_features=1000), [10, 100])
     >>> round(float(loss[0] / loss[1]), 1)  # ~ (10 / 100)^-(a - 1), cut off at N = 1000
     10.5
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a theory.Task, got {task!r}")
+        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
     m = as_float_array("width", width)
     if np.any(m < 0) or np.any(m > task.n_features) or np.any(m != np.round(m)):
         raise ValueError(f"width must hold whole numbers in 0..{task.n_features}")

@@ -12,15 +12,14 @@ before it (``docs/architecture.md`` draws them):
   and ``report`` the pipelines that run them and write their report;
 * ``cli``: parses, calls one of the above, prints.
 
-Its public names load on first use (PEP 562), so ``import verify.cli`` and the commands
-that need only ``theory`` and ``numerics`` (``superdyn exponent``, ``exponents``,
-``derive``, ``curve``) start without torch. The modules' former flat paths
-(``verify.run.trainer``, ``verify.store``...) still import, with a DeprecationWarning.
+Its public names load on first use (PEP 562), so ``import superdyn.verify.cli`` and the commands
+that need only ``superdyn.theory`` and ``superdyn.numerics`` (``superdyn exponent``, ``exponents``,
+``derive``, ``curve``) start without torch.
 """
 
 from importlib import import_module
 
-from ._deprecated import MOVED_MODULES, install_module_aliases
+from superdyn.theory.errors import missing_extra
 
 #: public name -> the submodule that defines it
 _HOMES = {
@@ -43,7 +42,6 @@ _HOMES = {
     "RunResult": "run.trainer",
     "train": "run.trainer",
 }
-install_module_aliases(MOVED_MODULES)
 
 __all__ = sorted(_HOMES)
 
@@ -51,8 +49,15 @@ __all__ = sorted(_HOMES)
 def __getattr__(name: str):
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module 'verify' has no attribute {name!r}")
-    value = getattr(import_module(f".{home}", __name__), name)
+        raise AttributeError(f"module 'superdyn.verify' has no attribute {name!r}")
+    try:
+        module = import_module(f".{home}", __name__)
+    except ModuleNotFoundError as exc:  # torch, pandas...: the superdyn[sim] extra
+        missing = missing_extra(exc, f"superdyn.verify.{name}")
+        if missing is None:
+            raise
+        raise missing from None
+    value = getattr(module, name)
     globals()[name] = value  # later look-ups skip this hook
     return value
 

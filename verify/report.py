@@ -3,21 +3,25 @@
 ``write_report(directory)`` reads ``directory/manifest.json`` (which experiments, at which
 scale), analyses each from the runs in ``directory/runs``, saves the figures (PNG and PDF)
 in ``directory/figures`` and writes ``report.md``, ``report.html`` (figures embedded) and
-``claims.json``. The pages are rendered by :mod:`verify.present.report`; verdicts come from
-:class:`verify.analyse.claims.Claim`.
+``claims.json``. The pages are rendered by :mod:`superdyn.verify.present.report`; verdicts come from
+:class:`superdyn.verify.analyse.claims.Claim`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from superdyn.jsonio import dumps_strict
 
 from .analyse.claims import Analysis
 from .experiments import get_experiment
 from .experiments.base import StoredRuns
 from .present.plots import save
 from .present.report import _fmt, report_pages
+from .run.config import TRAINING_REVISION, code_version
 from .store.manifest import MANIFEST, _atomic_text, read_manifest, update_manifest
+from .store.revisions import survey
+from .store.runs import ResultStore
 
 __all__ = ["MANIFEST", "build_report", "read_manifest", "update_manifest", "write_report"]
 
@@ -42,7 +46,7 @@ def write_report(directory) -> dict:
     Examples
     --------
     >>> import json, pathlib, tempfile
-    >>> from verify import reproduce
+    >>> from superdyn.verify import reproduce
     >>> out = tempfile.mkdtemp()
     >>> _ = reproduce(["fig11"], scale="tiny", out=out, progress=False)
     >>> paths = write_report(out)  # again, from the stored results
@@ -56,7 +60,12 @@ def write_report(directory) -> dict:
         if isinstance(analysis, Analysis):
             for stem, figure in analysis.figures.items():
                 save(figure, directory / "figures" / stem)
-    markdown, page = report_pages(entries, directory)
+    provenance = {
+        "training_revision": TRAINING_REVISION,
+        "superdyn": code_version(),
+        "stale_runs": sum(row["state"] == "stale" for row in survey(ResultStore(directory / "runs"))),
+    }
+    markdown, page = report_pages(entries, directory, provenance)
     paths = {
         "markdown": directory / "report.md",
         "html": directory / "report.html",
@@ -65,5 +74,5 @@ def write_report(directory) -> dict:
     _atomic_text(paths["markdown"], markdown)
     _atomic_text(paths["html"], page)
     claims = [c.to_dict() for _, _, a in entries if isinstance(a, Analysis) for c in a.claims]
-    _atomic_text(paths["claims"], json.dumps({"claims": claims}, indent=1, default=_fmt))
+    _atomic_text(paths["claims"], dumps_strict({**provenance, "claims": claims}, indent=1, default=_fmt))
     return {k: str(v) for k, v in paths.items()}

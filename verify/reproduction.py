@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from theory.errors import RunFailure
+from superdyn.theory.errors import RunFailure
 
 from .experiments import at_scale, check_scale, get_experiment, plan
 from .orchestrate.sweep import ENGINES, run_sweep
@@ -37,6 +37,8 @@ class Reproduction:
     scale, device : str
     trained, skipped : int
         Runs trained now and runs found in the store.
+    retrained_stale : int
+        Of the runs trained now, those stored before only by another training revision.
     failed : tuple of (str, str)
         (run id, reason) of the runs that raised; the others went on, and the experiments
         that need a failed run say so in the report.
@@ -54,6 +56,7 @@ class Reproduction:
     seconds: float
     paths: dict
     failed: tuple = ()
+    retrained_stale: int = 0
 
     def to_dict(self) -> dict:
         listed = lambda v: [listed(x) for x in v] if isinstance(v, tuple) else v  # noqa: E731
@@ -112,7 +115,8 @@ def reproduce(
         ``paper`` scale on a CPU first estimates the time and stops with a RunFailure that
         gives it, unless this is set (local engine).
     engine : {"local", "ray"}
-        Where the batches train: in this process, or as Ray tasks (``verify.orchestrate.distributed``;
+        Where the batches train: in this process, or as Ray tasks
+        (``superdyn.verify.orchestrate.distributed``;
         the device is then chosen on each worker).
     address : str, optional
         The Ray cluster to join; default: a local Ray instance.
@@ -172,4 +176,5 @@ def reproduce(
         seconds=time.perf_counter() - start,
         paths=paths,
         failed=tuple(f for s in sweeps for f in s.failed),
+        retrained_stale=sum(len(s.stale) for s in sweeps),
     )

@@ -219,7 +219,7 @@ def time_grids():
 
 def profiles():
     """Profiles built with valid-looking and extreme parameters (None when refused)."""
-    from theory import AlgebraicEdge, Constant, PowerLaw, StretchedExponential
+    from superdyn.theory import AlgebraicEdge, Constant, PowerLaw, StretchedExponential
 
     def build(cls, *params):
         try:
@@ -242,7 +242,7 @@ def profiles():
 
 def tasks(max_features: int = 10**12):
     """Tasks that construct (the Task constructor itself is fuzzed separately)."""
-    from theory import Task
+    from superdyn.theory import Task
 
     sizes = st.sampled_from(
         [n for n in (1, 2, 3, 17, 64, 500, 10**4, 10**6, 10**9, 10**12) if n <= max_features]

@@ -1,4 +1,4 @@
-"""Fuzz every public function of ``numerics`` with bad and extreme input.
+"""Fuzz every public function of ``superdyn.numerics`` with bad and extreme input.
 
 As in ``test_fuzz_theory``: a finite, valid result or a one-line ValueError naming the
 parameter, within ``fuzzing.CALL_SECONDS``; anything else fails with the input.
@@ -20,8 +20,7 @@ from fuzzing import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics import (
+from superdyn.numerics import (
     exact_loss,
     exact_loss_mpmath,
     find_window,

@@ -1,4 +1,5 @@
-"""Fuzz the SGD theory: numerics.sgd_loss, its dense twin and stability limit, theory.OnlineSGD.
+"""Fuzz the SGD theory: superdyn.numerics.sgd_loss, its dense twin and stability limit,
+superdyn.theory.OnlineSGD.
 
 As in ``test_fuzz_theory``: a finite, valid result or a one-line ValueError naming the
 parameter, within ``fuzzing.CALL_SECONDS``; anything else fails with the input.
@@ -8,9 +9,8 @@ import numpy as np
 from fuzzing import arguments, fuzz, judge, junk, scalars, tasks, time_grids
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics import sgd_loss, sgd_loss_dense, sgd_stability_limit
-from theory import OnlineSGD, sgd_lr_limit
+from superdyn.numerics import sgd_loss, sgd_loss_dense, sgd_stability_limit
+from superdyn.theory import OnlineSGD, sgd_lr_limit
 
 #: Short curves (t / lr at most ~1e5 steps for the valid draws, so a call stays in seconds).
 short_times = st.builds(

@@ -1,4 +1,4 @@
-"""Fuzz every public function of ``theory`` with bad and extreme input.
+"""Fuzz every public function of ``superdyn.theory`` with bad and extreme input.
 
 The only outcomes allowed are a finite, valid result or a one-line ValueError naming the
 parameter (``fuzzing.judge``). The number of examples per case is set by the hypothesis
@@ -21,9 +21,7 @@ from fuzzing import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
-
-import theory
-from theory import (
+from superdyn.theory import (
     AlgebraicEdge,
     Custom,
     ModeSpectrum,
@@ -40,6 +38,8 @@ from theory import (
     weak_superposition_loss,
     width_exponent_weak,
 )
+
+from superdyn import theory
 
 CLOSED_FORMS = {
     "alpha_power_law": ("a", "b"),

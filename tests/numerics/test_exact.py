@@ -6,10 +6,9 @@ import pytest
 import scipy.linalg
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics import exact_loss, exact_loss_mpmath
-from theory import AlgebraicEdge, Constant, PowerLaw, StretchedExponential, Task, alpha_power_law
-from theory.testing import power_law_params
+from superdyn.numerics import exact_loss, exact_loss_mpmath
+from superdyn.theory import AlgebraicEdge, Constant, PowerLaw, StretchedExponential, Task, alpha_power_law
+from superdyn.theory.testing import power_law_params
 
 T = np.logspace(-3, 12, 61)
 TAIL_RTOL = 1e-10

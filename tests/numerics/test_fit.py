@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.fit import (
+from superdyn.numerics.fit import (
     FitError,
     find_window,
     fit_power_law,

@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics import spectral_loss, spectral_loss_mpmath
-from numerics._fastexp import exp_parts, scale_bits
-from numerics.kernel import effective_rates
+from superdyn.numerics import spectral_loss, spectral_loss_mpmath
+from superdyn.numerics._fastexp import exp_parts, scale_bits
+from superdyn.numerics.kernel import effective_rates
 
 RTOL = 1e-12
 

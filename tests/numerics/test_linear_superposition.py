@@ -5,9 +5,8 @@ import pytest
 import scipy.linalg
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics import exact_loss, linear_superposition, spectral_loss, superposition_modes
-from theory import Constant, PowerLaw, Task, clustered_limit, contiguous_clusters, isotropic_limit
+from superdyn.numerics import exact_loss, linear_superposition, spectral_loss, superposition_modes
+from superdyn.theory import Constant, PowerLaw, Task, clustered_limit, contiguous_clusters, isotropic_limit
 
 
 def _unit_columns(rng, k, n):

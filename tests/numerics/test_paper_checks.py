@@ -5,12 +5,11 @@ Sampling: 20 points per decade on t in [1e-2, 1e8]; fits are OLS of ln L on ln t
 
 import numpy as np
 import pytest
-
-from numerics import exact_loss
-from numerics.exponent_table import power_law_exponent_table
-from numerics.fit import fit_power_law, matching_windows
-from theory import AlgebraicEdge, StretchedExponential, Task
-from theory.paper_values import PAPER
+from superdyn.numerics import exact_loss
+from superdyn.numerics.exponent_table import power_law_exponent_table
+from superdyn.numerics.fit import fit_power_law, matching_windows
+from superdyn.theory import AlgebraicEdge, StretchedExponential, Task
+from superdyn.theory.paper_values import PAPER
 
 T = np.logspace(-2, 8, 201)
 EXPONENTIAL = Task(StretchedExponential(0.5, 1.0), n_features=1024)  # p ∝ exp(-0.5 i)

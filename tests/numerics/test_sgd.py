@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics import sgd_loss, sgd_stability_limit, spectral_loss
-from numerics.reference import sgd_loss_dense
-from numerics.sgd import _diagonal_radius, _diagonal_run, sgd_moments
-from theory import PowerLaw, Task
-from theory.testing import power_law_params
+from superdyn.numerics import sgd_loss, sgd_stability_limit, spectral_loss
+from superdyn.numerics.reference import sgd_loss_dense
+from superdyn.numerics.sgd import _diagonal_radius, _diagonal_run, sgd_moments
+from superdyn.theory import PowerLaw, Task
+from superdyn.theory.testing import power_law_params
 
 INF = float("inf")
 

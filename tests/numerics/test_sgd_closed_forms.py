@@ -1,12 +1,11 @@
-"""The closed forms of theory.sgd against the exact recursion of numerics.sgd_loss."""
+"""The closed forms of superdyn.theory.sgd against the exact recursion of superdyn.numerics.sgd_loss."""
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics import sgd_loss, sgd_stability_limit
-from theory import Constant, OnlineSGD, PowerLaw, StretchedExponential, Task, sgd_lr_limit
+from superdyn.numerics import sgd_loss, sgd_stability_limit
+from superdyn.theory import Constant, OnlineSGD, PowerLaw, StretchedExponential, Task, sgd_lr_limit
 
 INF = float("inf")
 
@@ -121,7 +120,7 @@ def test_an_infinite_batch_has_no_noise():
         ({"lr": 5.0}, r"lr=5 is beyond the stability limit"),
         ({"batch_size": 0.5}, "batch_size must be >= 1"),
         ({"batch_size": 2.5}, "batch_size must be a whole number"),
-        ({"task": "task"}, "task must be a theory.Task"),
+        ({"task": "task"}, "task must be a superdyn.theory.Task"),
     ],
 )
 def test_bad_input_names_the_parameter(kwargs, match):

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics import fit_power_law, window_sensitivity
-from theory import (
+from superdyn.numerics import fit_power_law, window_sensitivity
+from superdyn.theory import (
     AlgebraicEdge,
     Custom,
     DerivationError,
@@ -105,7 +104,7 @@ def test_negative_or_complex_weights_are_refused():
 
 
 def test_finite_size_exponent_checks_its_arguments():
-    from theory import finite_size_exponent
+    from superdyn.theory import finite_size_exponent
 
     with pytest.raises(ValueError, match="rate_min must be > 0"):
         finite_size_exponent(0.5, -1, [10])
@@ -114,7 +113,7 @@ def test_finite_size_exponent_checks_its_arguments():
 
 
 def test_exact_curves_refuse_times_past_every_decay_and_stay_finite_before():
-    from numerics import exact_loss, spectral_loss
+    from superdyn.numerics import exact_loss, spectral_loss
 
     task = Task(PowerLaw(1.1), n_features=10**6)  # the tail method
     with pytest.raises(ValueError, match=r"t must be <= .* every mode has decayed"):
@@ -130,14 +129,14 @@ def test_exact_curves_refuse_times_past_every_decay_and_stay_finite_before():
 
 
 def test_cluster_labels_beyond_n_are_refused_not_allocated():
-    from theory import clustered_limit
+    from superdyn.theory import clustered_limit
 
     with pytest.raises(ValueError, match=r"cluster labels must lie in 0\.\.3"):
         clustered_limit(Task(PowerLaw(1.1), n_features=4), np.array([0, 0, 0, 10**12]))
 
 
 def test_the_mpmath_twins_check_what_the_fast_ones_check():
-    from numerics import exact_loss_mpmath, spectral_loss_mpmath
+    from superdyn.numerics import exact_loss_mpmath, spectral_loss_mpmath
 
     with pytest.raises(ValueError, match="rates must be >= 0"):
         spectral_loss_mpmath([1.0, -1.0], [1.0, 1.0], [1.0])
@@ -149,5 +148,5 @@ def test_the_mpmath_twins_check_what_the_fast_ones_check():
         spectral_loss_mpmath([1.0], [1.0], [1.0], plateau=float("nan"))
     with pytest.raises(ValueError, match="dps must be >= 15"):
         spectral_loss_mpmath([1.0], [1.0], [1.0], dps=0)
-    with pytest.raises(ValueError, match=r"task must be a theory\.Task"):
+    with pytest.raises(ValueError, match=r"task must be a superdyn\.theory\.Task"):
         exact_loss_mpmath("not a task", [1.0])

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from theory import (
+from superdyn.theory import (
     alpha_algebraic,
     alpha_exponential,
     alpha_power_law,

@@ -3,8 +3,7 @@
 import pytest
 import sympy as sp
 from hypothesis import given
-
-from theory import (
+from superdyn.theory import (
     DerivationError,
     alpha_algebraic,
     alpha_power_law,
@@ -14,7 +13,7 @@ from theory import (
     prefactor_exponential,
     prefactor_power_law,
 )
-from theory.testing import laws
+from superdyn.theory.testing import laws
 
 z, a, b, kappa, s, edge = sp.symbols("z a b kappa s z_star", positive=True)
 

@@ -9,9 +9,8 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from theory import Custom, derive
-from theory.expressions import MAX_LENGTH, parse_expression, parse_expressions
+from superdyn.theory import Custom, derive
+from superdyn.theory.expressions import MAX_LENGTH, parse_expression, parse_expressions
 
 PAYLOADS = [
     "log.eval.__globals__['__builtins__']['__import__']('os').system('touch PWNED') + z**-3",

@@ -4,9 +4,8 @@ import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
-
-from theory import AlgebraicEdge, Constant, Custom, PowerLaw, StretchedExponential, make_profile
-from theory.profiles.base import DIRECT_SUM_LIMIT
+from superdyn.theory import AlgebraicEdge, Constant, Custom, PowerLaw, StretchedExponential, make_profile
+from superdyn.theory.profiles.base import DIRECT_SUM_LIMIT
 
 z = sp.Symbol("z", positive=True)
 

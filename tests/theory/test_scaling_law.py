@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given
-
-from theory import (
+from superdyn.theory import (
     AlgebraicEdge,
     PowerLaw,
     StretchedExponential,
@@ -15,7 +14,7 @@ from theory import (
     alpha_power_law,
     prefactor_power_law,
 )
-from theory.testing import power_law_params
+from superdyn.theory.testing import power_law_params
 
 
 def _law(task):
@@ -100,8 +99,7 @@ def test_local_exponent_is_the_log_derivative_of_loss(p):
 
 def test_loss_with_parameters_and_bad_input():
     import sympy as sp
-
-    from theory import derive
+    from superdyn.theory import derive
 
     z, a = sp.symbols("z a", positive=True)
     law = derive(z**-a / 3, z**-a / 6, z)

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
-
-from theory import AlgebraicEdge, Constant, PowerLaw, Task
+from superdyn.theory import AlgebraicEdge, Constant, PowerLaw, Task
 
 
 def test_moments_and_modes_match_paper_eq7():
@@ -79,8 +78,7 @@ def test_bad_indices_and_covariance():
 def test_scaling_law_of_a_custom_profile_is_exact():
     # the numeric normaliser enters as a symbol: alpha and the log power stay exact rationals
     import sympy as sp
-
-    from theory import Custom
+    from superdyn.theory import Custom
 
     z = sp.Symbol("z", positive=True)
     task = Task(Custom(z**-2 * sp.log(1 + z), z), n_features=10**9)

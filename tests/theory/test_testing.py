@@ -1,4 +1,4 @@
-"""theory.testing: correct laws pass over the strategies, planted wrong laws fail and say why."""
+"""superdyn.theory.testing: correct laws pass over the strategies, planted wrong laws fail and say why."""
 
 import dataclasses
 import re
@@ -8,8 +8,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from theory import (
+from superdyn.theory import (
     AlgebraicEdge,
     Custom,
     PowerLaw,
@@ -17,7 +16,7 @@ from theory import (
     Task,
     alpha_power_law,
 )
-from theory.testing import (
+from superdyn.theory.testing import (
     algebraic_edge_params,
     assert_derivation,
     assert_exponent,
@@ -214,5 +213,7 @@ def test_importing_theory_does_not_import_hypothesis():
     import subprocess
     import sys
 
-    code = "import sys, theory, numerics; assert 'hypothesis' not in sys.modules; import theory.testing"
+    code = (
+        "import sys, theory, numerics; assert 'hypothesis' not in sys.modules; import superdyn.theory.testing"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
-
-from theory import PowerLaw, Task, weak_superposition_loss, width_exponent_strong, width_exponent_weak
+from superdyn.theory import (
+    PowerLaw,
+    Task,
+    weak_superposition_loss,
+    width_exponent_strong,
+    width_exponent_weak,
+)
 
 
 def test_weak_superposition_loss_follows_its_exponent():

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from verify.analyse.claims import Alternative, Claim, agrees
+from superdyn.verify.analyse.claims import Alternative, Claim, agrees
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 positive = st.floats(0.0, 10.0, allow_nan=False)

@@ -6,15 +6,14 @@ import subprocess
 import sys
 
 import pytest
-
-from theory import alpha_power_law
-from verify.experiments import plan
+from superdyn.theory import alpha_power_law
+from superdyn.verify.experiments import plan
 
 SCRIPT = shutil.which("superdyn")
 
 
 def run(*args, timeout=120):
-    command = [SCRIPT, *args] if SCRIPT else [sys.executable, "-m", "verify.cli", *args]
+    command = [SCRIPT, *args] if SCRIPT else [sys.executable, "-m", "superdyn.verify.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
@@ -173,9 +172,8 @@ def test_curve_gives_the_exact_sgd_expectation():
 
     import numpy as np
     import pandas as pd
-
-    from numerics import sgd_loss
-    from theory import PowerLaw, Task
+    from superdyn.numerics import sgd_loss
+    from superdyn.theory import PowerLaw, Task
 
     args = ("curve", "power-law", "--a", "1.5", "--b", "0.25", "--features", "64", "--t-min", "15", "--t-max",
             "1500", "--points", "3", "--lr", "1.5", "--batch-size", "1")  # fmt: skip
@@ -189,10 +187,10 @@ def test_curve_gives_the_exact_sgd_expectation():
 
 THEORY_ONLY = """
 import sys
-import verify.cli
-from verify.cli import main
+import superdyn.verify.cli
+from superdyn.verify.cli import main
 assert main({argv}) == 0
-heavy = ("torch", "verify.run.trainer", "verify.experiments", "verify.store")
+heavy = ("torch", "superdyn.verify.run.trainer", "superdyn.verify.experiments", "superdyn.verify.store")
 heavy = sorted(m for m in heavy if m in sys.modules)
 print("HEAVY", heavy)
 """
@@ -219,7 +217,7 @@ def test_the_lazy_package_still_exposes_its_public_names():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "True", result.stderr
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        import verify
+        from superdyn import verify
 
         verify.nope  # noqa: B018
 
@@ -247,11 +245,11 @@ def test_a_derivation_that_fails_exits_3():
     "kind, status", [("InvalidInput", 2), ("DerivationError", 3), ("RunFailure", 4), ("StoreCorruption", 5)]
 )
 def test_each_kind_of_failure_has_its_exit_status(kind, status, monkeypatch, capsys):
-    import theory.errors
-    from verify import cli
+    import superdyn.theory.errors
+    from superdyn.verify import cli
 
     def fail(args):
-        raise getattr(theory.errors, kind)(f"a {kind}")
+        raise getattr(superdyn.theory.errors, kind)(f"a {kind}")
 
     monkeypatch.setattr(cli, "_cmd_exponent", fail)
     assert cli.main(["exponent", "power-law", "--a", "2"]) == status
@@ -261,7 +259,7 @@ def test_each_kind_of_failure_has_its_exit_status(kind, status, monkeypatch, cap
 
 
 def test_reproduce_refuses_an_experiment_without_the_scale(tmp_path, capsys):
-    from verify import cli
+    from superdyn.verify import cli
 
     assert cli.main(["reproduce", "fig3", "--scale", "medium", "--out", str(tmp_path / "r")]) == 2
     assert capsys.readouterr().err == (

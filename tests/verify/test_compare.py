@@ -1,4 +1,5 @@
-"""Theory against a user's own runs: verify.present.plots.compare and `superdyn plot` on a stored sweep."""
+"""Theory against a user's own runs: superdyn.verify.present.plots.compare and `superdyn plot` on a
+stored sweep."""
 
 import json
 import shutil
@@ -7,11 +8,10 @@ import sys
 
 import numpy as np
 import pytest
-
-from numerics import exact_loss, linear_superposition, sgd_loss
-from verify import RunConfig, load_results, run_sweep
-from verify.present.plots import compare
-from verify.present.plots.compare import embedding_of, group_runs
+from superdyn.numerics import exact_loss, linear_superposition, sgd_loss
+from superdyn.verify import RunConfig, load_results, run_sweep
+from superdyn.verify.present.plots import compare
+from superdyn.verify.present.plots.compare import embedding_of, group_runs
 
 LINEAR = [RunConfig(model="linear", n_features=32, width=32, a=a, lr=0.5, batch_size=64, steps=300,
                     eval_samples=1024, seed=s) for a in (1.5, 2.0) for s in (0, 1)]  # fmt: skip
@@ -81,7 +81,7 @@ def test_the_legend_names_the_theory_each_run_got(tmp_path):
 
 
 def test_the_regenerated_embedding_is_the_trained_one(sweep):
-    from verify.store import ResultStore
+    from superdyn.verify.store import ResultStore
 
     store = ResultStore(sweep)
     for config in SUPERPOSITION:
@@ -99,7 +99,7 @@ def test_compare_rejects_bad_input(sweep, tmp_path):
 
 def test_superdyn_plot_writes_the_figure(sweep, tmp_path):
     script = shutil.which("superdyn")
-    command = [script] if script else [sys.executable, "-m", "verify.cli"]
+    command = [script] if script else [sys.executable, "-m", "superdyn.verify.cli"]
     out = tmp_path / "fig.pdf"
     result = subprocess.run([*command, "plot", str(sweep), "--theory", "--out", str(out)],
                             capture_output=True, text=True, timeout=300)  # fmt: skip

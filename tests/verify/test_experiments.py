@@ -7,15 +7,14 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
-from theory.errors import RunFailure
-from verify.experiments import ALIASES, EXPERIMENTS, get_experiment, plan
-from verify.experiments.base import stable_lr, steps_for
-from verify.experiments.compute import frontier, plateau_losses
-from verify.experiments.theory_checks import inner_window
-from verify.report import read_manifest, write_report
-from verify.reproduction import reproduce
-from verify.store.runs import _sha256
+from superdyn.theory.errors import RunFailure
+from superdyn.verify.experiments import ALIASES, EXPERIMENTS, get_experiment, plan
+from superdyn.verify.experiments.base import stable_lr, steps_for
+from superdyn.verify.experiments.compute import frontier, plateau_losses
+from superdyn.verify.experiments.theory_checks import inner_window
+from superdyn.verify.report import read_manifest, write_report
+from superdyn.verify.reproduction import reproduce
+from superdyn.verify.store.runs import _sha256, metadata_checksum
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +91,7 @@ def _plant_plateaus(out, tmp_path, beta, scatter=lambda k: 1.0):
         meta_path = path.with_suffix(".json")  # stored as if measured: with its checksum
         meta = json.loads(meta_path.read_text())
         meta["checksums"]["parquet"] = _sha256(path)
+        meta["meta_checksum"] = metadata_checksum(meta)
         meta_path.write_text(json.dumps(meta))
     write_report(copy)
     return next(c for c in _claims(copy) if c["experiment"] == "fig13")
@@ -141,14 +141,14 @@ def test_registry_names_and_aliases():
 
 
 def test_paper_scale_on_a_cpu_estimates_and_stops(tmp_path, monkeypatch):
-    monkeypatch.setattr("verify.reproduction.estimate_seconds", lambda *a, **k: 7.2e4)
+    monkeypatch.setattr("superdyn.verify.reproduction.estimate_seconds", lambda *a, **k: 7.2e4)
     with pytest.raises(RunFailure, match=r"about 20.0 hours .* pass --yes"):
         reproduce(["fig13"], scale="paper", out=tmp_path, device="cpu", progress=False)
     assert not (tmp_path / "manifest.json").exists()  # nothing started
 
 
 def test_the_medium_scale_is_what_it_promises():
-    from verify.experiments import at_scale
+    from superdyn.verify.experiments import at_scale
 
     names = at_scale("medium")
     assert names == ["fig4", "fig5", "fig7", "fig12", "fig13"]
@@ -221,7 +221,7 @@ def test_plateau_and_inner_window():
     assert loss == pytest.approx(1e-3) and abs(late) < 1e-9
     _, late = plateau_losses(t, t**-1.0)
     assert late == pytest.approx(1.0)
-    from theory import PowerLaw, Task
+    from superdyn.theory import PowerLaw, Task
 
     with pytest.raises(ValueError, match="too short"):
         inner_window(Task(PowerLaw(1.1), n_features=4), 1e8)
@@ -246,6 +246,7 @@ def test_a_diverged_run_is_kept_out_of_the_analysis(tiny, tmp_path):
     path = copy / "runs" / f"{victim.run_id()}.json"
     meta = json.loads(path.read_text())
     meta.update(status="diverged", reason="loss 3 at step 9 is above 1.5 x its lowest so far")
+    meta["meta_checksum"] = metadata_checksum(meta)  # a run stored as diverged, not an edit
     path.write_text(json.dumps(meta))
     write_report(copy)
     text = (copy / "report.md").read_text()
@@ -271,9 +272,9 @@ class _NoWindowFor:
 
 
 def test_with_three_seeds_fig5_gives_each_seed_its_alpha(tmp_path):
-    from verify.experiments.base import StoredRuns
-    from verify.experiments.superposition import _sensitivity_row, superposition_configs
-    from verify.orchestrate.sweep import run_sweep
+    from superdyn.verify.experiments.base import StoredRuns
+    from superdyn.verify.experiments.superposition import _sensitivity_row, superposition_configs
+    from superdyn.verify.orchestrate.sweep import run_sweep
 
     seeds = superposition_configs("tiny", widths=(16,), grid=((1.1, 0.0),), seeds=(0, 1, 2))
     run_sweep(seeds, tmp_path, device="cpu", progress=False)

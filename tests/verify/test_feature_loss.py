@@ -5,9 +5,8 @@ import itertools
 import numpy as np
 import pytest
 import torch
-
-from verify.run.models.feature_loss import conditional_feature_losses
-from verify.run.sampler import SparseSampler
+from superdyn.verify.run.models.feature_loss import conditional_feature_losses
+from superdyn.verify.run.sampler import SparseSampler
 
 CPU, F64 = torch.device("cpu"), torch.float64
 
@@ -91,7 +90,7 @@ def test_interference_on_rare_features_matches_enumeration():
 
 
 def test_the_trainer_records_them_with_their_errors():
-    from verify import RunConfig, train
+    from superdyn.verify import RunConfig, train
 
     config = RunConfig(model="superposition", n_features=64, width=16, lr=0.5, batch_size=32, steps=20,
                        eval_samples=256, per_feature=True)  # fmt: skip

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
-
-from numerics import exact_loss, sgd_loss, spectral_loss
-from theory import LossCurve, PowerLaw, Task
-from verify import RunConfig, run_sweep, train
-from verify.experiments.base import StoredRuns
-from verify.present.plots import curves_figure
+from superdyn.numerics import exact_loss, sgd_loss, spectral_loss
+from superdyn.theory import LossCurve, PowerLaw, Task
+from superdyn.verify import RunConfig, run_sweep, train
+from superdyn.verify.experiments.base import StoredRuns
+from superdyn.verify.present.plots import curves_figure
 
 CONFIG = RunConfig(model="linear", n_features=64, width=64, a=1.5, lr=2.0, batch_size=256, steps=400)
 

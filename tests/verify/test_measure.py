@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from theory import PowerLaw, Task
-from verify.analyse.measure import (
+from superdyn.theory import PowerLaw, Task
+from superdyn.verify.analyse.measure import (
     EQ9,
     FIXED_WINDOW,
     PURE,

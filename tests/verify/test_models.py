@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 import torch
-
-from verify.run.config import RunConfig
-from verify.run.models import MODELS
-from verify.run.models.base import RowGradient
-from verify.run.sampler import SparseSampler
+from superdyn.verify.run.config import RunConfig
+from superdyn.verify.run.models import MODELS
+from superdyn.verify.run.models.base import RowGradient
+from superdyn.verify.run.sampler import SparseSampler
 
 
 def _options(model_name, scatter=None, fused=True):
@@ -144,7 +143,7 @@ def test_a_nan_parameter_reaches_the_loss(name, fused):
 
 def test_compiled_event_placement_matches_the_torch_one():
     # the CPU places events with a numba loop, other devices with torch operations
-    from verify.run.sampler import _place, place_events
+    from superdyn.verify.run.sampler import _place, place_events
 
     gen = torch.Generator().manual_seed(3)
     for n, rate in [(5, 4.0), (64, 1.0), (1024, 3.0)]:

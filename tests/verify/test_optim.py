@@ -4,9 +4,8 @@ import math
 
 import pytest
 import torch
-
-from verify import RunConfig
-from verify.run.optim import AdamW
+from superdyn.verify import RunConfig
+from superdyn.verify.run.optim import AdamW
 
 
 def _optimiser(gammas, lr=0.1, steps=10, warmup=0, floor=0.05):

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-
-from verify.present import plots
+from superdyn.verify.present import plots
 
 T = np.logspace(0, 4, 41)
 
@@ -117,8 +116,7 @@ def _all_figures():
 
 def test_figures_fit_a_journal_column_and_no_text_leaves_the_figure():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from verify.present.plots.style import ONE_COLUMN, TWO_COLUMNS
+    from superdyn.verify.present.plots.style import ONE_COLUMN, TWO_COLUMNS
 
     for fig in _all_figures():
         assert fig.get_figwidth() in (ONE_COLUMN, TWO_COLUMNS)
@@ -138,8 +136,7 @@ def test_labelled_ticks_of_a_short_log_axis_do_not_overlap():
     import itertools
 
     import matplotlib.pyplot as plt
-
-    from verify.present.plots.style import readable_log_ticks
+    from superdyn.verify.present.plots.style import readable_log_ticks
 
     fig, ax = plt.subplots(figsize=(3.4, 2.4))
     ax.loglog([2.2e6, 9e6], [45, 60])

@@ -2,10 +2,15 @@
 
 import numpy as np
 import pytest
-
-from numerics import sgd_loss
-from verify.experiments import sgd_noise
-from verify.experiments.sgd_noise import SCALES_SGD_NOISE, _analyse, _grid, _tracking, predicted_limit
+from superdyn.numerics import sgd_loss
+from superdyn.verify.experiments import sgd_noise
+from superdyn.verify.experiments.sgd_noise import (
+    SCALES_SGD_NOISE,
+    _analyse,
+    _grid,
+    _tracking,
+    predicted_limit,
+)
 
 
 class PlantedResults:

@@ -1,11 +1,10 @@
-"""numerics.sgd_loss predicts the trainer's own SGD: a Monte Carlo over seeds of the linear model."""
+"""superdyn.numerics.sgd_loss predicts the trainer's own SGD: a Monte Carlo over seeds of the linear model."""
 
 import numpy as np
 import pytest
-
-from numerics import sgd_loss
-from theory import PowerLaw, Task
-from verify import RunConfig, train
+from superdyn.numerics import sgd_loss
+from superdyn.theory import PowerLaw, Task
+from superdyn.verify import RunConfig, train
 
 SEEDS = 256
 

@@ -10,19 +10,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from theory.errors import RunFailure, StoreCorruption
-from verify.orchestrate.sweep import run_sweep
-from verify.run.config import RunConfig
-from verify.store import CorruptResultWarning, ResultStore, load_results
+from superdyn.theory.errors import RunFailure, StoreCorruption
+from superdyn.verify.orchestrate.sweep import run_sweep
+from superdyn.verify.run.config import RunConfig
+from superdyn.verify.store import CorruptResultWarning, ResultStore, load_results
 
 SMALL = dict(model="superposition", n_features=64, width=16, steps=600, batch_size=256, eval_samples=512)
 SWEEP = [RunConfig(**SMALL, seed=seed) for seed in range(5)]
 
 CHILD = """
 import sys
-from verify.run.config import RunConfig
-from verify.orchestrate.sweep import run_sweep
+from superdyn.verify.run.config import RunConfig
+from superdyn.verify.orchestrate.sweep import run_sweep
 configs = [RunConfig(model="superposition", n_features=64, width=16, steps=600, batch_size=256,
                      eval_samples=512, seed=seed) for seed in range(5)]
 run_sweep(configs, sys.argv[1], device="cpu", max_batch=1, progress=False)
@@ -132,12 +131,12 @@ def test_swapped_files_fail_their_checksums(stored, tmp_path):
         assert meta is None and "checksum" in problem
 
 
-def test_runs_of_another_version_are_listed_when_skipped(stored, tmp_path):
+def test_runs_of_another_training_revision_are_listed_when_skipped(stored, tmp_path):
     source, (run_id, _) = stored
     meta = json.loads((source / f"{run_id}.json").read_text())
-    meta["versions"]["superdyn"] = "0.0.1"
+    meta["training_revision"] = 0
     (tmp_path / "0123456789abcdef.json").write_text(json.dumps(meta))
-    with pytest.warns(CorruptResultWarning, match=r"1 by superdyn 0\.0\.1"):
+    with pytest.warns(CorruptResultWarning, match=r"stale runs \(1 of training revision 0\)"):
         assert ResultStore(tmp_path).load().empty
     with pytest.warns(CorruptResultWarning), pytest.raises(ValueError, match="none of the 1 runs"):
         load_results(tmp_path)
@@ -157,9 +156,9 @@ def test_a_store_that_cannot_be_written_fails_before_training(tmp_path, monkeypa
     def full(_):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("verify.store.runs.os.fsync", full)
+    monkeypatch.setattr("superdyn.verify.store.runs.os.fsync", full)
     trained = []
-    monkeypatch.setattr("verify.orchestrate.sweep.train", lambda *a, **k: trained.append(1) or [])
+    monkeypatch.setattr("superdyn.verify.orchestrate.sweep.train", lambda *a, **k: trained.append(1) or [])
     with pytest.raises(RunFailure, match="cannot be written: No space left on device"):
         run_sweep(SWEEP[:1], store, device="cpu", progress=False)
     assert not trained and not list(tmp_path.iterdir())
@@ -183,8 +182,8 @@ def test_a_lock_held_by_a_live_process_is_respected(tmp_path):
 
 TWIN = """
 import json, sys
-from verify.run.config import RunConfig
-from verify.orchestrate.sweep import run_sweep
+from superdyn.verify.run.config import RunConfig
+from superdyn.verify.orchestrate.sweep import run_sweep
 configs = [RunConfig(model="superposition", n_features=64, width=16, steps=600, batch_size=256,
                      eval_samples=512, seed=seed) for seed in range(5)]
 report = run_sweep(configs, sys.argv[1], device="cpu", max_batch=1, progress=False)
@@ -262,16 +261,16 @@ def test_a_folder_without_runs_is_a_clear_error(tmp_path):
 
 
 def test_a_failing_run_is_reported_and_the_others_go_on(tmp_path, monkeypatch, capsys):
-    import verify.orchestrate.sweep
+    import superdyn.verify.orchestrate.sweep
 
-    real_train = verify.orchestrate.sweep.train
+    real_train = superdyn.verify.orchestrate.sweep.train
 
     def train_or_fail(configs, **kwargs):
         if any(c.seed == 1 for c in configs):
             raise RuntimeError("injected fault")
         return real_train(configs, **kwargs)
 
-    monkeypatch.setattr(verify.orchestrate.sweep, "train", train_or_fail)
+    monkeypatch.setattr(superdyn.verify.orchestrate.sweep, "train", train_or_fail)
     with pytest.raises(RuntimeError, match="injected"):
         run_sweep(SWEEP[:3], tmp_path / "strict", device="cpu", progress=False)
     report = run_sweep(SWEEP[:3], tmp_path, device="cpu", max_batch=3, progress="runs", on_error="continue",

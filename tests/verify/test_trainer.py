@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 import torch
-
-from numerics import exact_loss
-from verify.run.config import RunConfig, measurement_steps
-from verify.run.trainer import train
+from superdyn.numerics import exact_loss
+from superdyn.verify.run.config import RunConfig, measurement_steps
+from superdyn.verify.run.trainer import train
 
 
 def _small(**changes):
@@ -62,7 +61,7 @@ def test_superposition_learns_and_records_its_diagnostics():
     assert curve["loss"][-1] < 0.5 * curve["loss"][0]
     assert 0 < curve["active_fraction"][-1] < 1
     assert result.arrays["per_feature_loss"].shape == (curve["step"].size, 64)
-    # per-feature losses come from the conditional estimator (verify.run.models.feature_loss), which
+    # per-feature losses come from the conditional estimator (superdyn.verify.run.models.feature_loss), which
     # sees every feature; the evaluation-set loss is a second estimate of the same expectation
     total = result.arrays["per_feature_loss"].sum(1)
     assert np.allclose(total, curve["loss"], rtol=0.05)
@@ -159,8 +158,8 @@ def test_fused_and_unfused_read_outs_train_the_same_curve(model):
 
 
 def test_a_rise_from_the_lowest_loss_is_divergence_and_no_final_loss(tmp_path):  # issue example: lr 21
-    from verify.orchestrate.sweep import run_sweep
-    from verify.store import ResultStore
+    from superdyn.verify.orchestrate.sweep import run_sweep
+    from superdyn.verify.store import ResultStore
 
     config = RunConfig(model="linear", n_features=32, width=32, lr=21.0, steps=12, batch_size=1024, seed=0)
     (result,) = train([config], device="cpu", progress=False)

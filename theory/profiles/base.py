@@ -3,7 +3,7 @@
 A profile is a positive, non-increasing function f(z) of the feature index z. It is
 used in two roles (DESIGN.md, paper Section 2.1):
 
-* as a *frequency* profile, normalised by the :class:`~theory.Task` so that
+* as a *frequency* profile, normalised by the :class:`~superdyn.theory.Task` so that
   ``p_i = E f(i) / sum_j f(j)`` for i = 1..N;
 * as a *channel* profile, used unnormalised as the teacher diagonal ``A_ii = f(i)``.
 

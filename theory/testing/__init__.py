@@ -1,16 +1,18 @@
-"""theory.testing: property-based testing of loss laws, for superdyn and for its users.
+"""superdyn.theory.testing: property-based testing of loss laws, for superdyn and for its users.
 
 Strategies draw parameters inside each decay class's validity domain, profiles, tasks,
 spectra, embeddings and symbolic laws with their known exponent, log power and prefactor;
 assertions compare a law with the exact discrete sum, a curve with an exponent, and a
 derivation with the expected law, and explain a failure (window, misfit, local exponents).
-hypothesis is needed by this module only (``import theory`` does not import it).
+hypothesis is needed by this module only (``import superdyn.theory`` does not import it);
+without it, importing this module raises :class:`~superdyn.theory.MissingDependency`
+naming the ``superdyn[testing]`` extra.
 
 Examples
 --------
 >>> from hypothesis import given
->>> from theory import PowerLaw, Task, alpha_power_law
->>> from theory.testing import assert_law_matches_sum, power_law_params, superdyn_settings
+>>> from superdyn.theory import PowerLaw, Task, alpha_power_law
+>>> from superdyn.theory.testing import assert_law_matches_sum, power_law_params, superdyn_settings
 >>> @superdyn_settings
 ... @given(power_law_params(a=(1.2, 3.0), b=(0.0, 0.5)))
 ... def test_eq8(p):
@@ -19,7 +21,12 @@ Examples
 >>> test_eq8()
 """
 
-from hypothesis import HealthCheck, Phase, settings
+try:
+    from hypothesis import HealthCheck, Phase, settings
+except ModuleNotFoundError as exc:  # the superdyn[testing] extra
+    from ..errors import missing_extra
+
+    raise (missing_extra(exc, "superdyn.theory.testing") or exc) from None
 
 from .assertions import (
     assert_derivation,

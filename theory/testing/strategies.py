@@ -3,7 +3,7 @@
 Every strategy draws inside its class's validity domain (with an optional ``margin`` from
 the domain's edge) and shrinks towards simple cases: round parameters, small N, the
 power-law class. Parameters are multiples of 1/64 (exact rationals for sympy). The class
-domains are those of :mod:`theory.closed_form`.
+domains are those of :mod:`superdyn.theory.closed_form`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from ..profiles import AlgebraicEdge, Constant, PowerLaw, StretchedExponential
@@ -134,9 +135,36 @@ def profiles(kinds=KINDS, margin: float = 0.05):
     return _profile_and_b(kinds, margin).map(lambda pair: pair[0])
 
 
+def _class_alpha(frequencies, b: float) -> float:
+    """The exponent of the law of a task with these frequencies and channels i^-b (paper Eqs. 8-10)."""
+    if isinstance(frequencies, PowerLaw):
+        return (frequencies.a + 2.0 * b - 1.0) / frequencies.a
+    if isinstance(frequencies, StretchedExponential):
+        return 1.0
+    if isinstance(frequencies, AlgebraicEdge):
+        return 1.0 + 1.0 / frequencies.a
+    raise ValueError(f"no closed-form exponent for {frequencies!r}")
+
+
+def _has_window(frequencies, channels, n: int, alpha: float) -> bool:
+    from .assertions import front_window
+
+    try:
+        front_window(Task(frequencies, channels, n_features=n), alpha=alpha)
+    except ValueError:
+        return False
+    return True
+
+
 @st.composite
 def tasks(draw, max_features: int = 4096, kinds=KINDS, min_features: int = 1, margin: float = 0.05) -> Task:
-    """Tasks with a frequency profile of ``kinds``, channels A_ii = i^-b and N in [min, max]."""
+    """Tasks with a frequency profile of ``kinds``, channels A_ii = i^-b and N in [min, max].
+
+    Every task drawn is one that :func:`~superdyn.theory.testing.assert_law_matches_sum` can
+    judge with its defaults: it has a front window (:func:`front_window` with the class's
+    alpha). Where the drawn N has none, the smallest larger N that has one is taken; a
+    profile with none up to ``max_features`` is not drawn (``assume``).
+    """
     if not 1 <= min_features <= max_features:
         raise ValueError(f"need 1 <= min_features <= max_features, got {min_features}, {max_features}")
     frequencies, b = draw(_profile_and_b(kinds, margin))
@@ -144,6 +172,14 @@ def tasks(draw, max_features: int = 4096, kinds=KINDS, min_features: int = 1, ma
     n = draw(st.one_of(st.sampled_from(sizes), st.integers(min_features, max_features)) if sizes else
              st.integers(min_features, max_features))  # fmt: skip
     channels = PowerLaw(b) if b > 0 else Constant()
+    alpha = _class_alpha(frequencies, b)
+    if not _has_window(frequencies, channels, n, alpha):
+        assume(_has_window(frequencies, channels, max_features, alpha))
+        lo, hi = n, max_features  # the window grows with N: bisect for the smallest N that has one
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if _has_window(frequencies, channels, mid, alpha) else (mid, hi)
+        n = hi
     return Task(frequencies, channels, n_features=n)
 
 

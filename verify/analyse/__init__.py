@@ -1,4 +1,4 @@
 """Analysing runs: the exponent measurement (Eq. 9 fits with their windows) and claims with verdicts.
 
-Depends on ``theory`` and ``numerics`` only.
+Depends on ``superdyn.theory`` and ``superdyn.numerics`` only.
 """

@@ -37,9 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from numerics import FitError, fit_power_law, fit_power_law_with_floor, local_exponent_profile
-from theory.curve import LossCurve
+from superdyn.numerics import FitError, fit_power_law, fit_power_law_with_floor, local_exponent_profile
+from superdyn.theory.curve import LossCurve
 
 from .claims import Alternative
 
@@ -78,7 +77,7 @@ def learning_front_window(task, first=FRONT_FIRST, last_share=FRONT_LAST_SHARE) 
 
     Examples
     --------
-    >>> from theory import PowerLaw, Task
+    >>> from superdyn.theory import PowerLaw, Task
     >>> lo, hi = learning_front_window(Task(PowerLaw(2.0), n_features=1000))
     >>> round(hi / lo, 6)  # (z_hi / z_lo)^a = (100 / 10)^2
     100.0
@@ -280,7 +279,7 @@ class ExponentMeasurement:
         return f"{EQ9} on t in [{lo:.3g}, {hi:.3g}] ({self.window_rule}), {self.n_seeds} seed(s)"
 
     def claim_alternatives(self) -> tuple:
-        """The alternatives as :class:`verify.analyse.claims.Alternative`, in the stated order."""
+        """The alternatives as :class:`superdyn.verify.analyse.claims.Alternative`, in the stated order."""
         return tuple(
             Alternative(r.condition, r.alpha if r.ok else None, r.uncertainty) for r in self.alternatives
         )
@@ -340,7 +339,7 @@ def _shared_logs(curves):
 
 
 def mean_loss_curve(curves, method: str = "seed mean") -> LossCurve:
-    """The seeds' geometric-mean loss as a :class:`~theory.curve.LossCurve`, with its standard error.
+    """The seeds' geometric-mean loss as a :class:`~superdyn.theory.curve.LossCurve`, with its standard error.
 
     L(t) = exp(mean_s ln L_s(t)) at the times every seed measured; the error estimate is
     L(t) sd_s(ln L_s(t)) / sqrt(S) (None for one seed). The same mean as :func:`average_curve`.

@@ -1,28 +1,28 @@
 """The ``superdyn`` command line: parse, call the library, print a table or JSON.
 
 Every error is one line on stderr. Exit status: 2 bad input, 3 a derivation that fails,
-4 runs that cannot be computed here, 5 a damaged store (``theory.errors``).
+4 runs that cannot be computed here, 5 a damaged store (``superdyn.theory.errors``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import re
 import sys
 
 import numpy as np
+from superdyn.theory.errors import InvalidInput, SuperdynError, missing_extra
 
-from theory.errors import InvalidInput, SuperdynError
+from superdyn.jsonio import dumps_strict
 
 from .runs import add_run_commands
 
 __all__ = ["main"]
 
 #: The exponential and linear-edge classes of the paper's Fig. 11 (the power-law grid is Fig. 3's,
-#: ``numerics.exponent_table.FIG3_A`` x ``FIG3_B``).
+#: ``superdyn.numerics.exponent_table.FIG3_A`` x ``FIG3_B``).
 _OTHER_A = (0.5, 1.0, 2.0)
 _PAPER_N = 1024
 _PAPER_WINDOW = (1e3, 1e4)
@@ -31,12 +31,12 @@ _PAPER_WINDOW = (1e3, 1e4)
 def exponent_table(n_features: int = _PAPER_N, window=_PAPER_WINDOW) -> list[dict]:
     """Rows of closed-form exponents; for the power laws, the exponent fitted on ``window``.
 
-    The finite-N column is ``numerics.power_law_exponent_table``'s: the OLS fit of ln L on
+    The finite-N column is ``superdyn.numerics.power_law_exponent_table``'s: the OLS fit of ln L on
     ln t over ``window`` of the exact N-feature sum (paper Fig. 3's grid). The other
     classes have the closed form only.
     """
-    from numerics import power_law_exponent_table
-    from theory import alpha_algebraic, alpha_exponential, log_power_exponential
+    from superdyn.numerics import power_law_exponent_table
+    from superdyn.theory import alpha_algebraic, alpha_exponential, log_power_exponential
 
     finite = f"alpha_N{n_features}"
     table = power_law_exponent_table(n_features=n_features, window=window)
@@ -66,21 +66,21 @@ def _print_table(rows: list[dict], window) -> None:
     print(
         "\nalpha: N -> infinity (paper Eqs. 8, 19, 20); the last column is the exponent fitted on the "
         "paper's window to the exact sum with N features (the finite-N cutoff shows; "
-        "numerics.power_law_exponent_table)."
+        "superdyn.numerics.power_law_exponent_table)."
     )
 
 
 def _cmd_exponents(args) -> int:
     rows = exponent_table(args.features)
     if args.json:
-        print(json.dumps({"rows": rows}, indent=2))
+        print(dumps_strict({"rows": rows}, indent=2))
     else:
         _print_table(rows, _PAPER_WINDOW)
     return 0
 
 
 def _cmd_exponent(args) -> int:
-    from theory import alpha_algebraic, alpha_exponential, alpha_power_law, log_power_exponential
+    from superdyn.theory import alpha_algebraic, alpha_exponential, alpha_power_law, log_power_exponential
 
     if args.decay == "power-law":
         result = {"alpha": alpha_power_law(args.a, args.b), "log_power": 0.0}
@@ -93,7 +93,7 @@ def _cmd_exponent(args) -> int:
         result = {"alpha": alpha_algebraic(args.a), "log_power": 0.0}
     result = {"class": args.decay, "a": args.a, "b": args.b, **result}
     print(
-        json.dumps(result)
+        dumps_strict(result)
         if args.json
         else f"alpha = {result['alpha']:.6g}, log power = {result['log_power']:.6g}"
     )
@@ -102,21 +102,21 @@ def _cmd_exponent(args) -> int:
 
 def _cmd_derive(args) -> int:
     import sympy as sp
-
-    from theory import derive
-    from theory.expressions import CONSTANTS, FUNCTIONS, parse_expressions
+    from superdyn.theory import derive
+    from superdyn.theory.expressions import CONSTANTS, FUNCTIONS, parse_expressions
 
     if not re.fullmatch(r"[A-Za-z][A-Za-z_0-9]*", args.z) or args.z in FUNCTIONS or args.z in CONSTANTS:
         raise ValueError(f"--z must be a plain name (not a function or constant), got {args.z!r}")
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
         raise ValueError(f"--timeout must be a finite number of seconds > 0, got {args.timeout!r}")
     z = sp.Symbol(args.z, positive=True)
-    # parsed, never run (theory.expressions), inside the timed worker; every name is a positive symbol
+    # parsed, never run (superdyn.theory.expressions), inside the timed worker; every name is a
+    # positive symbol
     texts = (args.rate, args.weight, args.edge)
     rate, weight, edge = parse_expressions(texts, symbols={z.name: z}, timeout=args.timeout, positive=True)
     law = derive(rate, weight, z, edge=edge, timeout=args.timeout)
     if args.json:
-        print(json.dumps(law.to_dict(), indent=2))
+        print(dumps_strict(law.to_dict(), indent=2))
     elif args.latex:
         print(law.latex())
     else:
@@ -127,8 +127,8 @@ def _cmd_derive(args) -> int:
 
 
 def _cmd_curve(args) -> int:
-    from numerics import exact_loss
-    from theory import AlgebraicEdge, PowerLaw, StretchedExponential, Task
+    from superdyn.numerics import exact_loss
+    from superdyn.theory import AlgebraicEdge, PowerLaw, StretchedExponential, Task
 
     if args.profile == "power-law":
         profile = PowerLaw(args.a)
@@ -142,14 +142,14 @@ def _cmd_curve(args) -> int:
         raise ValueError(f"need 0 < --t-min < --t-max, got {args.t_min:g} and {args.t_max:g}")
     if args.points < 2:
         raise ValueError(f"--points must be >= 2, got {args.points}")
-    from theory._validate import check_real
+    from superdyn.theory._validate import check_real
 
     task = Task(profile, PowerLaw(check_real("b", args.b, lower=0.0)), n_features=args.features)
     times = np.logspace(np.log10(args.t_min), np.log10(args.t_max), args.points)
     if args.batch_size is not None or args.lr is not None:
         if args.batch_size is None or args.lr is None:
             raise ValueError("the SGD curve needs both --lr and --batch-size")
-        from numerics import sgd_loss
+        from superdyn.numerics import sgd_loss
 
         batch = float("inf") if args.batch_size == "inf" else _parse_batch(args.batch_size)
         covariance = "exact" if args.features <= 2048 else "diagonal"
@@ -167,7 +167,7 @@ def _cmd_curve(args) -> int:
         _write_csv(columns, sys.stdout if args.out is None else args.out)
         if args.out is None:
             return 0
-    print(json.dumps({"out": args.out, "rows": len(curve.t), "method": curve.method}))
+    print(dumps_strict({"out": args.out, "rows": len(curve.t), "method": curve.method}))
     return 0
 
 
@@ -191,8 +191,15 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _version() -> str:
+    from superdyn import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="superdyn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"superdyn {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("exponents", help="table of closed-form exponents and their finite-N values")
@@ -233,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="with --batch-size: the exact expected loss of online SGD at this learning rate "
-        "(numerics.sgd_loss; the full recursion for N <= 2048, the diagonal model beyond)",
+        "(superdyn.numerics.sgd_loss; the full recursion for N <= 2048, the diagonal model beyond)",
     )
     p.add_argument("--batch-size", default=None, help="samples per SGD step, or inf (gradient descent)")
     p.set_defaults(run=_cmd_curve)
@@ -250,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except ModuleNotFoundError as exc:  # an optional extra (torch: superdyn[sim]) is not installed
+        missing = missing_extra(exc, f"superdyn {args.command}")
+        if missing is None:
+            raise
+        print(f"superdyn: error: {missing}", file=sys.stderr)
+        return missing.exit_code
     except (SuperdynError, ValueError) as exc:  # one line; the exit status says which kind
         print(f"superdyn: error: {exc}", file=sys.stderr)
         return exc.exit_code if isinstance(exc, SuperdynError) else InvalidInput.exit_code

@@ -1,9 +1,12 @@
-"""The ``superdyn`` commands that train, plot and report: ``train``, ``reproduce``, ``plot``, ``report``."""
+"""The ``superdyn`` commands that train, plot and report: ``train``, ``reproduce``, ``plot``, ``report``,
+``runs``."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from superdyn.jsonio import dumps_strict
 
 from ..analyse.claims import tally_verdicts
 from ..run.config import MODEL_NAMES, SCALES
@@ -35,7 +38,7 @@ def _cmd_train(args) -> int:
         runs.append(
             {"seed": config.seed, **{k: meta[k] for k in keys}, "trained_now": meta["run"] in report.trained}
         )
-    print(json.dumps({"runs": runs, "out": str(store.directory)}, indent=1))
+    print(dumps_strict({"runs": runs, "out": str(store.directory)}, indent=1))
     return 0
 
 
@@ -58,7 +61,7 @@ def _cmd_reproduce(args) -> int:
     result = reproduce(args.experiments or None, scale=args.scale, out=args.out, device=args.device,
                        progress=not args.quiet, allow_slow=args.yes, engine=args.engine,
                        address=args.address)  # fmt: skip
-    print(json.dumps({**result.to_dict(), "verdicts": _verdicts(result.paths)}, indent=1))
+    print(dumps_strict({**result.to_dict(), "verdicts": _verdicts(result.paths)}, indent=1))
     return 0
 
 
@@ -66,7 +69,7 @@ def _cmd_report(args) -> int:
     from ..report import write_report
 
     paths = write_report(args.directory)
-    print(json.dumps({"paths": paths, "verdicts": _verdicts(paths)}, indent=1))
+    print(dumps_strict({"paths": paths, "verdicts": _verdicts(paths)}, indent=1))
     return 0
 
 
@@ -84,15 +87,50 @@ def _cmd_plot(args) -> int:
         "runs": int(frame["run"].nunique()),
         "models": sorted(frame["model"].unique()),
     }
-    print(json.dumps(summary))
+    print(dumps_strict(summary))
+    return 0
+
+
+def _cmd_runs(args) -> int:
+    from ..run.config import TRAINING_REVISION
+    from ..store.revisions import describe_revision, survey
+    from ..store.runs import locate_store
+
+    store = locate_store(args.directory)
+    rows = survey(store)
+    counts = {state: sum(r["state"] == state for r in rows) for state in ("current", "stale", "damaged")}
+    if args.json:
+        print(dumps_strict({"store": str(store.directory), "training_revision": TRAINING_REVISION,
+                          "counts": counts, "runs": rows}, indent=1))  # fmt: skip
+        return 0
+    fields = ("model", "n_features", "width", "a", "b", "lr", "batch_size", "steps", "seed")
+    print(f"{'run':<17}{'state':<9}{'revision':<30}{'status':<11}" + " ".join(f"{f:>10}" for f in fields))
+    for row in rows:
+        config = row["config"] or {}
+        revision = describe_revision(row["revision"]) if row["config"] else row["problem"]
+        print(f"{row['run']:<17}{row['state']:<9}{revision[:29]:<30}{row['status'] or '':<11}"
+              + " ".join(f"{config.get(f, ''):>10}" for f in fields))  # fmt: skip
+    print(
+        f"{len(rows)} runs in {store.directory}: {counts['current']} current, {counts['stale']} stale, "
+        f"{counts['damaged']} damaged (this is training revision {TRAINING_REVISION}; stale runs are never "
+        "used: superdyn reproduce or superdyn train retrains them)"
+    )
     return 0
 
 
 def add_run_commands(sub) -> None:
-    """Register ``train``, ``reproduce``, ``plot`` and ``report`` on an argparse sub-parser set."""
+    """Register ``train``, ``reproduce``, ``plot``, ``report`` and ``runs`` on an argparse sub-parser set."""
     _add_train(sub)
     _add_reproduce(sub)
     _add_plot_and_report(sub)
+    p = sub.add_parser(
+        "runs", help="list the runs of a store: current, stale (another training revision), damaged"
+    )
+    p.add_argument(
+        "directory", help="a result store (train --out) or a reproduction folder (reproduce --out)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=_cmd_runs)
 
 
 def _add_train(sub) -> None:

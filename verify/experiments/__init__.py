@@ -1,7 +1,7 @@
 """The registry of experiments that reproduce the paper's figures.
 
 Each experiment is a named sweep (``plan(scale)``) and an analysis (``analyse(results,
-scale)`` -> claims, figures, tables); see :mod:`verify.experiments.base`.
+scale)`` -> claims, figures, tables); see :mod:`superdyn.verify.experiments.base`.
 
 =============  ============================================================  ==========
 name           what                                                          figures

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-from theory.curve import LossCurve
+from superdyn.theory.curve import LossCurve
 
 from .._deprecated import renamed
 from ..analyse.claims import Analysis, Claim
@@ -119,7 +118,7 @@ class StoredRuns:
 
     def loss_curve(self, configs) -> LossCurve:
         """The seed mean of the completed runs ``configs`` (one configuration's seeds, or one run)
-        as a :class:`~theory.curve.LossCurve` with its standard error (``mean_loss_curve``)."""
+        as a :class:`~superdyn.theory.curve.LossCurve` with its standard error (``mean_loss_curve``)."""
         configs = [configs] if isinstance(configs, RunConfig) else list(configs)
         return mean_loss_curve([self.curve(c) for c in configs])
 
@@ -153,7 +152,7 @@ class StoredRuns:
         """``measure_exponent`` over the seeds ``configs`` of one configuration.
 
         ``physics_window``: a callable (base config) -> window, a window, or None (the
-        superposition rule of ``verify.analyse.measure``).
+        superposition rule of ``superdyn.verify.analyse.measure``).
         """
         if callable(physics_window):
             physics_window = physics_window(configs[0])
@@ -198,10 +197,10 @@ def exponent_claim(
     theory=None,
     context="",
 ) -> Claim:
-    """A claim about a training exponent measured by ``verify.analyse.measure``.
+    """A claim about a training exponent measured by ``superdyn.verify.analyse.measure``.
 
     The headline (the Eq. 9 fit on the physics window) decides; the other methods are the
-    claim's alternatives, in ``verify.analyse.measure``'s order; a failed headline fit leaves the
+    claim's alternatives, in ``superdyn.verify.analyse.measure``'s order; a failed headline fit leaves the
     claim undecided.
     """
     return Claim(

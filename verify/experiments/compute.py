@@ -20,10 +20,9 @@ C = t K^2. Methods (stated before measuring):
 from __future__ import annotations
 
 import numpy as np
-
-from numerics import local_exponent_profile
-from numerics.fit import ols
-from theory.paper_values import PAPER
+from superdyn.numerics import local_exponent_profile
+from superdyn.numerics.fit import ols
+from superdyn.theory.paper_values import PAPER
 
 from ..analyse.claims import Claim
 from ..present import plots

@@ -2,7 +2,7 @@
 
 The learnable model trains W_enc, W_dec (untied: K^2 + 2NK parameters), B and the bias;
 the fixed runs are those of fig5 at a = 1.1, b = 0 (the same configurations, so the store
-trains them once). Both exponents are measured by ``verify.analyse.measure`` (alpha within the
+trains them once). Both exponents are measured by ``superdyn.verify.analyse.measure`` (alpha within the
 same tolerance as fig5's). The loss gap is taken in the paper's own terms, across A.3's
 mid-training window t in [1e3, 1e4]: the order of magnitude of Delta L = L_fixed -
 L_learnable ("O(10^-3)") against that of the loss ("O(10^-2)"), each the log10 of the
@@ -14,8 +14,7 @@ the window.
 from __future__ import annotations
 
 import numpy as np
-
-from theory.paper_values import PAPER, QUOTES
+from superdyn.theory.paper_values import PAPER, QUOTES
 
 from ..analyse.claims import Claim
 from ..analyse.measure import FIXED_WINDOW, average_curve

@@ -5,7 +5,7 @@ experiment (a scale may shrink sizes and steps, never these): x_i = Bernoulli(p_
 with p_i ∝ i^-a normalised to sum 1 (their code: a = 1 + alpha, alpha in [0, 1]); W_ij ~
 N(0, 1/m), bias ~ N(0, 1); the loss mean (y - x)^2 over outputs and batch; Adam(0.9, 0.999,
 1e-8), lr 1e-2 with a linear warm-up over the first tenth of the steps (theirs: 2000 of
-20000) and a cosine to 0.05 lr; weight decay gamma on W only (``verify.run.optim``): gamma =
+20000) and a cosine to 0.05 lr; weight decay gamma on W only (``superdyn.verify.run.optim``): gamma =
 +1 (weak regime: about m of the n features represented, phi_1/2 ≈ m/n) and gamma = -1
 (strong regime, row norms pulled to 1, phi_1/2 ≈ 1), the ends of their grid
 linspace(-1, 1, 10). Their sizes: n = 1000, m = 6 log-spaced widths from 10 to 100,
@@ -24,9 +24,8 @@ standard error. phi_1/2 is the share of rows of W with norm > 1/2 at the end.
 from __future__ import annotations
 
 import numpy as np
-
-from numerics.fit import ols
-from theory.paper_values import PAPER
+from superdyn.numerics.fit import ols
+from superdyn.theory.paper_values import PAPER
 
 from ..analyse.claims import Claim
 from ..present import plots

@@ -13,7 +13,7 @@ Measured quantities (thresholds stated here, before measuring):
   #{i : 1 - exp(-p_i m2 t) > 0.1};
 * progress in parallel: the share of features whose loss has at least halved by t = 1e3,
   L_i(t) <= L_i(0) / 2, with the exact L_i(0) = p_i m2 A_ii^2 / 2 (the student starts at
-  ~0) and L_i(t) from the conditional estimator of ``verify.run.models.feature_loss`` (with
+  ~0) and L_i(t) from the conditional estimator of ``superdyn.verify.run.models.feature_loss`` (with
   superposition; it sees every feature, rare ones included) or the exact population loss
   (without). The share's uncertainty is half the share of features whose halving is within
   two standard errors of the estimator. The theory share without superposition is
@@ -28,8 +28,7 @@ Measured quantities (thresholds stated here, before measuring):
 from __future__ import annotations
 
 import numpy as np
-
-from theory.paper_values import PAPER, QUOTES
+from superdyn.theory.paper_values import PAPER, QUOTES
 
 from ..analyse.claims import Claim
 from ..present import plots

@@ -3,12 +3,12 @@
 Paper Section 3 and Fig. 3: the linear student y = B x learns the diagonal teacher with
 L(t) = sum_i A_ii^2 p_i m2 / 2 exp(-2 p_i m2 t) (Eq. 7), so alpha = (a + 2b - 1)/a (Eq. 8)
 in the mid-training window 1 << z_c << N (Appendix A.1.1). superdyn measures alpha by
-``verify.analyse.measure`` (the Eq. 9 fit on the window where the learning front is in
+``superdyn.verify.analyse.measure`` (the Eq. 9 fit on the window where the learning front is in
 [10, N/10]) and compares the seed-mean SGD curve with the exact theory of the SGD the runs
-perform: ``numerics.sgd_loss`` (online mini-batch SGD at the run's lr and batch, the exact
+perform: ``superdyn.numerics.sgd_loss`` (online mini-batch SGD at the run's lr and batch, the exact
 input covariance, the same N). The paper's own theory, gradient flow, differs from it by
 the SGD noise; the distance of the seed mean from gradient descent at the run's lr
-(``numerics.spectral_loss`` with ``lr``) is reported beside it.
+(``superdyn.numerics.spectral_loss`` with ``lr``) is reported beside it.
 
 The paper states no number for "the curves track the theory" (Fig. 3a). superdyn's
 criterion, fixed before measuring: the seed mean of the SGD loss stays within three of its
@@ -19,11 +19,10 @@ the run, i.e. the theory and the runs differ by no more than the seeds can tell.
 from __future__ import annotations
 
 import numpy as np
-
-from numerics import sgd_loss, spectral_loss
-from numerics.exponent_table import FIG3_A, FIG3_B
-from theory import alpha_power_law
-from theory.paper_values import QUOTES
+from superdyn.numerics import sgd_loss, spectral_loss
+from superdyn.numerics.exponent_table import FIG3_A, FIG3_B
+from superdyn.theory import alpha_power_law
+from superdyn.theory.paper_values import QUOTES
 
 from ..analyse.claims import Claim
 from ..analyse.measure import eq9_alpha, learning_front_window
@@ -199,7 +198,7 @@ def _curve_claim(base, seeds, t, against_sgd, against_gd) -> Claim:
         paper=None,
         paper_quote=QUOTES["fig3_curves"],
         criterion=f"superdyn's: the mean of {len(seeds)} seeds within {CURVE_SIGMAS:g} standard "
-        f"errors (largest over t) of the exact SGD theory (numerics.sgd_loss at the run's lr and "
+        f"errors (largest over t) of the exact SGD theory (superdyn.numerics.sgd_loss at the run's lr and "
         f"batch), at every measured t in the last {CURVE_DECADES:g} decades",
         threshold=0.0,
         measured=deviation,

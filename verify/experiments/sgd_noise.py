@@ -2,10 +2,10 @@
 
 The paper's theory of the linear model is gradient flow, and it groups the learning rate with
 the steps, t = eta * steps (Section 3). The trainer runs online mini-batch SGD on sparse
-inputs, whose expected loss ``numerics.sgd_loss`` gives exactly (docs/derivations/sgd.md).
+inputs, whose expected loss ``superdyn.numerics.sgd_loss`` gives exactly (docs/derivations/sgd.md).
 This experiment trains the linear model (K = N, B(0) = 0, p ∝ i^-1.5, A_ii = i^-0.25) at
 several batch sizes b and at learning rates set as fractions of the recursion's stability
-limit eta_max(b) (``numerics.sgd_stability_limit``: the exact map for N <= 512, the
+limit eta_max(b) (``superdyn.numerics.sgd_stability_limit``: the exact map for N <= 512, the
 diagonal model beyond), and measures three things:
 
 * ``theory[b, f]``: the seed mean against ``sgd_loss`` (superdyn's theory, not the paper's);
@@ -27,10 +27,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-
-from numerics import sgd_loss, sgd_stability_limit
-from theory import PowerLaw, Task
-from theory.paper_values import QUOTES
+from superdyn.numerics import sgd_loss, sgd_stability_limit
+from superdyn.theory import PowerLaw, Task
+from superdyn.theory.paper_values import QUOTES
 
 from ..analyse.claims import Claim
 from ..present import plots
@@ -135,7 +134,8 @@ def _track_claim(results, key, seeds, s, analysis):
     return Claim(
         experiment="sgd-noise",
         key=f"theory[b={batch}, lr={fraction:g} eta_max]",
-        statement=f"The exact SGD theory (numerics.sgd_loss) gives the seed-mean loss (batch {batch}, "
+        statement=f"The exact SGD theory (superdyn.numerics.sgd_loss) gives the seed-mean loss "
+        f"(batch {batch}, "
         f"lr = {done[0].lr:g} = {fraction:g} eta_max)",
         paper=None,
         paper_quote=QUOTES["time_grouping"],

@@ -4,7 +4,7 @@ Paper Section 4.2: for K < N the student y = ReLU(W^T B W x + bias) with a fixed
 W (unit columns) shows a mid-training exponent alpha ≈ 1 "regardless of a, b or N/K"
 (Fig. 5, sample curves Fig. 6), and at a = 1.1, b = 0 superposition "accelerates" the
 sequential theory's alpha ≈ 0.09 "by over 10x" (Fig. 4). superdyn measures alpha with
-``verify.analyse.measure`` (the Eq. 9 fit on the stretch before the capacity plateau, with the
+``superdyn.verify.analyse.measure`` (the Eq. 9 fit on the stretch before the capacity plateau, with the
 fixed-window and pure fits beside it) and reports, for every (a, b, K), how the exponent
 moves with the method: the sensitivity table.
 """
@@ -12,10 +12,9 @@ moves with the method: the sensitivity table.
 from __future__ import annotations
 
 import numpy as np
-
-from numerics import exact_loss, fit_power_law_with_floor
-from theory import alpha_power_law
-from theory.paper_values import PAPER, QUOTES
+from superdyn.numerics import exact_loss, fit_power_law_with_floor
+from superdyn.theory import alpha_power_law
+from superdyn.theory.paper_values import PAPER, QUOTES
 
 from ..analyse.claims import Alternative, Claim
 from ..analyse.measure import (

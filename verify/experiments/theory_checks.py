@@ -5,7 +5,7 @@ exponentials alpha = 1 with a log factor (ln t)^(1/a - 1) (Eq. 19), algebraic de
 finite edge alpha = 1 + 1/a (Eq. 20). Fig. 11 fits the exact discrete sum for p ∝ e^{-0.5 i}
 and p ∝ N - i (N = 1024) and quotes 0.9769 ± 0.0012 and 1.9834 ± 0.0007.
 
-Method: the exact sum (``numerics.exact_loss``) at 20 points per decade, fitted by OLS on the
+Method: the exact sum (``superdyn.numerics.exact_loss``) at 20 points per decade, fitted by OLS on the
 *inner window* [10 / lambda_max, min(t_max, 0.1 / lambda_min)], a decade inside the
 mid-training window at each end (t_max = 1e8, the range of Fig. 11, or 1e12 for Fig. 10).
 """
@@ -13,9 +13,8 @@ mid-training window at each end (t_max = 1e8, the range of Fig. 11, or 1e12 for 
 from __future__ import annotations
 
 import numpy as np
-
-from numerics import exact_loss, fit_power_law, matching_windows
-from theory import (
+from superdyn.numerics import exact_loss, fit_power_law, matching_windows
+from superdyn.theory import (
     AlgebraicEdge,
     PowerLaw,
     StretchedExponential,
@@ -25,7 +24,7 @@ from theory import (
     alpha_power_law,
     log_power_exponential,
 )
-from theory.paper_values import PAPER
+from superdyn.theory.paper_values import PAPER
 
 from ..analyse.claims import Alternative, Claim
 from ..present import plots

@@ -1,4 +1,4 @@
 """Orchestrating sweeps: configurations grouped into batches, trained here or on Ray, stored as they finish.
 
-Depends on ``verify.run`` and ``verify.store``.
+Depends on ``superdyn.verify.run`` and ``superdyn.verify.store``.
 """

@@ -15,7 +15,7 @@ and the device is not ``"cpu"``. Ray is an optional extra: ``pip install
 
 from __future__ import annotations
 
-from theory.errors import RunFailure
+from superdyn.theory.errors import RunFailure
 
 from ..run.config import RunConfig
 from ..run.device import check_device_name, resolve_device
@@ -45,7 +45,7 @@ def gpu_share(batch) -> float:
 
     Examples
     --------
-    >>> from verify import RunConfig
+    >>> from superdyn.verify import RunConfig
     >>> big, small = RunConfig(n_features=1024, width=512), RunConfig(n_features=64, width=16)
     >>> gpu_share([big] * 8), gpu_share([small])
     (1.0, 0.25)
@@ -79,7 +79,7 @@ def run_batches_on_ray(
     -------
     dict
         Run ids: ``trained``, ``skipped`` (stored meanwhile) and ``busy`` (locked by another
-        live process), as :func:`verify.orchestrate.sweep.train_claimed` gives them.
+        live process), as :func:`superdyn.verify.orchestrate.sweep.train_claimed` gives them.
 
     Parameters
     ----------
@@ -102,7 +102,7 @@ def run_batches_on_ray(
     ------
     ValueError
         Ray is not installed.
-    theory.RunFailure
+    superdyn.theory.RunFailure
         A batch failed after its retries.
     """
     ray = _ray()

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
-from ..run.config import RunConfig
+from ..run.config import TRAINING_REVISION, RunConfig
 from ..run.device import resolve_device
 from ..run.trainer import train
+from ..store.revisions import describe_revision, stale_runs
 from ..store.runs import ResultStore
 
 __all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
@@ -23,13 +24,15 @@ __all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
 
 @dataclass(frozen=True, kw_only=True)
 class SweepReport:
-    """What a sweep did: run ids trained now, found in the store, left to another process, and
-    (run id, reason) of the runs that failed (``on_error="continue"``)."""
+    """What a sweep did: run ids trained now, found in the store, left to another process,
+    (run id, reason) of the runs that failed (``on_error="continue"``), and (run id, stale run
+    id) of the runs that were stored only by another training revision (retrained now)."""
 
     trained: tuple
     skipped: tuple
     busy: tuple = ()
     failed: tuple = ()
+    stale: tuple = ()
 
     def to_dict(self) -> dict:
         return {
@@ -37,6 +40,7 @@ class SweepReport:
             "skipped": list(self.skipped),
             "busy": list(self.busy),
             "failed": [list(f) for f in self.failed],
+            "stale": [list(s) for s in self.stale],
         }
 
 
@@ -74,7 +78,8 @@ class RunsProgress:
         self.bar.close()
 
 
-#: Where the batches run: in this process, or as tasks on a Ray cluster (``verify.orchestrate.distributed``).
+#: Where the batches run: in this process, or as tasks on a Ray cluster
+#: (``superdyn.verify.orchestrate.distributed``).
 ENGINES = ("local", "ray")
 
 
@@ -134,7 +139,7 @@ def run_sweep(
         True: the trainer's progress bar for each batch; "runs": one line for the whole
         sweep (runs done, stored, trained, failed, to go, ETA; local engine); False: silent.
     engine : {"local", "ray"}
-        ``"ray"`` sends each batch to a Ray task (see :mod:`verify.orchestrate.distributed`).
+        ``"ray"`` sends each batch to a Ray task (see :mod:`superdyn.verify.orchestrate.distributed`).
     address : str, optional
         The Ray cluster to join (``engine="ray"`` only).
     on_error : {"raise", "continue"}
@@ -148,7 +153,7 @@ def run_sweep(
     Examples
     --------
     >>> import tempfile
-    >>> from verify import RunConfig
+    >>> from superdyn.verify import RunConfig
     >>> configs = [RunConfig(model="linear", n_features=32, width=32, steps=20, batch_size=64, seed=s)
     ...            for s in (0, 1)]
     >>> store = tempfile.mkdtemp()
@@ -166,6 +171,7 @@ def run_sweep(
     if not isinstance(store, ResultStore):
         store = ResultStore(store)
     batches, skipped = plan_batches(configs, store, max_batch)
+    stale = _announce_stale(stale_runs(store, [c for batch in batches for c in batch]), label, progress)
     if engine == "ray":
         from .distributed import run_batches_on_ray
 
@@ -174,7 +180,7 @@ def run_sweep(
             store.check_writable()
         done = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
         return SweepReport(trained=tuple(done["trained"]), skipped=tuple(skipped + done["skipped"]),
-                           busy=tuple(done["busy"]))  # fmt: skip
+                           busy=tuple(done["busy"]), stale=stale)  # fmt: skip
     device = resolve_device(device) if isinstance(device, str) else device
     if batches:
         store.check_writable()  # a read-only or full store fails here, before any training
@@ -204,7 +210,17 @@ def run_sweep(
             line.add("busy", len(done["busy"]))
     finally:
         line.close()
-    return SweepReport(trained=tuple(trained), skipped=tuple(skipped), busy=tuple(busy), failed=tuple(failed))
+    return SweepReport(trained=tuple(trained), skipped=tuple(skipped), busy=tuple(busy), failed=tuple(failed),
+                       stale=stale)  # fmt: skip
+
+
+def _announce_stale(found: dict, label: str, progress) -> tuple:
+    """Say (on stderr, unless silent) how many stored runs are stale and will be retrained."""
+    if found and progress:
+        revisions = sorted({describe_revision(r) for _, r in found.values()})
+        tqdm.write(f"{label}: {len(found)} stored run(s) are stale ({', '.join(revisions)}; this is training "
+                   f"revision {TRAINING_REVISION}): retraining them", file=sys.stderr)  # fmt: skip
+    return tuple((new, old) for new, (old, _) in found.items())
 
 
 def train_claimed(batch, store: ResultStore, device, progress: bool = False) -> dict:

@@ -1,4 +1,4 @@
 """Presenting: the figures (``plots``) and the report's Markdown and HTML.
 
-Depends on ``verify.run``, ``verify.store`` and ``verify.analyse``.
+Depends on ``superdyn.verify.run``, ``superdyn.verify.store`` and ``superdyn.verify.analyse``.
 """

@@ -1,9 +1,9 @@
 """The claims report's pages: Markdown and a standalone HTML page from analyses already made.
 
 ``report_pages(entries, directory)`` renders [(experiment, scale, Analysis or the error
-text)] whose figures are saved in ``directory/figures``; ``verify.report.write_report``
+text)] whose figures are saved in ``directory/figures``; ``superdyn.verify.report.write_report``
 makes the analyses, saves the figures and writes the files. Verdicts come from
-:class:`verify.analyse.claims.Claim`; nothing here decides one.
+:class:`superdyn.verify.analyse.claims.Claim`; nothing here decides one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..analyse.claims import Analysis, tally_verdicts
 
 __all__ = ["FIGURE_KEY", "report_pages"]
 
-#: how every figure encodes data (verify.present.plots.style)
+#: how every figure encodes data (superdyn.verify.present.plots.style)
 FIGURE_KEY = "measured solid (or markers with error bars), theory dashed, fits dotted, fit windows shaded."
 #: figures are saved at 200 dpi and shown at 150 CSS px per inch (a one-column figure: 510 px)
 _CSS_PX_PER_PNG_PX = 150 / 200
@@ -48,10 +48,12 @@ def _paper_cell(claim) -> str:
     return _bound(claim, claim.paper)
 
 
-def _blocks(entries) -> list:
+def _blocks(entries, provenance=None) -> list:
     """The report as neutral blocks: (kind, payload)."""
     claims = [c for _, _, a in entries if isinstance(a, Analysis) for c in a.claims]
     blocks = _summary_blocks(claims)
+    if provenance:
+        blocks.insert(2, ("p", _provenance_text(provenance)))
     for experiment, scale, analysis in entries:
         blocks += _experiment_blocks(experiment, scale, analysis)
     return blocks
@@ -69,7 +71,8 @@ def _summary_blocks(claims) -> list:
             "allowance). The reference is the paper's number where the paper states one; where it states "
             "none (the paper column shows '—' and the paper's words), it is superdyn's threshold, and the "
             "criterion says why. Exponents are the paper's Eq. 9 form c t^-alpha + L0 fitted on a window "
-            "set by the configuration's physics (verify.analyse.measure); the Eq. 9 fit on Appendix A.3's "
+            "set by the configuration's physics (superdyn.verify.analyse.measure); the Eq. 9 fit on "
+            "Appendix A.3's "
             "window [1e3, 1e4] and pure power laws on both windows stand beside it, in that order, as the "
             "conditions of a 'reproduced only if' verdict.",
         ),
@@ -201,7 +204,23 @@ def _verdict_class(value) -> str:
     return ' class="cond"' if text.startswith("reproduced only if") else ""
 
 
-def report_pages(entries, directory) -> tuple[str, str]:
-    """(Markdown, HTML) of the report of ``entries``; the HTML embeds ``directory/figures/*.png``."""
-    blocks = _blocks(entries)
+def _provenance_text(provenance: dict) -> str:
+    text = (
+        f"Runs: trained by training revision {provenance['training_revision']} of superdyn's trainer "
+        f"(a run's id includes it, so no run of other training code is used); report written by "
+        f"superdyn {provenance['superdyn']}."
+    )
+    stale = provenance.get("stale_runs", 0)
+    if stale:
+        text += f" {stale} stale run(s) of another training revision in the store were not used."
+    return text
+
+
+def report_pages(entries, directory, provenance=None) -> tuple[str, str]:
+    """(Markdown, HTML) of the report of ``entries``; the HTML embeds ``directory/figures/*.png``.
+
+    ``provenance`` ({"training_revision", "superdyn", "stale_runs"}) adds a line that names the
+    training revision of the runs and the version that wrote the report.
+    """
+    blocks = _blocks(entries, provenance)
     return _markdown(blocks), _html(blocks, Path(directory))

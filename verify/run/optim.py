@@ -100,7 +100,7 @@ class AdamW:
 
         Examples
         --------
-        >>> from verify import RunConfig
+        >>> from superdyn.verify import RunConfig
         >>> c = RunConfig(model="autoencoder", n_features=8, width=2, steps=100, warmup_steps=10,
         ...               optimizer="adamw", lr_floor=0.05)
         >>> opt = AdamW({"W": torch.zeros(1, 8, 2)}, ("W",), [c])

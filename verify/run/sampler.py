@@ -125,6 +125,8 @@ def place_events(counts: torch.Tensor, u: torch.Tensor, cdf: torch.Tensor):
     return key // n, key % n
 
 
+# compiled on first use and cached beside this file (numba cache=True: keyed by the path and
+# the stamp of this file, so a change of the file recompiles it)
 @njit(cache=True)
 def _place(counts, u, cdf):
     """``place_events`` as a compiled loop on numpy arrays (the CPU's)."""

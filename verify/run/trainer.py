@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from superdyn.theory.curve import LossCurve
 from tqdm.auto import tqdm
-
-from theory.curve import LossCurve
 
 from .config import RunConfig, measurement_steps
 from .device import resolve_device
@@ -76,7 +75,7 @@ class RunResult:
     extra: dict = field(default_factory=dict)
 
     def loss_curve(self) -> LossCurve:
-        """The measured loss at t > 0 as a :class:`~theory.curve.LossCurve` (the type theory and
+        """The measured loss at t > 0 as a :class:`~superdyn.theory.curve.LossCurve` (the type theory and
         numerics return), its local exponent by differences in ln t."""
         t, loss = self.curve["t"], self.curve["loss"]
         keep = (t > 0) & np.isfinite(loss) & (loss > 0)
@@ -207,7 +206,7 @@ class Recorder:
         linear_map = model.linear_map(params) if self.conditional else None
         if (
             linear_map is not None
-        ):  # per-feature losses that see rare features (verify.run.models.feature_loss)
+        ):  # per-feature losses that see rare features (superdyn.verify.run.models.feature_loss)
             value_max = [c.value_max for c in self.configs]
             features, features_se = conditional_feature_losses(
                 *linear_map, moments["channel"], moments["p"], value_max, self.eval_batch
@@ -297,7 +296,7 @@ def train(configs, *, device="auto", progress=True, model_options=None) -> list[
         Show a progress bar over steps.
     model_options : dict, optional
         Code-path choices passed to the model's constructor (``fuse_on_cpu``,
-        ``sparse_below``, ``scatter_forward``: see :mod:`verify.run.models`); by default each
+        ``sparse_below``, ``scatter_forward``: see :mod:`superdyn.verify.run.models`); by default each
         model chooses. They change rounding at most, never the maths.
 
     Raises
@@ -307,7 +306,7 @@ def train(configs, *, device="auto", progress=True, model_options=None) -> list[
 
     Examples
     --------
-    >>> from verify import RunConfig
+    >>> from superdyn.verify import RunConfig
     >>> configs = [RunConfig(model="linear", n_features=64, width=64, lr=4.0, batch_size=256, steps=50,
     ...                      seed=s) for s in (0, 1)]
     >>> first, second = train(configs, device="cpu", progress=False)

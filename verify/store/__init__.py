@@ -1,6 +1,6 @@
 """Storing runs: the content-addressed result store (``runs``) and the reproduction manifest.
 
-Depends on ``verify.run`` only (a run's configuration names its files).
+Depends on ``superdyn.verify.run`` only (a run's configuration names its files).
 """
 
 from .runs import CorruptResultWarning, ResultStore

@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+from superdyn.jsonio import dumps_strict
+
 from ..run.config import code_version
 from .runs import _atomic_write
 
@@ -46,5 +48,5 @@ def update_manifest(directory, names, scale: str, device: str) -> dict:
         "superdyn": code_version(),
         "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    _atomic_text(directory / MANIFEST, json.dumps(body, indent=1))
+    _atomic_text(directory / MANIFEST, dumps_strict(body, indent=1))
     return experiments

@@ -1,6 +1,6 @@
 """The result store: one set of files per run, named by the hash of its config.
 
-For a run with id h (``RunConfig.run_id()``, which includes the code version):
+For a run with id h (``RunConfig.run_id()``, which includes the training revision):
 
 * ``h.parquet``: the curve, one row per measurement (step, t, loss, train_loss, ...);
 * ``h.npz``: arrays (per-feature losses, snapshots of B or W, the frame spectrum),
@@ -9,13 +9,17 @@ For a run with id h (``RunConfig.run_id()``, which includes the code version):
 
 Every file is written to a temporary name in the same directory and renamed, so a
 killed process leaves either a complete run or none; the JSON, written last, holds the
-SHA-256 of the other files. A run counts as stored when its JSON is a run's metadata
-for exactly this config (its id and config agree) and every file matches its checksum.
+SHA-256 of the other files and of itself (``meta_checksum``, over the rest of the JSON), so
+an edited status or final loss is damage like any other. A run counts as stored when its
+JSON is a run's metadata for exactly this config (its id and config agree) and every file,
+the JSON included, matches its checksum.
 
 Reading never deletes: a damaged run (truncated, altered, swapped, an edited config) is
 reported with ``CorruptResultWarning`` and treated as absent. Only a sweep that is about
-to recompute a damaged run moves its files aside, to ``quarantine/``, and says so. Runs
-stored by another code version are never reused; a load lists how many it skipped.
+to recompute a damaged run moves its files aside, to ``quarantine/``, and says so. A run
+stored by another training revision (``TRAINING_REVISION``) is *stale*: its id is not the
+id its configuration has now, so it is never reused; a sweep retrains it and says how many,
+a load counts the stale runs it skipped, and :meth:`ResultStore.survey` lists them.
 While a sweep trains a run it holds ``<id>.lock`` (its host and process id), so two
 sweeps on one store never train the same run twice.
 """
@@ -37,19 +41,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from superdyn.theory.errors import RunFailure, StoreCorruption
 
-from theory.errors import RunFailure, StoreCorruption
+from superdyn.jsonio import dumps_strict
 
-from ..run.config import RunConfig, code_version
+from ..run.config import TRAINING_REVISION, RunConfig, code_version
+from .revisions import describe_revision, stored_revision
 
 if TYPE_CHECKING:  # reading a store needs no torch; only writing a run does
     from ..run.trainer import RunResult
 
-__all__ = ["CorruptResultWarning", "ResultStore"]
+__all__ = ["CorruptResultWarning", "ResultStore", "locate_store"]
 
 
 class CorruptResultWarning(UserWarning):
-    """A stored run is damaged (or from another code version): it is not used."""
+    """A stored run is damaged (or stale: from another training revision): it is not used."""
 
 
 QUARANTINE = "quarantine"
@@ -82,6 +88,12 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def metadata_checksum(meta: dict) -> str:
+    """SHA-256 of a run's metadata without its own checksum (canonical JSON: sorted keys)."""
+    body = {k: v for k, v in meta.items() if k != "meta_checksum"}
+    return hashlib.sha256(dumps_strict(body, sort_keys=True).encode()).hexdigest()
 
 
 def _stamp(paths) -> tuple:
@@ -142,6 +154,8 @@ class ResultStore:
             return None, f"its metadata does not parse ({exc})"
         if not isinstance(meta, dict) or any(key not in meta for key in _META_KEYS):
             return None, f"its metadata is not a run's ({type(meta).__name__} without {list(_META_KEYS)})"
+        if meta.get("meta_checksum") != metadata_checksum(meta):
+            return None, "its metadata does not match its checksum (edited)"
         try:
             if meta["run"] != run_id or RunConfig.from_dict(meta["config"]).run_id() != run_id:
                 return None, "its stored config does not match its run id (edited or swapped)"
@@ -290,6 +304,7 @@ class ResultStore:
             "device": result.device,
             "arrays": sorted(result.arrays),
             "extra": result.extra,
+            "training_revision": TRAINING_REVISION,
             "versions": {
                 "superdyn": code_version(),
                 "torch": torch.__version__,
@@ -297,7 +312,8 @@ class ResultStore:
                 "python": platform.python_version(),
             },
         }
-        _atomic_write(meta_path, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
+        meta["meta_checksum"] = metadata_checksum(meta)
+        _atomic_write(meta_path, lambda tmp: Path(tmp).write_text(dumps_strict(meta, indent=1)))
         return run_id
 
     def curve(self, config: RunConfig) -> pd.DataFrame:
@@ -307,7 +323,7 @@ class ResultStore:
         ------
         ValueError
             When the run is not stored.
-        theory.StoreCorruption
+        superdyn.theory.StoreCorruption
             When its files are damaged (a ValueError too).
         """
         meta, problem = self.inspect(config)
@@ -333,21 +349,21 @@ class ResultStore:
     def load(self) -> pd.DataFrame:
         """A tidy DataFrame: one row per run and measurement, with the config fields as columns.
 
-        Damaged runs are reported and left out (nothing is deleted); runs stored by another
-        code version are counted, by version, in one warning.
+        Damaged runs are reported and left out (nothing is deleted); stale runs (stored by
+        another training revision) are counted, by revision, in one warning.
         """
-        frames, other_versions, version = [], {}, code_version()
+        frames, stale = [], {}
         for meta_path in self.metadata_files():
             try:
                 meta = json.loads(meta_path.read_text())
                 config = RunConfig.from_dict(meta["config"])
-                stored_by = meta["versions"]["superdyn"]
-            except (ValueError, KeyError, TypeError, json.JSONDecodeError):
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 warnings.warn(f"{meta_path.name} is damaged or not a run's metadata; skipped",
                               CorruptResultWarning, stacklevel=2)  # fmt: skip
                 continue
-            if stored_by != version:
-                other_versions[stored_by] = other_versions.get(stored_by, 0) + 1
+            revision = stored_revision(meta)
+            if revision != TRAINING_REVISION:
+                stale[revision] = stale.get(revision, 0) + 1
                 continue
             if config.run_id() != meta_path.stem:
                 text = (
@@ -365,10 +381,25 @@ class ResultStore:
             frame["status"] = meta["status"]
             frame["loss_measure"] = meta["loss_measure"]
             frames.append(frame)
-        if other_versions:
-            listed = ", ".join(f"{n} by superdyn {v}" for v, n in sorted(other_versions.items()))
-            warnings.warn(f"skipped runs stored by another code version ({listed}); this is {version}",
-                          CorruptResultWarning, stacklevel=2)  # fmt: skip
+        if stale:
+            listed = ", ".join(f"{n} of {describe_revision(r)}" for r, n in sorted(stale.items(), key=str))
+            warnings.warn(
+                f"skipped stale runs ({listed}); this is training revision {TRAINING_REVISION}: "
+                "superdyn reproduce or superdyn train retrains them",
+                CorruptResultWarning,
+                stacklevel=2,
+            )
         if not frames:
             return pd.DataFrame(columns=["run", "step", "t", "loss"])
         return pd.concat(frames, ignore_index=True)
+
+
+def locate_store(directory) -> ResultStore:
+    """The result store at ``directory``: a store itself, or the ``runs/`` of a reproduction folder."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"no result store at {str(directory)!r}")
+    store = ResultStore(directory)
+    if not store.metadata_files() and (directory / "runs").is_dir():  # a reproduction folder
+        store = ResultStore(directory / "runs")
+    return store

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from .runs import ResultStore
+from .runs import locate_store
 
 __all__ = ["load_results"]
 
@@ -24,12 +22,12 @@ def load_results(directory) -> pd.DataFrame:
     ------
     ValueError
         ``directory`` is not a folder, holds no runs, or none of its runs can be used
-        (damaged or stored by another code version; a warning says which).
+        (damaged or stale: stored by another training revision; a warning says which).
 
     Examples
     --------
     >>> import tempfile
-    >>> from verify import RunConfig, run_sweep
+    >>> from superdyn.verify import RunConfig, run_sweep
     >>> store = tempfile.mkdtemp()
     >>> _ = run_sweep([RunConfig(model="linear", n_features=32, width=32, steps=20, batch_size=64)], store,
     ...               device="cpu", progress=False)
@@ -37,12 +35,7 @@ def load_results(directory) -> pd.DataFrame:
     >>> {"run", "t", "loss", "model", "a", "seed"} <= set(frame.columns), frame["model"].unique().tolist()
     (True, ['linear'])
     """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise ValueError(f"no result store at {str(directory)!r}")
-    store = ResultStore(directory)
-    if not store.metadata_files() and (directory / "runs").is_dir():  # a reproduction folder
-        store = ResultStore(directory / "runs")
+    store = locate_store(directory)
     found = len(store.metadata_files())
     if not found:
         raise ValueError(

@@ -5,13 +5,13 @@ draws, per model, the seed mean of every configuration (solid), coloured by the 
 that varies, with
 
 * linear runs: the exact expected loss of online SGD at the run's lr and batch
-  (``numerics.sgd_loss``; gradient flow, ``numerics.exact_loss``, for AdamW, where no
+  (``superdyn.numerics.sgd_loss``; gradient flow, ``superdyn.numerics.exact_loss``, for AdamW, where no
   theory of the optimiser exists, and as the fallback when the lr is unstable);
 * superposition runs: the exact no-superposition loss of the same task (dash-dot), and the
-  exact linear-superposition loss for the run's own W (dashed; ``numerics.linear_superposition``,
+  exact linear-superposition loss for the run's own W (dashed; ``superdyn.numerics.linear_superposition``,
   W regenerated from the seed exactly as the trainer draws it on the CPU);
 
-and the fitted exponent with its uncertainty in the legend (``verify.analyse.measure``: the Eq. 9
+and the fitted exponent with its uncertainty in the legend (``superdyn.verify.analyse.measure``: the Eq. 9
 fit on the learning-front window without superposition, the plateau-free window with it).
 """
 
@@ -65,7 +65,7 @@ def _label(config: RunConfig, varying) -> str:
 
 def own_theory(config: RunConfig, t):
     """(loss, label) of the theory of a run's own configuration, or None where there is none."""
-    from numerics import exact_loss, linear_superposition, sgd_loss
+    from superdyn.numerics import exact_loss, linear_superposition, sgd_loss
 
     task = config.task
     if config.model == "linear":
@@ -172,7 +172,7 @@ def _draw_group(ax, config: RunConfig, curves, colour, label: str, theory: bool)
     if own is not None:
         ax.plot(*positive(t, own[0]), color=colour, **THEORY)
     if config.model != "linear":
-        from numerics import exact_loss
+        from superdyn.numerics import exact_loss
 
         ax.plot(*positive(t, exact_loss(config.task, t).loss), color=colour, **_OTHER_THEORY)
     return own[1] if own is not None else None

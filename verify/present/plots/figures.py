@@ -1,6 +1,7 @@
 """The paper's figures: one function per kind of figure, each returning a Figure.
 
-Every function draws inside superdyn's style with its conventions (:mod:`verify.present.plots.style`):
+Every function draws inside superdyn's style with its conventions
+(:mod:`superdyn.verify.present.plots.style`):
 measured solid (or markers with error bars), theory dashed, fits dotted, panel letters,
 one- or two-column sizes. ``save(figure, stem)`` writes PNG and vector PDF.
 """
@@ -10,8 +11,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
-
-from theory.curve import LossCurve
+from superdyn.theory.curve import LossCurve
 
 from .style import (
     FIT,
@@ -89,7 +89,7 @@ def curves_figure(
     labels : (str, str)
         What the solid and the dashed lines are.
     second : {"theory", "measured"}
-        Whether ``theory`` is theory (dashed) or a second measurement (dash-dot).
+        Whether ``superdyn.theory`` is theory (dashed) or a second measurement (dash-dot).
     """
     fig, (ax,) = new_figure()
     values = [_split(c)[2] for c in measured]
@@ -142,7 +142,7 @@ def exponents_figure(panels, *, ylabel=r"fitted exponent $\alpha$", title="") ->
     ----------
     panels : sequence of dict
         Each with ``xlabel``, ``series``: list of (label, x, alpha, error), and optional
-        ``theory``: list of (label, x, alpha) and ``title``. Panels share the alpha axis.
+        ``superdyn.theory``: list of (label, x, alpha) and ``title``. Panels share the alpha axis.
     """
     fig, axes = new_figure(len(panels), sharey=True)
     labels = sorted({label for panel in panels for label, *_ in panel["series"]}, key=_natural)

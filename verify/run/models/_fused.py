@@ -65,6 +65,7 @@ class Readout(NamedTuple):
 # One numba kernel of about 65 lines, kept whole on purpose: its point is a single pass per sample
 # (ReLU, loss, and the gradient's products read each output once); split into helpers the
 # compiled loop would either take more passes over the batch or lean on inlining.
+# compiled on first use and cached beside this file (keyed by its path and stamp)
 @njit(cache=True)
 def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, left, gather,
              loss, dright, dleft, dgather, dbias, on, features):  # fmt: skip

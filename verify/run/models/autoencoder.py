@@ -5,7 +5,7 @@ init_scale^2) (theirs: 1/m), bias ~ N(0, 1); the loss they minimise is the mean 
 error over all N outputs and the batch, mean (y - x)^2, which is 2/N times superdyn's
 1/2 sum; the gradient here is theirs (Adam's epsilon sees its scale), the recorded loss
 superdyn's (a constant factor, so width exponents are the same). Trained with
-``verify.run.optim.AdamW``: warm-up, cosine decay and weight decay on W only (gamma < 0 pulls
+``superdyn.verify.run.optim.AdamW``: warm-up, cosine decay and weight decay on W only (gamma < 0 pulls
 row norms to 1: strong superposition). Backward with g = (y - y*) 1[pre > 0] / batch and
 h = W^T x:
 

@@ -1,7 +1,7 @@
 """What every model supplies, and the sparse operations they share.
 
 A model owns the maths only: initial parameters, the loss with its gradient for a
-batch, and what to record. The loop (``verify.run.trainer``) is written once. Parameters
+batch, and what to record. The loop (``superdyn.verify.run.trainer``) is written once. Parameters
 are stacked over C configurations that share shapes: a tensor of shape (C, ...). The
 choices between equivalent code paths (fused CPU read-out, sparse products) are
 constructor arguments, fixed for the model's life.
@@ -190,7 +190,7 @@ class Model(abc.ABC):
     Parameters
     ----------
     fuse_on_cpu : bool
-        Train and measure on the CPU with the fused read-out (``verify.run.models._fused``): one
+        Train and measure on the CPU with the fused read-out (``superdyn.verify.run.models._fused``): one
         pass per sample for the ReLU, the loss and the gradient's products. Off, the CPU
         takes the unfused path a GPU takes (the fused one's reference in the tests). The
         two differ in rounding only.
@@ -254,7 +254,7 @@ class Model(abc.ABC):
         """(M (C, N, N), bias (C, N)) when the pre-activation is M x + bias, else None.
 
         With it, per-feature losses are measured by
-        :func:`verify.run.models.feature_loss.conditional_feature_losses`, which sees rare features.
+        :func:`superdyn.verify.run.models.feature_loss.conditional_feature_losses`, which sees rare features.
         """
         return None
 

@@ -75,7 +75,7 @@ def conditional_feature_losses(effective, bias, channel, p, value_max, batch: Sp
     Examples
     --------
     >>> import torch
-    >>> from verify.run.sampler import SparseSampler
+    >>> from superdyn.verify.run.sampler import SparseSampler
     >>> n = 4
     >>> p = torch.full((1, n), 0.25, dtype=torch.float64)
     >>> sampler = SparseSampler([p[0].numpy()], [1.0], torch.device("cpu"), torch.float64)

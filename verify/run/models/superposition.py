@@ -68,7 +68,7 @@ class Superposition(Model):
         by cost when not given: the E active features per sample cost less than a K-wide
         product, density * ``SCATTER_COST`` < K.
     fuse_on_cpu, sparse_below
-        As for :class:`~verify.run.models.base.Model`.
+        As for :class:`~superdyn.verify.run.models.base.Model`.
     """
 
     name = "superposition"
