@@ -9,7 +9,7 @@ from superdyn import numerics, theory, verify
 
 THEORY_API = {
     "PROFILES", "AlgebraicEdge", "ClusteredLimit", "Constant", "Custom", "DerivationError",
-    "InvalidInput", "MissingDependency", "RunFailure", "StoreCorruption", "SuperdynError",
+    "InvalidInput", "MissingDependency", "RunFailure", "RunsBusy", "StoreCorruption", "SuperdynError",
     "IsotropicLimit", "LossCurve", "ModeSpectrum", "OnlineSGD", "PhaseDiagram", "PowerLaw", "Profile",
     "ScalingLaw",
     "StretchedExponential", "Task", "alpha_algebraic", "alpha_exponential", "alpha_power_law",

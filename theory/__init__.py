@@ -25,6 +25,7 @@ from .errors import (
     InvalidInput,
     MissingDependency,
     RunFailure,
+    RunsBusy,
     StoreCorruption,
     SuperdynError,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "PowerLaw",
     "Profile",
     "RunFailure",
+    "RunsBusy",
     "ScalingLaw",
     "StoreCorruption",
     "StretchedExponential",

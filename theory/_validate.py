@@ -109,14 +109,25 @@ def broadcast_arrays(**named):
     return {k: np.broadcast_to(a, shapes) for k, a in arrays.items()}
 
 
-def scalar_or_array(value, **inputs):
+def scalar_or_array(value, positive: bool = False, **inputs):
     """Return a float when every named input was a scalar, else a float64 array.
 
     A result that is not finite (an overflow near the edge of the domain) is a ValueError
-    naming the inputs and their (first) values.
+    naming the inputs and their (first) values; so is, with ``positive``, a result below
+    float64's smallest normal number (an underflow that would read as 0).
     """
     with np.errstate(invalid="ignore"):
         finite = np.isfinite(np.asarray(value, dtype=np.float64))
+    if (
+        positive
+        and np.all(finite)
+        and np.any(np.abs(np.asarray(value, dtype=np.float64)) < np.finfo(float).tiny)
+    ):
+        shown = ", ".join(f"{k}={np.asarray(x).ravel()[0]:g}" for k, x in inputs.items() if np.size(x))
+        raise ValueError(
+            f"the result underflows float64 (below 2.2e-308) for {shown}; use values farther from the edge "
+            "of the domain"
+        )
     if not np.all(finite):
         shown = ", ".join(
             f"{k}={np.asarray(x).ravel()[0]:g}" if np.size(x) else f"{k}=[]" for k, x in inputs.items()
@@ -183,3 +194,29 @@ def check_modes(rates, weights, *, flatten: bool = False) -> tuple[np.ndarray, n
     if np.any(weights < 0):
         raise ValueError(f"weights must be >= 0, got min(weights)={weights.min():g}")
     return rates, weights
+
+
+#: The longest time limit a derivation or a parse accepts (one day), in seconds.
+MAX_TIMEOUT = 86400.0
+
+
+def check_timeout(timeout, *, name: str = "timeout"):
+    """``timeout`` as float seconds in (0, MAX_TIMEOUT], or None (no limit).
+
+    Raises
+    ------
+    InvalidInput
+        For text, booleans, non-finite numbers, numbers <= 0 or above :data:`MAX_TIMEOUT`.
+    """
+    from .errors import InvalidInput
+
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise InvalidInput(f"{name} must be a number of seconds or None, got {timeout!r}")
+    seconds = float(timeout)
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
+        raise InvalidInput(
+            f"{name} must be a number of seconds in (0, {MAX_TIMEOUT:g}] or None, got {timeout!r}"
+        )
+    return seconds

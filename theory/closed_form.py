@@ -130,7 +130,9 @@ def prefactor_power_law(a, b=0.0, rate_scale=1.0):
     v = broadcast_arrays(a=a, b=b, rate_scale=rate_scale)
     alpha = alpha_power_law(v["a"], v["b"])
     require(v["rate_scale"] > 0, "rate_scale must be > 0", rate_scale=v["rate_scale"])
-    return scalar_or_array(v["rate_scale"] ** (1 - alpha) / (2 * v["a"]), a=a, b=b, rate_scale=rate_scale)
+    return scalar_or_array(
+        positive=True, value=v["rate_scale"] ** (1 - alpha) / (2 * v["a"]), a=a, b=b, rate_scale=rate_scale
+    )
 
 
 @_quiet
@@ -147,7 +149,9 @@ def prefactor_exponential(a, kappa, b=0.0):
     v = broadcast_arrays(a=a, kappa=kappa, b=b)
     _check_a_b(v["a"], v["b"])
     require(v["kappa"] > 0, "kappa must be > 0", kappa=v["kappa"])
-    return scalar_or_array(v["kappa"] ** ((2 * v["b"] - 1) / v["a"]) / (2 * v["a"]), a=a, kappa=kappa, b=b)
+    return scalar_or_array(
+        positive=True, value=v["kappa"] ** ((2 * v["b"] - 1) / v["a"]) / (2 * v["a"]), a=a, kappa=kappa, b=b
+    )
 
 
 @_quiet
@@ -166,7 +170,7 @@ def prefactor_algebraic(a, edge, b=0.0, rate_scale=1.0):
     require(v["edge"] > 0, "edge must be > 0", edge=v["edge"])
     require(v["rate_scale"] > 0, "rate_scale must be > 0", rate_scale=v["rate_scale"])
     value = v["edge"] ** (-2 * v["b"]) * v["rate_scale"] ** (-1 / v["a"]) / (2 * v["a"])
-    return scalar_or_array(value, a=a, edge=edge, b=b, rate_scale=rate_scale)
+    return scalar_or_array(positive=True, value=value, a=a, edge=edge, b=b, rate_scale=rate_scale)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import mpmath
 import sympy as sp
 
 from ._subprocess import TimeLimitExceeded, call_with_time_limit
+from ._validate import check_timeout
 from .errors import DerivationError
 from .expressions import parse_expressions
 from .scaling_law import ScalingLaw
@@ -123,7 +124,7 @@ def _trial_parameters(symbols: list[sp.Symbol], alpha: sp.Expr):
     """Yield parameter assignments under which the law's condition alpha > 0 holds."""
     for shift in range(len(_TRIAL_VALUES)):
         values = {s: sp.Float(_TRIAL_VALUES[(k + shift) % len(_TRIAL_VALUES)]) for k, s in enumerate(symbols)}
-        if sp.sympify(alpha.subs(values) > 0) is sp.true:
+        if sp.sympify(alpha.subs(values) > 0) is sp.true:  # safe: a sympy relation, not text
             yield values
 
 
@@ -180,7 +181,8 @@ def _numeric_check(found: dict, symbols: list[sp.Symbol]) -> tuple[dict, ...]:
 
 
 def _symbols(rate, weight, z, edge) -> list[sp.Symbol]:
-    return sorted((rate.free_symbols | weight.free_symbols | sp.sympify(edge).free_symbols) - {z}, key=str)
+    """The parameters of parsed (sympy) rate, weight and edge."""
+    return sorted((rate.free_symbols | weight.free_symbols | edge.free_symbols) - {z}, key=str)
 
 
 def _leading_worker(rate, weight, z, edge, check):
@@ -289,8 +291,7 @@ def derive(
         z = sp.Symbol(z, positive=True)
     if not isinstance(z, sp.Symbol):
         raise ValueError(f"z must be a sympy Symbol, got {z!r}")
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
+    timeout = check_timeout(timeout)
     # text is parsed, never evaluated (superdyn.theory.expressions), in the timed worker when there is a limit
     texts = (rate, weight, edge)
     rate, weight, edge = parse_expressions(
@@ -318,7 +319,7 @@ def _derive_parsed(rate, weight, z, edge, timeout, check, with_correction=True) 
             f"the engine could not decide the law ({type(exc).__name__}: {exc}); give the parameters "
             "assumptions, for example sympy.Symbol('a', positive=True)"
         ) from None
-    prefactor = sp.sympify(found["prefactor"])
+    prefactor = sp.sympify(found["prefactor"])  # safe: the engine's own sympy result, not text
     if prefactor.is_number and (prefactor.is_extended_real is False or prefactor.is_negative):
         raise DerivationError(
             f"the weight must be real and >= 0 where the loss is decided (near the edge), but the "

@@ -13,6 +13,8 @@ class                         exit    raised when
 :class:`StoreCorruption`      5       a stored run is damaged (checksum, config, files)
 :class:`MissingDependency`    6       a command needs an optional extra that is not
                                       installed (``superdyn[sim]`` for the simulations)
+:class:`RunsBusy`             7       runs asked for are being trained by another
+                                      process (``superdyn train --wait`` waits for them)
 ============================  ======  ==================================================
 
 Every class derives from :class:`SuperdynError`; those that were ValueErrors before stay
@@ -26,6 +28,7 @@ __all__ = [
     "InvalidInput",
     "MissingDependency",
     "RunFailure",
+    "RunsBusy",
     "StoreCorruption",
     "SuperdynError",
     "missing_extra",
@@ -60,6 +63,12 @@ class RunFailure(SuperdynError, RuntimeError):
     exit_code = 4
 
 
+class RunsBusy(SuperdynError, RuntimeError):
+    """Runs that another live process is training (it holds their locks); nothing is wrong with them."""
+
+    exit_code = 7
+
+
 class StoreCorruption(SuperdynError, ValueError):
     """A stored run is damaged: it is reported, never used, and recomputed by the next sweep."""
 
@@ -87,5 +96,6 @@ def missing_extra(exc: ModuleNotFoundError, what: str) -> MissingDependency | No
     if extra is None:
         return None
     return MissingDependency(
-        f"{what} needs {top}, which is not installed: pip install 'superdyn[{extra}]'", name=top
+        f"{what} needs the {extra!r} extra ({top} is not installed): pip install 'superdyn[{extra}]'",
+        name=top,
     )

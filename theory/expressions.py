@@ -12,11 +12,15 @@ tree, and only these nodes are turned into sympy objects:
 * calls of an allowed function, with positional arguments only.
 
 Anything else (attributes, subscripts, lambdas, keywords, comparisons, strings,
-comprehensions, dunder names) is refused with a ValueError that names it, as is a text
-longer than ``MAX_LENGTH`` characters or a power whose exponent is a number larger than
-``MAX_EXPONENT`` in magnitude (``9**9**9`` would otherwise be computed digit by digit), or
-gamma, loggamma, zeta or polylog of a number larger than ``MAX_ARGUMENT`` (``gamma(10**50)``
-would be computed as a factorial). :func:`parse_expressions` parses in the time-limited worker of
+comprehensions, dunder names) is refused with :class:`~superdyn.theory.InvalidInput` (a
+ValueError) that names it, as is a text longer than ``MAX_LENGTH`` characters, a syntax tree
+deeper than ``MAX_DEPTH`` or with more than ``MAX_NODES`` nodes (``z+z+...`` of 999 terms, 2000
+unary minus signs or a 600-deep tower of powers would exhaust Python's recursion), a power
+whose exponent is a number larger than ``MAX_EXPONENT`` in magnitude (``9**9**9`` would
+otherwise be computed digit by digit) or whose value, a number, would have more than
+``MAX_RESULT_DIGITS`` digits (``((2**1000)**1000)**1000``), or gamma, loggamma, zeta or polylog
+of a number larger than ``MAX_ARGUMENT`` (``gamma(9999)`` would be computed as a factorial of
+35,000 digits). :func:`parse_expressions` parses in the time-limited worker of
 :mod:`superdyn.theory._subprocess`, so that no text can hold the caller past its time limit.
 """
 
@@ -26,7 +30,19 @@ import ast
 
 import sympy as sp
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_EXPONENT", "MAX_LENGTH", "parse_expression", "parse_expressions"]
+from ._validate import check_timeout
+from .errors import InvalidInput
+
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "parse_expression",
+    "parse_expressions",
+]
 
 #: Functions an expression may call.
 FUNCTIONS = {
@@ -41,15 +57,22 @@ MAX_LENGTH = 2000
 MAX_DIGITS = 50
 MAX_EXPONENT = 1000
 #: A numeric argument larger than this is refused where sympy would evaluate it exactly
-#: (gamma(10**6) is a factorial of seconds; zeta(-10**6) a Bernoulli number).
-MAX_ARGUMENT = 1e4
+#: (gamma(10**6) is a factorial of seconds; zeta(-10**6) a Bernoulli number; gamma(400) has
+#: 866 digits).
+MAX_ARGUMENT = 400
+#: The deepest syntax tree and the most nodes a text may have.
+MAX_DEPTH = 64
+MAX_NODES = 600
+#: The most digits a number computed exactly while parsing (a power of numbers) may have.
+MAX_RESULT_DIGITS = 1000
 _EXACT_AT_NUMBERS = {"gamma", "loggamma", "zeta", "polylog"}
 
 _OPERATORS = {ast.Add: sp.Add, ast.Sub: None, ast.Mult: sp.Mul, ast.Div: None, ast.Pow: None}
 
 
 def _refuse(what: str, text: str):
-    return ValueError(f"expression {text!r} refused: {what}")
+    shown = text if len(text) <= 80 else text[:60] + f"... ({len(text)} characters)"
+    return InvalidInput(f"expression {shown!r} refused: {what}")
 
 
 def _number(node, text):
@@ -69,9 +92,27 @@ def _bad_float(text):
 
 def _power(base, exponent, text):
     if exponent.is_number and exponent.is_finite:
-        if abs(complex(sp.N(exponent))) > MAX_EXPONENT:
+        size = abs(complex(sp.N(exponent)))
+        if size > MAX_EXPONENT:
             raise _refuse(f"a power with an exponent larger than {MAX_EXPONENT} in magnitude", text)
+        if base.is_number and base.is_finite and base != 0:
+            digits = size * abs(float(sp.log(sp.Abs(base), 10).evalf(15)))
+            if digits > MAX_RESULT_DIGITS:
+                raise _refuse(f"a power of numbers with more than {MAX_RESULT_DIGITS} digits", text)
     return sp.Pow(base, exponent)
+
+
+def _check_size(tree, text) -> None:
+    """Refuse a syntax tree deeper than MAX_DEPTH or larger than MAX_NODES (walked without recursion)."""
+    stack, nodes = [(tree, 1)], 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_DEPTH:
+            raise _refuse(f"nested more than {MAX_DEPTH} levels deep", text)
+        if nodes > MAX_NODES:
+            raise _refuse(f"more than {MAX_NODES} terms, operators and names", text)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _build(node, text, symbols, assumptions):
@@ -151,29 +192,39 @@ def parse_expression(text, symbols=None, **assumptions) -> sp.Expr:
     >>> parse_expression("log.eval.__globals__")
     Traceback (most recent call last):
     ...
-    ValueError: expression 'log.eval.__globals__' refused: attribute access
+    superdyn.theory.errors.InvalidInput: expression 'log.eval.__globals__' refused: attribute access
     >>> parse_expression("9**9**9*z**-2")
     Traceback (most recent call last):
     ...
-    ValueError: expression '9**9**9*z**-2' refused: a power with an exponent larger than 1000 in magnitude
+    superdyn.theory.errors.InvalidInput: expression '9**9**9*z**-2' refused: a power with an exponent ...
     """
     if isinstance(text, sp.Basic):
         return text
     if isinstance(text, bool):
         raise ValueError(f"an expression must be text or a number, got {text!r}")
     if isinstance(text, int | float):
-        return sp.sympify(text)
+        return sp.sympify(text)  # safe: a Python int or float, not text
     if not isinstance(text, str):
         kind = type(text).__name__
         raise ValueError(f"an expression must be text, a number or a sympy expression, got {kind}")
     if len(text) > MAX_LENGTH:
-        raise ValueError(f"expression refused: longer than {MAX_LENGTH} characters ({len(text)})")
+        raise _refuse(f"longer than {MAX_LENGTH} characters", text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ValueError(f"expression {text!r} is not valid: {exc.msg}") from None
+        raise InvalidInput(f"expression {text[:80]!r} is not valid: {exc.msg}") from None
+    except (RecursionError, MemoryError):  # Python's own parser gave up on the nesting
+        raise _refuse("nested too deeply for Python's parser", text) from None
+    _check_size(tree, text)
     names = dict(symbols or {})
-    return _build(tree, text, names, assumptions)
+    try:
+        return _build(tree, text, names, assumptions)
+    except (RecursionError, OverflowError) as exc:  # sympy recursing or leaving float range on its own
+        raise _refuse(f"too large to build ({type(exc).__name__})", text) from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):  # an exact number of more than 4300 digits
+            raise _refuse(f"a number of more than {MAX_RESULT_DIGITS} digits", text) from None
+        raise
 
 
 def _parse_all(texts, symbols, assumptions):
@@ -198,6 +249,7 @@ def parse_expressions(texts, *, symbols=None, timeout=None, **assumptions) -> tu
     True
     """
     texts = tuple(texts)
+    timeout = check_timeout(timeout)
     if timeout is None:
         return _parse_all(texts, symbols, assumptions)
     from ._subprocess import TimeLimitExceeded, call_with_time_limit

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mpmath
 import numpy as np
@@ -25,6 +25,7 @@ import sympy as sp
 
 from ._validate import as_float_array, check_count, check_real
 from .curve import LossCurve
+from .expressions import parse_expression
 
 __all__ = ["ScalingLaw", "finite_size_exponent"]
 
@@ -38,20 +39,48 @@ def _finite(values, what: str, params: dict) -> np.ndarray:
     return values
 
 
+#: Where ln Gamma(alpha, y) switches from mpmath to its expansions at y -> 0 and y -> oo.
+_SMALL_Y, _LARGE_Y = 1e-10, 1e10
+
+
+def _log_upper_gamma(alpha: float, y) -> float:
+    """ln Gamma(alpha, y) as a float (see :func:`_log_upper_gamma_mp`)."""
+    return float(_log_upper_gamma_mp(alpha, y))
+
+
+def _log_upper_gamma_mp(alpha: float, y):
+    """ln Gamma(alpha, y) for y >= 0 of any size (an mpmath number), at bounded cost.
+
+    y < 1e-10: Gamma(alpha) - y^alpha / alpha (the next term is y times smaller); y > 1e10:
+    (alpha - 1) ln y - y + ln(1 + (alpha - 1)/y) (the next term is below (alpha/y)^2 <= 1e-12
+    for alpha <= 1e4); mpmath's gammainc between. mpmath alone, given y = 10^(-10^7) or
+    10^(10^7), raises its precision without bound.
+    """
+    y = mpmath.mpf(y)
+    if y == 0:
+        return mpmath.loggamma(alpha)
+    with mpmath.workdps(30):
+        if y < _SMALL_Y:
+            return mpmath.log(mpmath.gamma(alpha) - mpmath.exp(alpha * mpmath.log(y)) / alpha)
+        if y > _LARGE_Y:
+            return (alpha - 1) * mpmath.log(y) - y + mpmath.log1p((alpha - 1) / y)
+        return mpmath.log(mpmath.gammainc(alpha, y))
+
+
 def _cutoff_ratio(alpha: float, y) -> float:
     """y^alpha e^-y / Gamma(alpha, y) at y = 2 t lambda_min (an mpmath number, any size).
 
-    Both factors leave float64 for large y and cancel to about y: mpmath keeps their
-    exponents, and its working precision grows with log10(y), the digits that ``alpha ln y - y``
-    loses to cancellation.
+    Both factors leave float64 for large y and cancel to about y + 1 - alpha: the ratio is
+    taken in logs, ln y - ln(1 + (alpha - 1)/y) beyond y = 1e10, where the cancellation is
+    done by hand.
     """
     y = mpmath.mpf(y)
     if y == 0:
         return 0.0
-    digits = 20 + max(0, int(mpmath.ceil(mpmath.log10(y))))
-    with mpmath.workdps(digits):
-        upper = mpmath.gammainc(alpha, y)
-        return float(mpmath.exp(alpha * mpmath.log(y) - y) / upper)
+    with mpmath.workdps(30):
+        if y > _LARGE_Y:
+            return float(y / (1 + (alpha - 1) / y))
+        return float(mpmath.exp(alpha * mpmath.log(y) - y - _log_upper_gamma_mp(alpha, y)))
 
 
 def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
@@ -120,11 +149,24 @@ class ScalingLaw:
     checked_at: tuple = ()
     seconds: float = field(default=0.0, compare=False)
 
+    def __post_init__(self):
+        # a law built by hand may carry text: it is parsed (never sympified: sympify runs Python)
+        z = self.variable if isinstance(self.variable, sp.Symbol) else parse_expression(self.variable)
+        if not isinstance(z, sp.Symbol):
+            raise ValueError(f"variable must be a sympy Symbol or a name, got {self.variable!r}")
+        object.__setattr__(self, "variable", z)
+        for name in ("alpha", "log_power", "prefactor", "correction", "rate", "weight", "edge"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, sp.Basic):
+                object.__setattr__(self, name, parse_expression(value, {z.name: z}, positive=True))
+        if not all(isinstance(c, sp.Basic) for c in self.conditions):
+            raise ValueError(f"conditions must be sympy relations, got {self.conditions!r}")
+
     # -- parameters --------------------------------------------------------------
     @property
     def parameters(self) -> tuple[sp.Symbol, ...]:
         """Free parameters of the law (symbols other than the index), sorted by name."""
-        found = self.rate.free_symbols | self.weight.free_symbols | sp.sympify(self.edge).free_symbols
+        found = self.rate.free_symbols | self.weight.free_symbols | self.edge.free_symbols
         return tuple(sorted(found - {self.variable}, key=str))
 
     def _substitution(self, params: dict) -> dict:
@@ -152,7 +194,7 @@ class ScalingLaw:
         sub = self._substitution(params)
         for condition in self.conditions:
             try:
-                holds = sp.sympify(condition.subs(sub))
+                holds = sp.sympify(condition.subs(sub))  # safe: a sympy relation, not text
             except TypeError:  # the condition is undefined there (a division by zero)
                 holds = sp.false
             if holds is sp.false:
@@ -167,7 +209,10 @@ class ScalingLaw:
 
     def _rate_exact(self, z: float, params: dict):
         """lambda(z) as an mpmath number (its exponent is not bounded by float64's)."""
-        value = sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, sp.Float(z, 30)), 30)
+        try:
+            value = sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, sp.Float(z, 30)), 30)
+        except (OverflowError, RecursionError) as exc:
+            raise ValueError(f"the rate at z={z} cannot be evaluated for {params} ({exc})") from None
         if not (value.is_real and value.is_positive and value.is_finite):
             raise ValueError(f"the rate at z={z} is {value}, not a positive real number, for {params}")
         return mpmath.mpf(str(value))
@@ -182,7 +227,7 @@ class ScalingLaw:
         n = check_count("n_features", n_features)
         if self.edge == sp.oo:
             return n
-        edge = float(sp.N(sp.sympify(self.edge).subs(self._substitution(params))))
+        edge = float(sp.N(self.edge.subs(self._substitution(params))))
         return min(n, math.ceil(edge) - 1)
 
     def window(self, n_features: int, **params) -> tuple[float, float]:
@@ -228,10 +273,7 @@ class ScalingLaw:
             log_upper = np.full_like(x, float(mpmath.loggamma(alpha)))
         else:
             log_upper = np.array(
-                [
-                    float(mpmath.log(mpmath.gammainc(alpha, 2 * mpmath.mpf(float(ti)) * rate_min)))
-                    for ti in t.ravel()
-                ]
+                [_log_upper_gamma(alpha, 2 * mpmath.mpf(float(ti)) * rate_min) for ti in t.ravel()]
             ).reshape(t.shape)
         log_loss = math.log(c) - alpha * x + log_upper + np.log(factor)
         if delta:
@@ -252,7 +294,9 @@ class ScalingLaw:
         **params : float
             Values of the law's parameters.
         """
-        return np.exp(self._log_loss(t, n_features, log_correction, params))
+        with np.errstate(over="ignore"):  # checked: a loss above float64's range is refused
+            loss = np.exp(self._log_loss(t, n_features, log_correction, params))
+        return _finite(loss, "loss", params)
 
     def evaluate(self, t, **params) -> np.ndarray:
         """Deprecated second name of :meth:`loss`."""
@@ -310,6 +354,23 @@ class ScalingLaw:
         if self.log_power != 0:
             text += rf"\,(\ln 2t)^{{{sp.latex(self.log_power)}}}"
         return text
+
+    def _repr_latex_(self) -> str:
+        """The law in Jupyter: the equation, its conditions and its mid-training window."""
+        z = self.variable
+
+        def short(expr):  # floats to 6 digits for reading
+            return expr.xreplace({f: sp.Float(f, 6) for f in expr.atoms(sp.Float)})
+
+        rate = sp.latex(short(self.rate))
+        parts = [replace(self, prefactor=short(self.prefactor)).latex()]
+        if self.conditions:
+            parts.append(r"\text{for } " + r",\ ".join(sp.latex(c) for c in self.conditions))
+        last = r"z_N" if self.edge == sp.oo else sp.latex(self.edge) + "-1"
+        parts.append(
+            rf"\text{{in }} 1/\lambda(1) \ll t \ll 1/\lambda({last}),\ \lambda({sp.latex(z)}) = {rate}"
+        )
+        return "$" + r",\quad ".join(parts) + "$"
 
     def to_dict(self) -> dict:
         return {

@@ -17,7 +17,6 @@ array is asked for, and the normalisation uses closed forms where N is large.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -26,6 +25,7 @@ import numpy as np
 import sympy as sp
 
 from ._validate import as_float_array, check_count, check_real
+from .errors import InvalidInput
 from .profiles import Constant, Profile
 from .profiles.base import MAX_DENSE_FEATURES, MAX_FEATURES
 from .spectrum import ModeSpectrum
@@ -79,9 +79,9 @@ class Task:
         density = check_real("density", self.density, lower=0.0, lower_open=True, upper=float(n))
         object.__setattr__(self, "density", density)
         vmax = check_real("value_max", self.value_max, lower=0.0, lower_open=True)
-        if not 0.0 < vmax**2 / 3.0 < math.inf:
-            raise ValueError(
-                f"value_max={vmax:g} makes m2 = value_max^2 / 3 leave float64; use 1e-150..1e150"
+        if not 1e-150 <= vmax <= 1e150:  # m2 = value_max^2 / 3 would leave float64
+            raise InvalidInput(
+                f"value_max={vmax:g} is outside [1e-150, 1e150]: m2 = value_max^2 / 3 would leave float64"
             )
         object.__setattr__(self, "value_max", vmax)
         if self.frequencies.last_index(n) < 1:
@@ -102,6 +102,11 @@ class Task:
             )
         if not np.all(np.isfinite(ends)):
             raise ValueError(f"channels: A_ii is not finite at i = 1 or {n} for {self.channels!r}")
+        if not np.all(np.abs(ends) <= 1e150):  # the weights A_ii^2 lambda_i / 2 would leave float64
+            raise InvalidInput(
+                f"channels: A_ii = {np.max(np.abs(ends)):g} at i = 1 or {n} for {self.channels!r} is above "
+                "1e150, where A_ii^2 leaves float64"
+            )
         p_first = float(self.frequencies_at([1])[0])
         with np.errstate(over="ignore", under="ignore"):
             fastest = p_first * self.m2
@@ -287,6 +292,30 @@ class Task:
             rate=law.rate.subs(value),
             weight=law.weight.subs(value),
         )
+
+    def _repr_html_(self) -> str:
+        """The task in Jupyter: its profiles, sizes, time scales and mid-training window."""
+        from superdyn.display import html_table
+
+        z = sp.Symbol("i", positive=True)
+        try:
+            lo, hi = self.window
+            window = f"{lo:.4g} ≪ t ≪ {hi:.4g}"
+        except ValueError as exc:  # lambda_min underflows: no finite end
+            window = str(exc)
+        rows = [
+            (
+                "frequencies p<sub>i</sub> ∝",
+                f"{self.frequencies!r}: {self.frequencies.expr(z, self.n_features)}",
+            ),
+            ("channels A<sub>ii</sub> =", f"{self.channels!r}: {self.channels.expr(z, self.n_features)}"),
+            ("N (features)", f"{self.n_features:,}"),
+            ("density E = Σ p<sub>i</sub>", f"{self.density:g}"),
+            ("v<sub>max</sub> (m<sub>2</sub> = v<sub>max</sub><sup>2</sup>/3)", f"{self.value_max:g}"),
+            ("rates λ<sub>1</sub>, λ<sub>min</sub>", f"{self.rate_max:.4g}, {self.rate_min:.4g}"),
+            ("mid-training window", window),
+        ]
+        return html_table("superdyn Task", rows)
 
     def to_dict(self) -> dict:
         return {

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from superdyn.theory.errors import InvalidInput
+
 from superdyn.jsonio import dumps_strict
 
 from .analyse.claims import Analysis
@@ -55,6 +57,11 @@ def write_report(directory) -> dict:
     ['exponential', 'linear']
     """
     directory = Path(directory)
+    for name in ("figures", "report.md", "report.html", "claims.json"):
+        path = directory / name
+        if path.exists() and (path.is_dir() != (name == "figures")):
+            kind = "a file" if name == "figures" else "a directory"
+            raise InvalidInput(f"{path} is {kind}; the report writes {name} there: move it away")
     entries = build_report(directory)
     for _, _, analysis in entries:
         if isinstance(analysis, Analysis):

@@ -131,7 +131,7 @@ def test_time_limit_kills_the_worker_and_the_next_call_works():
     [
         ((z**-2, z**-2, 3), {}, "z must be a sympy Symbol"),
         ((a**-2, z**-2, z), {}, "rate must depend on z"),
-        ((z**-2, z**-2, z), {"timeout": 0}, "timeout must be > 0"),
+        ((z**-2, z**-2, z), {"timeout": 0}, "timeout must be a number of seconds"),
         (("z**(", "1", z), {}, "is not valid"),
     ],
 )

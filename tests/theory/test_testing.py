@@ -129,10 +129,9 @@ def _fails(assertion, *args, **kwargs) -> str:
 def test_a_law_with_a_wrong_exponent_fails_with_window_and_misfit():
     law = TASK.scaling_law(timeout=None)
     assert_law_matches_sum(law, TASK, rtol=0.02)
-    lo, hi = front_window(TASK)
-    message = _fails(
-        assert_law_matches_sum, dataclasses.replace(law, alpha=law.alpha + sp.Rational(1, 50)), TASK
-    )
+    planted = dataclasses.replace(law, alpha=law.alpha + sp.Rational(1, 50))
+    lo, hi = front_window(TASK, alpha=float(planted.alpha))  # the default window: the law's modes past i = 10
+    message = _fails(assert_law_matches_sum, planted, TASK)
     assert f"t in [{lo:.4g}, {hi:.4g}]" in message and "worst misfit" in message
     worst = float(re.search(r"worst misfit ([-+][0-9.e+-]+) at t = ([0-9.e+]+)", message).group(1))
     assert worst < -0.05  # (2t)^-0.02 at the far end: 1 - 0.87

@@ -19,8 +19,11 @@ def _options(model_name, scatter=None, fused=True):
 
 def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64, **options):
     width = n if model_name == "linear" else k
+    # the options a model reads: the linear model starts from B = 0 (moved below), only learnable ties
+    own = {} if model_name == "linear" else {"init_scale": 0.3}
+    own |= {"tied": tied} if model_name == "learnable" else {}
     cfgs = [RunConfig(model=model_name, n_features=n, width=width, a=0.6 + 0.3 * c, b=0.2 * c, seed=c,
-                      tied=tied, dtype="float64", init_scale=0.3, density=3.0)
+                      dtype="float64", density=3.0, **own)
             for c in range(configs)]  # fmt: skip
     gens = [torch.Generator().manual_seed(c.seed) for c in cfgs]
     model = MODELS[model_name].for_runs(cfgs, **options)

@@ -12,7 +12,9 @@ from superdyn.verify.run.config import TRAINING_REVISION, RunConfig
 from superdyn.verify.store import CorruptResultWarning, ResultStore, load_results
 from superdyn.verify.store.revisions import stale_runs, survey
 
-CONFIGS = [RunConfig(model="linear", n_features=16, width=16, steps=20, batch_size=32, seed=s) for s in (0, 1)]
+CONFIGS = [
+    RunConfig(model="linear", n_features=16, width=16, steps=20, batch_size=32, seed=s) for s in (0, 1)
+]
 
 
 def _train_as_revision(revision, directory, monkeypatch):

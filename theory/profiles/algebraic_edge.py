@@ -23,6 +23,9 @@ from .base import DIRECT_SUM_LIMIT, Profile
 
 __all__ = ["AlgebraicEdge"]
 
+#: The largest edge power a (2^1024 already leaves float64).
+MAX_POWER = 1024.0
+
 
 @dataclass(frozen=True)
 class AlgebraicEdge(Profile):
@@ -31,7 +34,8 @@ class AlgebraicEdge(Profile):
     Parameters
     ----------
     a : float
-        Power of the edge, > 0.
+        Power of the edge, in (0, MAX_POWER]: beyond, (z* - z)^a leaves float64 for any edge past
+        2, and the sum's quadrature would raise numbers to an integer power of hundreds of digits.
     edge_at : float or None
         Position z* of the edge; ``None`` means z* = N, the Task's size.
 
@@ -47,7 +51,7 @@ class AlgebraicEdge(Profile):
     name = "algebraic-edge"
 
     def __post_init__(self):
-        object.__setattr__(self, "a", check_real("a", self.a, lower=0.0, lower_open=True))
+        object.__setattr__(self, "a", check_real("a", self.a, lower=0.0, lower_open=True, upper=MAX_POWER))
         if self.edge_at is not None:
             value = check_real("edge_at", self.edge_at, lower=1.0, lower_open=True)
             object.__setattr__(self, "edge_at", value)

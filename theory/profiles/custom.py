@@ -9,10 +9,13 @@ import numpy as np
 import sympy as sp
 
 from .._validate import check_real, overflow_as_inf
-from ..expressions import parse_expression
+from ..expressions import parse_expression, parse_expressions
 from .base import Profile
 
 __all__ = ["Custom"]
+
+#: The time limit on parsing an expression given as text, in seconds.
+PARSE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,11 @@ class Custom(Profile):
         z = sp.Symbol(self.z, positive=True) if isinstance(self.z, str) else self.z
         if not isinstance(z, sp.Symbol):
             raise ValueError(f"z must be a sympy Symbol or a name, got {self.z!r}")
-        expression = parse_expression(self.expression, {z.name: z})  # text is parsed, never run
+        # text is parsed, never run, and in the time-limited worker (PARSE_SECONDS)
+        if isinstance(self.expression, str):
+            (expression,) = parse_expressions([self.expression], symbols={z.name: z}, timeout=PARSE_SECONDS)
+        else:
+            expression = parse_expression(self.expression, {z.name: z})
         if self.edge_at is not None:
             edge_at = check_real("edge_at", self.edge_at, lower=1.0, lower_open=True)
             object.__setattr__(self, "edge_at", edge_at)

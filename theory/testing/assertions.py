@@ -15,6 +15,7 @@ import sympy as sp
 
 from .._validate import as_float_array, check_real
 from ..engine import derive
+from ..expressions import parse_expression
 from ..scaling_law import ScalingLaw
 from ..task import Task
 
@@ -63,8 +64,10 @@ def _last_normal_index(task: Task, far: float) -> float:
 
 
 def _spacing(task: Task, index: float) -> float:
-    """ln(lambda_i / lambda_(i+1)): how far apart in rate two neighbouring modes are."""
+    """ln(lambda_i / lambda_(i+1)): how far apart in rate two neighbouring modes are (inf past float64)."""
     rates = task.rates_at(np.array([index, index + 1.0]))
+    if not rates[1] > 0:
+        return math.inf
     return float(np.log(rates[0]) - np.log(rates[1]))
 
 
@@ -88,6 +91,11 @@ def _dense_stretch(task: Task, near: float, far: float) -> tuple[float, float]:
             mid = math.floor(0.5 * (lo + hi))
             lo, hi = (mid, hi) if _spacing(task, mid) <= SPACING else (lo, mid)
         far = lo
+    if max(_spacing(task, near), _spacing(task, far)) > SPACING:
+        raise ValueError(
+            f"{task!r} has no front window: neighbouring rates differ by more than e^{SPACING:g} between "
+            f"features {near:g} and {far:g} (a staircase, not the continuum the law integrates)"
+        )
     return near, far
 
 
@@ -167,26 +175,33 @@ def _cannot_judge(reason: str):
 
 
 def _log_corrected_start(law: ScalingLaw, lo: float, hi: float, params: dict) -> float:
-    """Where a law with a logarithm is accurate: its first correction k / ln 2t at most sqrt(SHARE).
+    """Where a law with a logarithm is accurate: its neglected second-order term below SHARE.
 
-    A law (ln 2t)^delta [1 + k / ln 2t] neglects terms of order (k / ln 2t)^2; the window starts
-    where they are below ``SHARE``. A log power whose first correction was not derived cannot
-    be judged at a level (``rtol``) at all.
+    A law c (ln 2t)^delta [1 + k / ln 2t] (k = d1 - delta psi(alpha)) neglects a term C / (ln 2t)^2;
+    C is estimated as the largest of k^2, the log power's own second-order coefficient
+    |delta (delta - 1)| / 2 (psi(alpha)^2 + psi'(alpha)) (Watson's lemma with (ln 1/u)^delta), and
+    the second-order term d2 = d1^2 (delta - 1) / (2 delta) that comes with d1 when d1 is a shift
+    of the logarithm (ln(1/u) - s0)^delta (a normalisation or an index offset: d1 = -delta s0), and
+    the window starts where C / (ln 2t)^2 <= SHARE. A log power whose first correction was not
+    derived cannot be judged at a level (``rtol``) at all.
     """
-    _, delta, _, d1 = law._numbers(params)
+    alpha, delta, _, d1 = law._numbers(params)
     if delta != 0 and law.correction is None:
         _cannot_judge(
             f"the law's first log correction is unknown (log power {delta:g}): its level cannot be compared "
             "with the sum; compare the local exponent instead (rtol=None, exponent_atol=...)"
         )
-    k = d1 - delta * float(mpmath.digamma(_law_alpha(law, params)))
-    if k:
-        start = abs(k) / math.sqrt(SHARE)  # ln 2t from which k / ln 2t <= sqrt(SHARE)
+    psi, trigamma = float(mpmath.digamma(alpha)), float(mpmath.psi(1, alpha))
+    k = d1 - delta * psi
+    shifted = abs(d1**2 * (delta - 1) / (2 * delta)) if delta else 0.0
+    second = max(k**2, abs(delta * (delta - 1)) / 2 * (psi**2 + trigamma), shifted)
+    if second:
+        start = math.sqrt(second / SHARE)  # ln 2t from which C / (ln 2t)^2 <= SHARE
         lo = max(lo, 0.5 * math.exp(start)) if start < 700 else math.inf
         if not lo < hi:
             _cannot_judge(
-                f"the law's log correction k / ln 2t (k = {k:.3g}) stays above {math.sqrt(SHARE):.3g} in "
-                f"the front window (up to t = {hi:.4g}): a larger N reaches where it is small"
+                f"the law's neglected log terms (about {second:.3g} / (ln 2t)^2) stay above {SHARE:g} in the "
+                f"front window (up to t = {hi:.4g}): a larger N reaches where they are small"
             )
     return lo
 
@@ -342,7 +357,8 @@ def assert_exponent(curve, alpha, *, window, atol: float = 0.02):
 
 def _differs(derived, expected) -> tuple | None:
     """None when derived == expected (symbolically, or at trial values); else (point, d, e)."""
-    derived, expected = sp.sympify(derived), sp.sympify(expected)
+    derived = parse_expression(derived, positive=True)  # text is parsed, never sympified
+    expected = parse_expression(expected, positive=True)
     try:
         if sp.simplify(derived - expected) == 0:
             return None
@@ -375,8 +391,9 @@ def assert_law_equals(law: ScalingLaw, *, alpha, log_power=0, prefactor=None):
             point, d, e = found
             at = ", ".join(f"{s}={float(v):g}" for s, v in point.items()) or "no free symbols"
             raise AssertionError(
-                f"{name}: derived {getattr(law, name)}, expected {sp.sympify(value)}; at {at} they are "
-                f"{d.real:.10g} and {e.real:.10g} (rate={law.rate}, weight={law.weight}, edge={law.edge})"
+                f"{name}: derived {getattr(law, name)}, expected {parse_expression(value, positive=True)}; "
+                f"at {at} they are {d.real:.10g} and {e.real:.10g} (rate={law.rate}, weight={law.weight}, "
+                f"edge={law.edge})"
             )
 
 

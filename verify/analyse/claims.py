@@ -237,6 +237,24 @@ class Claim:
             text += " Alternatives: " + "; ".join(shown) + "."
         return f"{text} {self.context}".strip()
 
+    def _repr_html_(self) -> str:
+        """The claim in Jupyter: what is claimed, against what, what was measured, and the verdict."""
+        from superdyn.display import html_table
+
+        reference = (
+            f"paper: {self.paper:g}" if self.paper is not None else f"superdyn's threshold: {self.threshold}"
+        )
+        rows = [
+            ("claim", f"{self.experiment}, {self.key}: {self.statement}"),
+            ("paper says", self.paper_quote),
+            ("reference", reference),
+            ("criterion", self.criterion),
+            ("measured", f"{self.measured:.4g} ± {self.uncertainty:.4g}"),
+            ("method", self.method),
+            ("verdict", self.verdict + (f" ({self.explanation})" if self.explanation else "")),
+        ]
+        return html_table("superdyn claim", rows)
+
     def to_dict(self) -> dict:
         out = {name: _plain(getattr(self, name)) for name in self.__dataclass_fields__}
         out["alternatives"] = [a.to_dict() for a in self.alternatives]

@@ -263,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"superdyn: error: {missing}", file=sys.stderr)
         return missing.exit_code
+    except OSError as exc:  # a path that cannot be read or written: one line naming it
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"superdyn: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return InvalidInput.exit_code
     except (SuperdynError, ValueError) as exc:  # one line; the exit status says which kind
         print(f"superdyn: error: {exc}", file=sys.stderr)
         return exc.exit_code if isinstance(exc, SuperdynError) else InvalidInput.exit_code

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+
+from superdyn.theory.errors import RunsBusy
 
 from superdyn.jsonio import dumps_strict
 
@@ -13,32 +16,62 @@ from ..run.config import MODEL_NAMES, SCALES
 
 __all__ = ["add_run_commands"]
 
+#: How often ``superdyn train --wait`` looks again at runs another process is training, in seconds.
+WAIT_POLL_SECONDS = 2.0
 
-def _cmd_train(args) -> int:
-    from ..orchestrate.sweep import run_sweep
+
+def _train_configs(args) -> list:
     from ..run.config import RunConfig
-    from ..store.runs import ResultStore
 
     width = args.width
     if width is None:
         width = args.features if args.model == "linear" else args.features // 2
-    configs = [
+    return [
         RunConfig(model=args.model, n_features=args.features, width=width, a=args.a, b=args.b, lr=args.lr,
                   batch_size=args.batch_size, steps=args.steps, seed=seed, optimizer=args.optimizer,
-                  weight_decay=args.weight_decay, warmup_steps=args.warmup_steps, init_scale=args.init_scale,
-                  dtype=args.dtype, eval_samples=args.eval_samples)
+                  weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
+                  dtype=args.dtype, eval_samples=args.eval_samples,
+                  **({} if args.init_scale is None else {"init_scale": args.init_scale}))
         for seed in args.seeds
     ]  # fmt: skip
+
+
+def _cmd_train(args) -> int:
+    from ..orchestrate.sweep import run_sweep
+    from ..store.runs import ResultStore
+
+    configs = _train_configs(args)
     store = ResultStore(args.out)  # a path that is a file fails here, before any training
-    report = run_sweep(configs, store, device=args.device, max_batch=len(configs), progress=not args.quiet)
+    trained = set()
+    deadline = time.monotonic() + args.wait if args.wait else None
+    while True:
+        report = run_sweep(
+            configs, store, device=args.device, max_batch=len(configs), progress=not args.quiet
+        )
+        trained.update(report.trained)
+        busy = [c for c in configs if store.metadata(c) is None and c.run_id() in report.busy]
+        if not busy or deadline is None or time.monotonic() > deadline:
+            break
+        time.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
     runs = []
+    keys = ("run", "status", "final_loss", "samples_per_second", "wall_seconds", "loss_measure", "device")
     for config in configs:
         meta = store.metadata(config)
-        keys = ("run", "status", "final_loss", "samples_per_second", "wall_seconds", "loss_measure", "device")
+        if meta is None:  # another process trains it (or it failed there): say who holds it
+            holder = store.lock_holder(config) or "nobody now (it was released unstored)"
+            runs.append({"seed": config.seed, "run": config.run_id(), "status": "busy", "held_by": holder})
+            continue
         runs.append(
-            {"seed": config.seed, **{k: meta[k] for k in keys}, "trained_now": meta["run"] in report.trained}
+            {"seed": config.seed, **{k: meta[k] for k in keys}, "trained_now": meta["run"] in trained}
         )
     print(dumps_strict({"runs": runs, "out": str(store.directory)}, indent=1))
+    busy = [r for r in runs if r["status"] == "busy"]
+    if busy:
+        listed = "; ".join(f"run {r['run']} (seed {r['seed']}): {r['held_by']}" for r in busy)
+        raise RunsBusy(
+            f"{len(busy)} of {len(runs)} runs are being trained by another process ({listed}); run the "
+            "command again when it has finished, or pass --wait SECONDS to wait for it"
+        )
     return 0
 
 
@@ -151,12 +184,26 @@ def _add_train(sub) -> None:
         "--weight-decay", type=float, default=0.0, help="decoupled weight decay (adamw; may be < 0)"
     )
     p.add_argument("--warmup-steps", type=int, default=0, help="linear warm-up steps (adamw)")
-    p.add_argument("--init-scale", type=float, default=1e-3, help="std of B(0) (W(0) for the autoencoder)")
+    p.add_argument(
+        "--init-scale",
+        type=float,
+        default=None,
+        help="std of B(0) (superposition, learnable) or W(0) (autoencoder), default 1e-3; the linear model "
+        "starts from B = 0 and refuses it",
+    )
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--eval-samples", type=int, default=8192, help="size of the fixed evaluation set")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--out", default="results", help="result store directory (default ./results)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for runs that another process is training (default 0: report them and "
+        "exit with status 7)",
+    )
     p.set_defaults(run=_cmd_train)
 
 

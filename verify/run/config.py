@@ -16,6 +16,7 @@ from importlib import metadata
 import numpy as np
 from superdyn.theory import PowerLaw, Task
 from superdyn.theory._validate import check_count, check_real
+from superdyn.theory.errors import InvalidInput
 
 __all__ = ["MODEL_NAMES", "SCALES", "TRAINING_REVISION", "RunConfig", "code_version", "measurement_steps"]
 
@@ -28,6 +29,15 @@ MODEL_NAMES = ("linear", "superposition", "learnable", "autoencoder")
 SCALES = ("tiny", "quick", "medium", "paper")
 _OPTIMIZERS = ("sgd", "adamw")
 _DTYPES = ("float32", "float64")
+#: Options a model does not read: the linear model starts from B = 0 and has no embedding; only the
+#: learnable model has a decoder to tie; the autoencoder draws its own W.
+_IGNORED_BY = {
+    "init_scale": ("linear",),
+    "embedding": ("linear", "autoencoder"),
+    "tied": ("linear", "superposition", "autoencoder"),
+}
+#: Options of Liu et al.'s AdamW rule that plain SGD does not read.
+_ADAMW_ONLY = ("weight_decay", "warmup_steps", "lr_floor")
 
 
 #: The revision of the training code's output. Raise it with any change that alters the numbers
@@ -142,9 +152,24 @@ class RunConfig:
             raise ValueError(f"dtype must be one of {_DTYPES}, got {self.dtype!r}")
         if self.embedding not in ("gaussian", "orthogonal"):
             raise ValueError(f"embedding must be 'gaussian' or 'orthogonal', got {self.embedding!r}")
+        self._refuse_ignored_options()
         times = tuple(float(check_real("snapshot_times", s, lower=0.0)) for s in self.snapshot_times)
         object.__setattr__(self, "snapshot_times", times)
         _ = self.task  # validates density and value_max (p_1 <= 1)
+
+    def _refuse_ignored_options(self) -> None:
+        """An option the model or optimiser would ignore is refused: it would only multiply run ids."""
+        ignored = {name: models for name, models in _IGNORED_BY.items() if self.model in models}
+        if self.optimizer == "sgd":
+            ignored.update({name: ("sgd",) for name in _ADAMW_ONLY})
+        for name, by in ignored.items():
+            default = _DEFAULTS[name]
+            if getattr(self, name) != default:
+                who = f"optimizer {self.optimizer!r}" if by == ("sgd",) else f"the {self.model} model"
+                raise InvalidInput(
+                    f"{name}={getattr(self, name)!r} has no effect with {who}; leave it at its default "
+                    f"{default!r}"
+                )
 
     @property
     def task(self) -> Task:
@@ -191,3 +216,6 @@ def measurement_steps(steps: int, points_per_decade: int) -> np.ndarray:
     count = int(np.ceil(np.log10(max(steps, 1)) * points_per_decade)) + 1
     grid = np.unique(np.round(np.logspace(0, np.log10(steps), count)).astype(np.int64))
     return np.concatenate([[0], grid])
+
+
+_DEFAULTS = {f.name: f.default for f in fields(RunConfig)}

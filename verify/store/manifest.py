@@ -29,8 +29,8 @@ def read_manifest(directory) -> dict:
         )
     try:
         return dict(json.loads(path.read_text())["experiments"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a reproduction manifest ({exc})") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is not a reproduction manifest ({type(exc).__name__}: {exc})") from None
 
 
 def update_manifest(directory, names, scale: str, device: str) -> dict:

@@ -59,6 +59,8 @@ class CorruptResultWarning(UserWarning):
 
 
 QUARANTINE = "quarantine"
+#: An empty or unreadable lock younger than this is taken as being written; older, as left by a crash.
+LOCK_GRACE_SECONDS = 60.0
 #: a run's metadata file: RunConfig.run_id() (16 hex digits) + .json
 _RUN_FILE = re.compile(r"[0-9a-f]{16}\.json")
 _META_KEYS = ("run", "config", "status", "n_points")
@@ -251,21 +253,45 @@ class ResultStore:
 
     @staticmethod
     def _stale(lock: Path) -> bool:
+        """Whether a lock can be taken over: its process is dead (this host), or it is empty or
+        unreadable (a crash between creating and writing it) and older than LOCK_GRACE_SECONDS."""
         try:
-            host, pid = lock.read_text().split()
-        except (OSError, ValueError):
-            return False  # being written right now
+            parts = lock.read_text().split()
+        except FileNotFoundError:
+            return True
+        except (OSError, ValueError):  # unreadable, or not text
+            parts = []
+        if len(parts) != 2 or not parts[1].isdigit():
+            try:
+                age = time.time() - lock.stat().st_mtime
+            except FileNotFoundError:
+                return True
+            return age > LOCK_GRACE_SECONDS  # younger: probably being written right now
+        host, pid = parts[0], int(parts[1])
         if host != socket.gethostname():
-            return False
-        if int(pid) == os.getpid():
+            return False  # another host's process: its liveness cannot be checked from here
+        if pid == os.getpid():
             return True  # our own, left by an interrupted sweep in this process
         try:
-            os.kill(int(pid), 0)
+            os.kill(pid, 0)
         except ProcessLookupError:
             return True
         except PermissionError:
             return False
         return False
+
+    def lock_holder(self, config: RunConfig) -> str:
+        """Who holds ``config``'s lock: "host H, process P" (or what the lock file says), "" if none."""
+        lock = self.directory / f"{config.run_id()}.lock"
+        try:
+            parts = lock.read_text().split()
+        except FileNotFoundError:
+            return ""
+        except (OSError, ValueError) as exc:
+            return f"an unreadable lock ({type(exc).__name__})"
+        if len(parts) == 2 and parts[1].isdigit():
+            return f"host {parts[0]}, process {parts[1]}"
+        return f"an empty lock (taken over when older than {LOCK_GRACE_SECONDS:g} s)"
 
     def release(self, config: RunConfig) -> None:
         (self.directory / f"{config.run_id()}.lock").unlink(missing_ok=True)
