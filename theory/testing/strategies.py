@@ -147,7 +147,7 @@ def _class_alpha(frequencies, b: float) -> float:
 
 
 def _has_window(frequencies, channels, n: int, alpha: float) -> bool:
-    from .assertions import front_window
+    from .windows import front_window
 
     try:
         front_window(Task(frequencies, channels, n_features=n), alpha=alpha)

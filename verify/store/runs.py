@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import re
-import socket
 import tempfile
 import time
 import warnings
@@ -46,6 +45,7 @@ from superdyn.theory.errors import RunFailure, StoreCorruption
 from superdyn.jsonio import dumps_strict
 
 from ..run.config import TRAINING_REVISION, RunConfig, code_version
+from .locks import lock_holder, take_lock
 from .revisions import describe_revision, stored_revision
 
 if TYPE_CHECKING:  # reading a store needs no torch; only writing a run does
@@ -59,8 +59,6 @@ class CorruptResultWarning(UserWarning):
 
 
 QUARANTINE = "quarantine"
-#: An empty or unreadable lock younger than this is taken as being written; older, as left by a crash.
-LOCK_GRACE_SECONDS = 60.0
 #: a run's metadata file: RunConfig.run_id() (16 hex digits) + .json
 _RUN_FILE = re.compile(r"[0-9a-f]{16}\.json")
 _META_KEYS = ("run", "config", "status", "n_points")
@@ -231,70 +229,23 @@ class ResultStore:
         finally:
             probe.unlink(missing_ok=True)
 
+    def _lock(self, config: RunConfig) -> Path:
+        return self.directory / f"{config.run_id()}.lock"
+
     def claim(self, config: RunConfig) -> bool:
         """Take ``<id>.lock`` for training ``config``; False if another live process holds it.
 
-        A lock left by a dead process on this host is taken over.
+        A lock left by a dead process on this host, or an empty one older than
+        ``LOCK_GRACE_SECONDS``, is taken over (:mod:`superdyn.verify.store.locks`).
         """
-        lock = self.directory / f"{config.run_id()}.lock"
-        owner = f"{socket.gethostname()} {os.getpid()}"
-        for _ in range(2):
-            try:
-                handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, _file_mode())
-            except FileExistsError:
-                if not self._stale(lock):
-                    return False
-                lock.unlink(missing_ok=True)
-                continue
-            with os.fdopen(handle, "w") as stream:
-                stream.write(owner)
-            return True
-        return False
-
-    @staticmethod
-    def _stale(lock: Path) -> bool:
-        """Whether a lock can be taken over: its process is dead (this host), or it is empty or
-        unreadable (a crash between creating and writing it) and older than LOCK_GRACE_SECONDS."""
-        try:
-            parts = lock.read_text().split()
-        except FileNotFoundError:
-            return True
-        except (OSError, ValueError):  # unreadable, or not text
-            parts = []
-        if len(parts) != 2 or not parts[1].isdigit():
-            try:
-                age = time.time() - lock.stat().st_mtime
-            except FileNotFoundError:
-                return True
-            return age > LOCK_GRACE_SECONDS  # younger: probably being written right now
-        host, pid = parts[0], int(parts[1])
-        if host != socket.gethostname():
-            return False  # another host's process: its liveness cannot be checked from here
-        if pid == os.getpid():
-            return True  # our own, left by an interrupted sweep in this process
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+        return take_lock(self._lock(config), _file_mode())
 
     def lock_holder(self, config: RunConfig) -> str:
         """Who holds ``config``'s lock: "host H, process P" (or what the lock file says), "" if none."""
-        lock = self.directory / f"{config.run_id()}.lock"
-        try:
-            parts = lock.read_text().split()
-        except FileNotFoundError:
-            return ""
-        except (OSError, ValueError) as exc:
-            return f"an unreadable lock ({type(exc).__name__})"
-        if len(parts) == 2 and parts[1].isdigit():
-            return f"host {parts[0]}, process {parts[1]}"
-        return f"an empty lock (taken over when older than {LOCK_GRACE_SECONDS:g} s)"
+        return lock_holder(self._lock(config))
 
     def release(self, config: RunConfig) -> None:
-        (self.directory / f"{config.run_id()}.lock").unlink(missing_ok=True)
+        self._lock(config).unlink(missing_ok=True)
 
     def has(self, config: RunConfig) -> bool:
         """Whether ``config`` is stored and readable."""
