@@ -137,11 +137,11 @@ def _cmd_runs(args) -> int:
                           "counts": counts, "runs": rows}, indent=1))  # fmt: skip
         return 0
     fields = ("model", "n_features", "width", "a", "b", "lr", "batch_size", "steps", "seed")
-    print(f"{'run':<17}{'state':<9}{'revision':<30}{'status':<11}" + " ".join(f"{f:>10}" for f in fields))
+    print(f"{'run':<17}{'state':<9}{'revision':<42}{'status':<11}" + " ".join(f"{f:>10}" for f in fields))
     for row in rows:
         config = row["config"] or {}
         revision = describe_revision(row["revision"]) if row["config"] else row["problem"]
-        print(f"{row['run']:<17}{row['state']:<9}{revision[:29]:<30}{row['status'] or '':<11}"
+        print(f"{row['run']:<17}{row['state']:<9}{revision[:41]:<42}{row['status'] or '':<11}"
               + " ".join(f"{config.get(f, ''):>10}" for f in fields))  # fmt: skip
     print(
         f"{len(rows)} runs in {store.directory}: {counts['current']} current, {counts['stale']} stale, "
