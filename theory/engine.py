@@ -295,7 +295,10 @@ def derive(
     # text is parsed, never evaluated (superdyn.theory.expressions), in the timed worker when there is a limit
     texts = (rate, weight, edge)
     rate, weight, edge = parse_expressions(
-        texts, symbols={z.name: z}, timeout=timeout if any(isinstance(x, str) for x in texts) else None
+        texts,
+        symbols={z.name: z},
+        timeout=timeout if any(isinstance(x, str) for x in texts) else None,
+        labels=("rate", "weight", "edge"),
     )
     if z not in rate.free_symbols:
         raise ValueError(f"rate must depend on {z}, got {rate}")

@@ -227,15 +227,24 @@ def parse_expression(text, symbols=None, **assumptions) -> sp.Expr:
         raise
 
 
-def _parse_all(texts, symbols, assumptions):
+def _parse_all(texts, symbols, assumptions, labels=None):
     names = dict(symbols or {})
-    return tuple(parse_expression(text, names, **assumptions) for text in texts)
+    parsed = []
+    for i, text in enumerate(texts):
+        try:
+            parsed.append(parse_expression(text, names, **assumptions))
+        except InvalidInput as exc:  # say which argument it was
+            if labels is None:
+                raise
+            raise InvalidInput(f"{labels[i]}: {exc}") from None
+    return tuple(parsed)
 
 
-def parse_expressions(texts, *, symbols=None, timeout=None, **assumptions) -> tuple:
+def parse_expressions(texts, *, symbols=None, timeout=None, labels=None, **assumptions) -> tuple:
     """Parse several texts with shared symbols; in the time-limited worker when ``timeout`` is set.
 
-    A name used in two texts is the same symbol in both.
+    A name used in two texts is the same symbol in both. ``labels`` (the arguments' names, one
+    per text) begin the message of a refusal: "weight: expression ... refused: ...".
 
     Raises
     ------
@@ -251,10 +260,10 @@ def parse_expressions(texts, *, symbols=None, timeout=None, **assumptions) -> tu
     texts = tuple(texts)
     timeout = check_timeout(timeout)
     if timeout is None:
-        return _parse_all(texts, symbols, assumptions)
+        return _parse_all(texts, symbols, assumptions, labels)
     from ._subprocess import TimeLimitExceeded, call_with_time_limit
 
     try:
-        return call_with_time_limit(_parse_all, (texts, symbols, assumptions), seconds=timeout)
+        return call_with_time_limit(_parse_all, (texts, symbols, assumptions, labels), seconds=timeout)
     except TimeLimitExceeded:
         raise ValueError(f"parsing the expressions did not finish within {timeout:g} s") from None

@@ -25,7 +25,7 @@ import sympy as sp
 
 from ._validate import as_float_array, check_count, check_real
 from .curve import LossCurve
-from .expressions import parse_expression
+from .expressions import parse_expression, parse_expressions
 
 __all__ = ["ScalingLaw", "finite_size_exponent"]
 
@@ -158,7 +158,8 @@ class ScalingLaw:
         for name in ("alpha", "log_power", "prefactor", "correction", "rate", "weight", "edge"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, sp.Basic):
-                object.__setattr__(self, name, parse_expression(value, {z.name: z}, positive=True))
+                (parsed,) = parse_expressions([value], symbols={z.name: z}, labels=(name,), positive=True)
+                object.__setattr__(self, name, parsed)
         if not all(isinstance(c, sp.Basic) for c in self.conditions):
             raise ValueError(f"conditions must be sympy relations, got {self.conditions!r}")
 

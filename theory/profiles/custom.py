@@ -51,7 +51,9 @@ class Custom(Profile):
             raise ValueError(f"z must be a sympy Symbol or a name, got {self.z!r}")
         # text is parsed, never run, and in the time-limited worker (PARSE_SECONDS)
         if isinstance(self.expression, str):
-            (expression,) = parse_expressions([self.expression], symbols={z.name: z}, timeout=PARSE_SECONDS)
+            (expression,) = parse_expressions(
+                [self.expression], symbols={z.name: z}, timeout=PARSE_SECONDS, labels=("Custom",)
+            )
         else:
             expression = parse_expression(self.expression, {z.name: z})
         if self.edge_at is not None:
