@@ -16,24 +16,29 @@ import numpy as np
 __all__ = ["dumps_strict", "strict"]
 
 
-def strict(value):
-    """``value`` with every non-finite float (NaN, inf) replaced by None, numpy scalars as Python's."""
+def strict(value, default=None):
+    """``value`` with every non-finite float (NaN, inf) replaced by None.
+
+    An object JSON cannot hold goes through ``default`` when one is given (as in ``json.dumps``);
+    without one, numpy scalars and arrays become Python numbers and lists.
+    """
     if isinstance(value, dict):
-        return {k: strict(v) for k, v in value.items()}
+        return {k: strict(v, default) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [strict(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [strict(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
+        return [strict(v, default) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if default is not None:
+        return strict(default(value), default)
+    if isinstance(value, np.ndarray):
+        return strict(value.tolist())
+    if isinstance(value, np.generic):
+        return strict(value.item())
     return value
 
 
-def dumps_strict(value, **options) -> str:
+def dumps_strict(value, default=None, **options) -> str:
     """``json.dumps`` of :func:`strict` (``value``), refusing anything non-finite that is left."""
-    default = options.pop("default", None)
-    if default is not None:  # objects json cannot encode go through ``default`` first, then strict
-        return json.dumps(strict(json.loads(json.dumps(value, default=default))), allow_nan=False, **options)
-    return json.dumps(strict(value), allow_nan=False, **options)
+    return json.dumps(strict(value, default), allow_nan=False, **options)

@@ -43,12 +43,7 @@ def _finite(values, what: str, params: dict) -> np.ndarray:
 _SMALL_Y, _LARGE_Y = 1e-10, 1e10
 
 
-def _log_upper_gamma(alpha: float, y) -> float:
-    """ln Gamma(alpha, y) as a float (see :func:`_log_upper_gamma_mp`)."""
-    return float(_log_upper_gamma_mp(alpha, y))
-
-
-def _log_upper_gamma_mp(alpha: float, y):
+def _log_upper_gamma(alpha: float, y):
     """ln Gamma(alpha, y) for y >= 0 of any size (an mpmath number), at bounded cost.
 
     y < 1e-10: Gamma(alpha) - y^alpha / alpha (the next term is y times smaller); y > 1e10:
@@ -80,7 +75,13 @@ def _cutoff_ratio(alpha: float, y) -> float:
     with mpmath.workdps(30):
         if y > _LARGE_Y:
             return float(y / (1 + (alpha - 1) / y))
-        return float(mpmath.exp(alpha * mpmath.log(y) - y - _log_upper_gamma_mp(alpha, y)))
+        return float(mpmath.exp(alpha * mpmath.log(y) - y - _log_upper_gamma(alpha, y)))
+
+
+def _at_times(function, alpha: float, rate_min, t: np.ndarray) -> np.ndarray:
+    """``function(alpha, y)`` at y = 2 t lambda_min for every t, in mpmath (y may leave float64)."""
+    values = [float(function(alpha, 2 * mpmath.mpf(float(ti)) * rate_min)) for ti in t.ravel()]
+    return np.array(values).reshape(t.shape)
 
 
 def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
@@ -102,8 +103,7 @@ def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
     t = as_float_array("t", t)
     if np.any(t < 0):
         raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
-    extra = [_cutoff_ratio(alpha, mpmath.mpf(2) * mpmath.mpf(float(ti)) * rate_min) for ti in t.ravel()]
-    out = alpha + np.array(extra).reshape(t.shape)
+    out = alpha + _at_times(_cutoff_ratio, alpha, rate_min, t)
     if not np.all(np.isfinite(out)):
         raise ValueError(f"t: the local exponent leaves float64 for alpha={alpha:g}, rate_min={rate_min:g}")
     return out
@@ -273,9 +273,7 @@ class ScalingLaw:
         if rate_min is None:
             log_upper = np.full_like(x, float(mpmath.loggamma(alpha)))
         else:
-            log_upper = np.array(
-                [_log_upper_gamma(alpha, 2 * mpmath.mpf(float(ti)) * rate_min) for ti in t.ravel()]
-            ).reshape(t.shape)
+            log_upper = _at_times(_log_upper_gamma, alpha, rate_min, t)
         log_loss = math.log(c) - alpha * x + log_upper + np.log(factor)
         if delta:
             log_loss = log_loss + delta * np.log(x)
@@ -342,9 +340,7 @@ class ScalingLaw:
             if k:
                 out += (k / x**2) / (1.0 + k / x)
         if rate_min is not None:
-            out += np.array(
-                [_cutoff_ratio(alpha, 2 * mpmath.mpf(float(ti)) * rate_min) for ti in t.ravel()]
-            ).reshape(t.shape)
+            out += _at_times(_cutoff_ratio, alpha, rate_min, t)
         return _finite(out, "local exponent", params)
 
     # -- presentation ------------------------------------------------------------

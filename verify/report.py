@@ -70,7 +70,9 @@ def write_report(directory) -> dict:
     provenance = {
         "training_revision": TRAINING_REVISION,
         "superdyn": code_version(),
-        "stale_runs": sum(row["state"] == "stale" for row in survey(ResultStore(directory / "runs"))),
+        "stale_runs": sum(
+            row["state"] == "stale" for row in survey(ResultStore(directory / "runs"), check=False)
+        ),
     }
     markdown, page = report_pages(entries, directory, provenance)
     paths = {

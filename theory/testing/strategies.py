@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from ..profiles import AlgebraicEdge, Constant, PowerLaw, StretchedExponential
 from ..task import Task
+from .windows import first_true, front_window
 
 __all__ = [
     "KINDS",
@@ -147,7 +148,6 @@ def _class_alpha(frequencies, b: float) -> float:
 
 
 def _has_window(frequencies, channels, n: int, alpha: float) -> bool:
-    from .windows import front_window
 
     try:
         front_window(Task(frequencies, channels, n_features=n), alpha=alpha)
@@ -175,11 +175,8 @@ def tasks(draw, max_features: int = 4096, kinds=KINDS, min_features: int = 1, ma
     alpha = _class_alpha(frequencies, b)
     if not _has_window(frequencies, channels, n, alpha):
         assume(_has_window(frequencies, channels, max_features, alpha))
-        lo, hi = n, max_features  # the window grows with N: bisect for the smallest N that has one
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if _has_window(frequencies, channels, mid, alpha) else (mid, hi)
-        n = hi
+        # the window grows with N: the smallest N that has one
+        n = first_true(n, max_features, lambda m: _has_window(frequencies, channels, m, alpha))
     return Task(frequencies, channels, n_features=n)
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import functools
 import math
 
+import hypothesis
 import mpmath
 import numpy as np
 import sympy as sp
 
 from .._validate import check_real
+from ..profiles import PowerLaw
 from ..scaling_law import ScalingLaw
 from ..task import Task
 
@@ -42,18 +44,28 @@ def _gamma_quantile(alpha: float, share: float) -> float:
     return hi
 
 
-def _last_normal_index(task: Task, far: float) -> float:
+def last_true(lo: int, hi: int, holds) -> int:
+    """The largest integer in [lo, hi] where ``holds``, for a ``holds`` true up to a point (true at lo)."""
+    if holds(hi):
+        return hi
+    while hi - lo > 1:  # holds(lo), not holds(hi)
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if holds(mid) else (lo, mid)
+    return lo
+
+
+def first_true(lo: int, hi: int, holds) -> int:
+    """The smallest integer in [lo, hi] where ``holds``, for a ``holds`` true from a point on (true at hi)."""
+    return hi - last_true(0, hi - lo, lambda k: holds(hi - k))
+
+
+def _last_normal_index(task: Task, far: int) -> int:
     """The largest index <= ``far`` whose rate is a normal float64 (a tail's rates underflow)."""
     tiny = np.finfo(np.float64).tiny
-    if task.rates_at(np.array([far]))[0] >= tiny:
-        return far
-    lo, hi = 1.0, far  # rates fall with the index: bisect for the last normal one
-    if not task.rates_at(np.array([lo]))[0] >= tiny:
+    normal = lambda i: task.rates_at(np.array([float(i)]))[0] >= tiny  # noqa: E731
+    if not normal(1):
         raise ValueError(f"the first rate of {task!r} is not a normal float64")
-    while hi - lo > 1:
-        mid = math.floor(0.5 * (lo + hi))
-        lo, hi = (mid, hi) if task.rates_at(np.array([float(mid)]))[0] >= tiny else (lo, mid)
-    return lo
+    return last_true(1, far, normal)
 
 
 def _spacing(task: Task, index: float) -> float:
@@ -72,18 +84,11 @@ def _dense_stretch(task: Task, near: float, far: float) -> tuple[float, float]:
     power laws and stretched exponentials with a <= 1, and rise for a > 1.
     """
     first, last = _spacing(task, near), _spacing(task, far)
+    dense = lambda i: _spacing(task, i) <= SPACING  # noqa: E731
     if first > SPACING and last < first:  # falling: start where it is small enough
-        lo, hi = near, far
-        while hi - lo > 1:
-            mid = math.floor(0.5 * (lo + hi))
-            lo, hi = (mid, hi) if _spacing(task, mid) > SPACING else (lo, mid)
-        near = hi
+        near = first_true(near, far, dense)
     elif last > SPACING and last > first:  # rising: stop before it is too large
-        lo, hi = near, far
-        while hi - lo > 1:
-            mid = math.floor(0.5 * (lo + hi))
-            lo, hi = (mid, hi) if _spacing(task, mid) <= SPACING else (lo, mid)
-        far = lo
+        far = last_true(near, far, dense)
     if max(_spacing(task, near), _spacing(task, far)) > SPACING:
         raise ValueError(
             f"{task!r} has no front window: neighbouring rates differ by more than e^{SPACING:g} between "
@@ -133,7 +138,7 @@ def front_window(
     if edge == sp.oo:
         indices = np.array(_dense_stretch(task, near, _last_normal_index(task, math.floor(far) - 1)))
     else:
-        b = getattr(task.channels, "a", 0.0) if alpha is not None else 0.0
+        b = task.channels.a if alpha is not None and isinstance(task.channels, PowerLaw) else 0.0
         far = min(far, share / (2.0 * b) * n) if b > 0 else far
         indices = float(edge) - np.array([far, near])
     rates = task.rates_at(np.round(indices))
@@ -150,6 +155,7 @@ def front_window(
 
 
 def law_alpha(law, params) -> float | None:
+    """The law's alpha at ``params`` (None for a callable or a symbolic alpha)."""
     if not isinstance(law, ScalingLaw):
         return None
     value = law.alpha.subs({s: params[s.name] for s in law.alpha.free_symbols if s.name in params})
@@ -158,11 +164,7 @@ def law_alpha(law, params) -> float | None:
 
 def cannot_judge(reason: str):
     """Inside a hypothesis test, reject the example (the law is not testable there); else raise."""
-    try:
-        import hypothesis
-    except ModuleNotFoundError:  # pragma: no cover - this module needs hypothesis anyway
-        hypothesis = None
-    if hypothesis is not None and hypothesis.currently_in_test_context():
+    if hypothesis.currently_in_test_context():
         hypothesis.reject()
     raise ValueError(reason)
 

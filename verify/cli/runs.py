@@ -49,8 +49,8 @@ def _cmd_train(args) -> int:
             configs, store, device=args.device, max_batch=len(configs), progress=not args.quiet
         )
         trained.update(report.trained)
-        busy = [c for c in configs if store.metadata(c) is None and c.run_id() in report.busy]
-        if not busy or deadline is None or time.monotonic() > deadline:
+        waiting = [c for c in configs if store.metadata(c) is None and c.run_id() in report.busy]
+        if not waiting or deadline is None or time.monotonic() > deadline:
             break
         time.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
     runs = []
