@@ -7,24 +7,26 @@ interrupted reproduction resumes; two experiments that need the same run share i
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from superdyn.theory.errors import RunFailure
 
 from .experiments import at_scale, check_scale, get_experiment, plan
-from .orchestrate.sweep import ENGINES, run_sweep
+from .orchestrate.estimate import estimate_seconds
+from .orchestrate.sweep import ENGINES, POOL_MIN_WORK, plan_batches, run_sweep, work
+from .orchestrate.workers import WorkerPool, using_threads
 from .report import write_report
 from .run.device import check_device_name, resolve_device
-from .run.trainer import train
+from .run.threads import thread_policy
 from .store.manifest import update_manifest
 from .store.runs import ResultStore
 
-__all__ = ["Reproduction", "estimate_seconds", "reproduce"]
-
-_PROBE_STEPS = 20
+__all__ = ["Reproduction", "reproduce"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +48,10 @@ class Reproduction:
         Wall time, training and report.
     paths : dict
         The report files.
+    workers, threads : int
+        Worker processes that trained, and threads each computed with.
+    estimated_seconds : float or None
+        The training time estimated before it started (None: nothing to train, or Ray).
     """
 
     experiments: tuple
@@ -57,35 +63,13 @@ class Reproduction:
     paths: dict
     failed: tuple = ()
     retrained_stale: int = 0
+    workers: int = 1
+    threads: int = 1
+    estimated_seconds: float | None = None
 
     def to_dict(self) -> dict:
         listed = lambda v: [listed(x) for x in v] if isinstance(v, tuple) else v  # noqa: E731
         return {k: listed(v) for k, v in self.__dict__.items()}
-
-
-def estimate_seconds(configs, device="auto", max_batch=8) -> float:
-    """Estimated training time of ``configs``: a short probe of each shape, scaled up.
-
-    Each distinct (model, N, K, batch size) trains ``_PROBE_STEPS`` steps in a batch of
-    up to ``max_batch``; the time per step is extrapolated to every batch's steps.
-    """
-    device = resolve_device(device) if isinstance(device, str) else device
-    groups: dict = {}
-    for config in configs:
-        groups.setdefault(config.shape_key, []).append(config)
-    per_step: dict = {}
-    total = 0.0
-    for group in groups.values():
-        first = group[0]
-        key = (first.model, first.n_features, first.width, first.batch_size, min(len(group), max_batch))
-        if key not in per_step:
-            probe = [c.replace(steps=_PROBE_STEPS, eval_samples=min(c.eval_samples, 512)) for c in group]
-            start = time.perf_counter()
-            train(probe[:max_batch], device=device, progress=False)
-            per_step[key] = (time.perf_counter() - start) / _PROBE_STEPS
-        batches = -(-len(group) // max_batch)
-        total += per_step[key] * first.steps * batches
-    return total
 
 
 def reproduce(
@@ -99,6 +83,7 @@ def reproduce(
     allow_slow=False,
     engine="local",
     address=None,
+    threads=None,
 ) -> Reproduction:
     """Run the experiments ``names`` (default: all that run at ``scale``) into ``out``; write the report.
 
@@ -120,6 +105,11 @@ def reproduce(
         the device is then chosen on each worker).
     address : str, optional
         The Ray cluster to join; default: a local Ray instance.
+    threads : int, optional
+        The cores to use (default: ``SUPERDYN_THREADS``, else the cores this process may use):
+        on a CPU, one worker process per core trains the batches, each with one thread
+        (:mod:`superdyn.verify.run.threads`). With ``progress``, the device, the workers and
+        threads, and the estimated training time are printed first (on stderr).
 
     Raises
     ------
@@ -144,29 +134,37 @@ def reproduce(
     store = ResultStore(out / "runs")  # fails on a file before anything runs
     configs = plan(names, scale)
     if engine == "ray":  # the device is chosen on each worker; the driver may have no GPU
-        target, label = check_device_name(device), f"ray ({device})"
+        label = f"ray ({check_device_name(device)})"
+        update_manifest(out, names, scale, label)
+        sweeps = [run_sweep(configs, store, device=device, max_batch=max_batch, progress=progress,
+                            engine=engine, address=address)]  # fmt: skip
+        workers, threads, estimate, report_threads = 1, 1, None, None
     else:
         target = resolve_device(device)
         label = str(target)
-        todo = [c for c in configs if not store.has(c)]
+        policy = thread_policy(threads)
+        owns = _own_configs(names, scale)
+        batches = [b for own in owns.values() for b in plan_batches(own, store, max_batch)[0]]
+        workers = policy.workers(len(batches), target) if sum(map(work, batches)) >= POOL_MIN_WORK else 1
+        threads, report_threads = policy.threads(workers), policy.threads(1)
+        estimate = None
+        if batches:
+            with using_threads(threads):
+                estimate = estimate_seconds(batches, target, workers)
+        todo = sum(map(len, batches))
+        if progress:
+            print(f"superdyn reproduce {scale}: {todo} runs to train, {len(configs) - todo} stored; {label}, "
+                  f"{policy.describe(workers)}" + (f"; estimated {_minutes(estimate)}" if todo else ""),
+                  file=sys.stderr)  # fmt: skip
         if scale == "paper" and target.type == "cpu" and todo:
-            hours = estimate_seconds(todo, target, max_batch) / 3600
-            message = f"the paper scale on a CPU: about {hours:.1f} hours of training for {len(todo)} runs"
+            message = f"the paper scale on a CPU: {_minutes(estimate)} of training for {todo} runs"
             if not allow_slow:
                 raise RunFailure(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
             warnings.warn(message, stacklevel=2)
-    update_manifest(out, names, scale, label)
-    if engine == "ray":
-        sweeps = [run_sweep(configs, store, device=target, max_batch=max_batch, progress=progress,
-                            engine=engine, address=address)]  # fmt: skip
-    else:  # one progress line per experiment; a run that fails is reported and the others go on
-        sweeps, seen = [], set()
-        for name in names:
-            own = [c for c in plan([name], scale) if c not in seen]
-            seen.update(own)
-            sweeps.append(run_sweep(own, store, device=target, max_batch=max_batch, label=name,
-                                    progress="runs" if progress else False, on_error="continue"))  # fmt: skip
-    paths = write_report(out)
+        update_manifest(out, names, scale, label)
+        sweeps = _train_local(owns, store, target, max_batch, progress, policy, workers)
+    with using_threads(report_threads) if report_threads else nullcontext():  # the analyses' numerics
+        paths = write_report(out)
     return Reproduction(
         experiments=tuple(names),
         scale=scale,
@@ -177,4 +175,41 @@ def reproduce(
         paths=paths,
         failed=tuple(f for s in sweeps for f in s.failed),
         retrained_stale=sum(len(s.stale) for s in sweeps),
+        workers=workers,
+        threads=threads,
+        estimated_seconds=estimate,
     )
+
+
+def _own_configs(names, scale) -> dict:
+    """Each experiment's configurations that no experiment before it needs (shared runs train once)."""
+    owns, seen = {}, set()
+    for name in names:
+        owns[name] = [c for c in plan([name], scale) if c not in seen]
+        seen.update(owns[name])
+    return owns
+
+
+def _train_local(owns, store, device, max_batch, progress, policy, workers) -> list:
+    """One sweep per experiment (its own progress line; a run that fails is reported and the others
+    go on), all sharing one pool of workers when there are several."""
+    pool = WorkerPool(workers, policy.threads(workers), device.type) if workers > 1 else None
+    sweeps = []
+    try:
+        for name, own in owns.items():
+            sweeps.append(run_sweep(own, store, device=device, max_batch=max_batch, label=name, pool=pool,
+                                    threads=policy.cores if policy.explicit else None,
+                                    progress="runs" if progress else False, on_error="continue"))  # fmt: skip
+    finally:
+        if pool is not None:
+            pool.close()
+    return sweeps
+
+
+def _minutes(seconds: float) -> str:
+    """``"about 4 min"`` (or seconds, or hours), for a human."""
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    if seconds < 5400:
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"

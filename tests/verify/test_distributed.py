@@ -26,7 +26,7 @@ def _configs():
 def _dies_once(marker: str):
     """A Ray task body that, the first time any batch starts, takes the batch's locks and dies
     hard, as a killed worker would; the retried batch (and every other) trains normally."""
-    train_batch = superdyn.verify.orchestrate.distributed._train_batch
+    train_batch = superdyn.verify.orchestrate.distributed.train_batch
 
     def body(config_dicts, store_dir, device_name, threads):
         from pathlib import Path
@@ -47,7 +47,7 @@ def cluster(tmp_path_factory):
     marker = tmp_path_factory.mktemp("fault") / "died-once"
     patch = pytest.MonkeyPatch()
     patch.setattr(
-        superdyn.verify.orchestrate.distributed, "_train_batch", _dies_once(str(marker))
+        superdyn.verify.orchestrate.distributed, "train_batch", _dies_once(str(marker))
     )  # the first batch dies once
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield marker

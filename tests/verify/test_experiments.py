@@ -142,7 +142,7 @@ def test_registry_names_and_aliases():
 
 def test_paper_scale_on_a_cpu_estimates_and_stops(tmp_path, monkeypatch):
     monkeypatch.setattr("superdyn.verify.reproduction.estimate_seconds", lambda *a, **k: 7.2e4)
-    with pytest.raises(RunFailure, match=r"about 20.0 hours .* pass --yes"):
+    with pytest.raises(RunFailure, match=r"about 20.0 h of training .* pass --yes"):
         reproduce(["fig13"], scale="paper", out=tmp_path, device="cpu", progress=False)
     assert not (tmp_path / "manifest.json").exists()  # nothing started
 

@@ -158,7 +158,7 @@ def test_a_store_that_cannot_be_written_fails_before_training(tmp_path, monkeypa
 
     monkeypatch.setattr("superdyn.verify.store.runs.os.fsync", full)
     trained = []
-    monkeypatch.setattr("superdyn.verify.orchestrate.sweep.train", lambda *a, **k: trained.append(1) or [])
+    monkeypatch.setattr("superdyn.verify.orchestrate.batch.train", lambda *a, **k: trained.append(1) or [])
     with pytest.raises(RunFailure, match="cannot be written: No space left on device"):
         run_sweep(SWEEP[:1], store, device="cpu", progress=False)
     assert not trained and not list(tmp_path.iterdir())
@@ -261,16 +261,16 @@ def test_a_folder_without_runs_is_a_clear_error(tmp_path):
 
 
 def test_a_failing_run_is_reported_and_the_others_go_on(tmp_path, monkeypatch, capsys):
-    import superdyn.verify.orchestrate.sweep
+    import superdyn.verify.orchestrate.batch
 
-    real_train = superdyn.verify.orchestrate.sweep.train
+    real_train = superdyn.verify.orchestrate.batch.train
 
     def train_or_fail(configs, **kwargs):
         if any(c.seed == 1 for c in configs):
             raise RuntimeError("injected fault")
         return real_train(configs, **kwargs)
 
-    monkeypatch.setattr(superdyn.verify.orchestrate.sweep, "train", train_or_fail)
+    monkeypatch.setattr(superdyn.verify.orchestrate.batch, "train", train_or_fail)
     with pytest.raises(RuntimeError, match="injected"):
         run_sweep(SWEEP[:3], tmp_path / "strict", device="cpu", progress=False)
     report = run_sweep(SWEEP[:3], tmp_path, device="cpu", max_batch=3, progress="runs", on_error="continue",

@@ -13,11 +13,13 @@ import re
 import sys
 
 import numpy as np
+from superdyn.numerics.threads import set_numba_threads
 from superdyn.theory.errors import InvalidInput, SuperdynError, missing_extra
 
 from superdyn.jsonio import dumps_strict
 
-from .runs import add_run_commands
+from ..run.threads import thread_policy
+from .runs import add_run_commands, add_threads_option
 
 __all__ = ["main"]
 
@@ -243,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(superdyn.numerics.sgd_loss; the full recursion for N <= 2048, the diagonal model beyond)",
     )
     p.add_argument("--batch-size", default=None, help="samples per SGD step, or inf (gradient descent)")
+    add_threads_option(p)
     p.set_defaults(run=_cmd_curve)
 
     add_run_commands(sub)
@@ -253,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``superdyn`` console script."""
     args = build_parser().parse_args(argv)
     try:
+        if hasattr(args, "threads"):  # chosen once, here; training applies it to torch too
+            set_numba_threads(thread_policy(args.threads).threads(1))
         return args.run(args)
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -14,10 +14,22 @@ from superdyn.jsonio import dumps_strict
 from ..analyse.claims import tally_verdicts
 from ..run.config import MODEL_NAMES, SCALES
 
-__all__ = ["add_run_commands"]
+__all__ = ["add_run_commands", "add_threads_option"]
 
 #: How often ``superdyn train --wait`` looks again at runs another process is training, in seconds.
 WAIT_POLL_SECONDS = 2.0
+
+
+def add_threads_option(parser) -> None:
+    """``--threads N``: the cores superdyn uses (superdyn.verify.run.threads)."""
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="cores to use (default: SUPERDYN_THREADS, else the cores this process may use); on a CPU, "
+        "batches train in one worker process per core, one thread each",
+    )
 
 
 def _train_configs(args) -> list:
@@ -46,7 +58,12 @@ def _cmd_train(args) -> int:
     deadline = time.monotonic() + args.wait if args.wait else None
     while True:
         report = run_sweep(
-            configs, store, device=args.device, max_batch=len(configs), progress=not args.quiet
+            configs,
+            store,
+            device=args.device,
+            max_batch=len(configs),
+            progress=not args.quiet,
+            threads=args.threads,
         )
         trained.update(report.trained)
         waiting = [c for c in configs if store.metadata(c) is None and c.run_id() in report.busy]
@@ -93,7 +110,7 @@ def _cmd_reproduce(args) -> int:
         get_experiment(name)  # unknown names fail before anything runs
     result = reproduce(args.experiments or None, scale=args.scale, out=args.out, device=args.device,
                        progress=not args.quiet, allow_slow=args.yes, engine=args.engine,
-                       address=args.address)  # fmt: skip
+                       address=args.address, threads=args.threads)  # fmt: skip
     print(dumps_strict({**result.to_dict(), "verdicts": _verdicts(result.paths)}, indent=1))
     return 0
 
@@ -204,6 +221,7 @@ def _add_train(sub) -> None:
         help="wait up to this long for runs that another process is training (default 0: report them and "
         "exit with status 7)",
     )
+    add_threads_option(p)
     p.set_defaults(run=_cmd_train)
 
 
@@ -239,6 +257,7 @@ def _add_reproduce(sub) -> None:
     )
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_threads_option(p)
     p.set_defaults(run=_cmd_reproduce)
 
 
@@ -254,8 +273,10 @@ def _add_plot_and_report(sub) -> None:
     p.add_argument(
         "--out", default="compare.pdf", help="figure file: .pdf, .png or .svg (default compare.pdf)"
     )
+    add_threads_option(p)
     p.set_defaults(run=_cmd_plot)
 
     p = sub.add_parser("report", help="(re)write the claims report of a reproduction directory")
     p.add_argument("directory", help="a directory written by `superdyn reproduce`")
+    add_threads_option(p)
     p.set_defaults(run=_cmd_report)

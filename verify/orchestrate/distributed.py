@@ -1,11 +1,12 @@
 """Sweeps on a Ray cluster: the unit of work is one batch of configurations that share shapes.
 
 ``run_batches_on_ray(batches, store, device, address)`` sends each batch to a Ray task that
-trains it with :func:`verify.train` and writes its runs into the same result store (one
-file per run, atomic), so a sweep interrupted on a cluster resumes like a local one. A
-worker that dies loses only its own unfinished batch, which Ray retries
-(``max_retries``); a retried batch first skips the runs a previous attempt stored. Workers
-take the local sweep's per-run locks, so no run is trained twice by two processes.
+trains it with :func:`superdyn.verify.orchestrate.batch.train_batch` (the body of the local
+worker processes too) and writes its runs into the same result store (one file per run,
+atomic), so a sweep interrupted on a cluster resumes like a local one. A worker that dies
+loses only its own unfinished batch, which Ray retries (``max_retries``); a retried batch
+first skips the runs a previous attempt stored. Workers take the local sweep's per-run
+locks, so no run is trained twice by two processes.
 
 Resources: a batch asks for one CPU when the sweep runs on CPUs, and for a GPU (a quarter
 of one for small models, where four batches fit side by side) when the cluster has GPUs
@@ -17,10 +18,9 @@ from __future__ import annotations
 
 from superdyn.theory.errors import RunFailure
 
-from ..run.config import RunConfig
-from ..run.device import check_device_name, resolve_device
+from ..run.device import check_device_name
 from ..store.runs import ResultStore
-from .sweep import train_claimed
+from .batch import train_batch
 
 __all__ = ["MAX_RETRIES", "gpu_share", "run_batches_on_ray"]
 
@@ -55,21 +55,6 @@ def gpu_share(batch) -> float:
     return 0.25 if size < _SMALL_BATCH else 1.0
 
 
-def _train_batch(config_dicts, store_dir, device_name, threads):
-    """Ray task body: claim the batch's runs, train and store the unstored ones (sweep.train_claimed).
-
-    The per-run locks are the local sweep's: a run another process (a `superdyn train` on the
-    same store, another sweep) is training is reported busy, not trained twice. A retry after a
-    hard death takes over the dead attempt's locks (same host, dead pid) and skips what it stored.
-    """
-    import torch
-
-    torch.set_num_threads(max(1, int(threads)))
-    store = ResultStore(store_dir)
-    configs = [RunConfig.from_dict(d) for d in config_dicts]
-    return train_claimed(configs, store, resolve_device(device_name))
-
-
 def run_batches_on_ray(
     batches, store: ResultStore, *, device="auto", address=None, progress=True, task_body=None
 ) -> dict:
@@ -79,7 +64,7 @@ def run_batches_on_ray(
     -------
     dict
         Run ids: ``trained``, ``skipped`` (stored meanwhile) and ``busy`` (locked by another
-        live process), as :func:`superdyn.verify.orchestrate.sweep.train_claimed` gives them.
+        live process), as :func:`superdyn.verify.orchestrate.batch.train_claimed` gives them.
 
     Parameters
     ----------
@@ -112,7 +97,7 @@ def run_batches_on_ray(
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         gpus = ray.cluster_resources().get("GPU", 0) > 0 and device != "cpu"
-        task = ray.remote(task_body or _train_batch)
+        task = ray.remote(task_body or train_batch)
         futures = []
         for batch in batches:
             options = {"max_retries": MAX_RETRIES, "num_cpus": 1}

@@ -1,25 +1,32 @@
 """Sweeps: group configurations by shape, skip what is stored, train the rest in batches.
 
 Each batch's runs are written as soon as the batch finishes, so an interrupted sweep
-resumes where it stopped and loses only the batch in flight. A damaged stored run is moved
-to the store's quarantine and recomputed; a run another process is training (it holds the
-run's lock) is left to it and reported as busy.
+resumes where it stopped and loses only the batches in flight. On a CPU, independent
+batches train in parallel worker processes, one per core
+(:mod:`superdyn.verify.orchestrate.workers`, :mod:`superdyn.verify.run.threads`). A damaged
+stored run is moved to the store's quarantine and recomputed; a run another process is
+training (it holds the run's lock) is left to it and reported as busy.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from superdyn.theory.errors import RunFailure
 from tqdm.auto import tqdm
 
 from ..run.config import TRAINING_REVISION, RunConfig
 from ..run.device import resolve_device
-from ..run.trainer import train
+from ..run.threads import thread_policy
 from ..store.revisions import describe_revision, stale_runs
 from ..store.runs import ResultStore
+from .workers import InProcess, WorkerPool, using_threads
 
-__all__ = ["ENGINES", "SweepReport", "plan_batches", "run_sweep"]
+__all__ = ["ENGINES", "POOL_MIN_WORK", "SweepReport", "plan_batches", "run_sweep", "work"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +132,8 @@ def run_sweep(
     address=None,
     on_error="raise",
     label="sweep",
+    threads=None,
+    pool=None,
 ) -> SweepReport:
     """Train every configuration not yet in ``store``.
 
@@ -136,8 +145,9 @@ def run_sweep(
     max_batch : int
         Most configurations trained in one batched computation.
     progress : bool or "runs"
-        True: the trainer's progress bar for each batch; "runs": one line for the whole
-        sweep (runs done, stored, trained, failed, to go, ETA; local engine); False: silent.
+        True: the trainer's progress bar for each batch (in this process; with worker
+        processes, the line of ``"runs"``); "runs": one line for the whole sweep (runs done,
+        stored, trained, failed, to go, ETA; local engine); False: silent.
     engine : {"local", "ray"}
         ``"ray"`` sends each batch to a Ray task (see :mod:`superdyn.verify.orchestrate.distributed`).
     address : str, optional
@@ -149,6 +159,21 @@ def run_sweep(
         that fails is lost.
     label : str
         Name on the ``progress="runs"`` line.
+    threads : int, optional
+        The cores to use (default: ``SUPERDYN_THREADS``, else the cores this process may use;
+        see :mod:`superdyn.verify.run.threads`). On a CPU, independent batches train in
+        parallel worker processes, one per core, each with one thread; the runs are the
+        same as one process would compute.
+    pool : WorkerPool, optional
+        Worker processes to use instead of starting them (``reproduce`` shares one pool among
+        its experiments); ``threads`` is then ignored.
+
+    Raises
+    ------
+    superdyn.theory.RunFailure
+        A worker process died (killed, out of memory); the runs stored until then stay, and a
+        new sweep resumes from them. (Python's rule for processes applies: a script that runs
+        a parallel sweep guards it with ``if __name__ == "__main__":``.)
 
     Examples
     --------
@@ -168,6 +193,7 @@ def run_sweep(
         raise ValueError(f"address={address!r} applies to engine='ray' only")
     if on_error not in ("raise", "continue"):
         raise ValueError(f"on_error must be 'raise' or 'continue', got {on_error!r}")
+    policy = thread_policy(threads)  # a bad threads= or SUPERDYN_THREADS fails before any work
     if not isinstance(store, ResultStore):
         store = ResultStore(store)
     batches, skipped = plan_batches(configs, store, max_batch)
@@ -179,39 +205,98 @@ def run_sweep(
         if batches:
             store.check_writable()
         done = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
-        return SweepReport(trained=tuple(done["trained"]), skipped=tuple(skipped + done["skipped"]),
-                           busy=tuple(done["busy"]), stale=stale)  # fmt: skip
+        return SweepReport(
+            trained=tuple(done["trained"]),
+            skipped=tuple(skipped + done["skipped"]),
+            busy=tuple(done["busy"]),
+            stale=stale,
+        )
     device = resolve_device(device) if isinstance(device, str) else device
     if batches:
         store.check_writable()  # a read-only or full store fails here, before any training
+    if pool is not None:
+        workers = pool.workers
+    elif sum(map(work, batches)) < POOL_MIN_WORK:  # seconds of work: the workers' start costs more
+        workers = 1
+    else:
+        workers = policy.workers(len(batches), device)
     total = len(skipped) + sum(map(len, batches))
-    line = RunsProgress(label, total, len(skipped), enabled=progress == "runs")
-    trained, busy, failed = [], [], []
-    todo = list(batches)
+    shown = progress == "runs" or (progress is True and workers > 1)  # workers show no bars of their own
+    line = RunsProgress(label, total, len(skipped), enabled=shown)
+    tally = {"trained": [], "skipped": skipped, "busy": [], "failed": []}
     try:
-        while todo:
-            batch = todo.pop(0)
+        if pool is not None:
+            _drain(pool, batches, store, on_error, line, tally)
+        elif workers > 1:
+            with WorkerPool(workers, policy.threads(workers), device.type) as own:
+                _drain(own, batches, store, on_error, line, tally)
+        else:
+            with using_threads(policy.threads(1)):
+                _drain(InProcess(device, progress is True), batches, store, on_error, line, tally)
+    finally:
+        line.close()
+    return SweepReport(
+        trained=tuple(tally["trained"]),
+        skipped=tuple(tally["skipped"]),
+        busy=tuple(tally["busy"]),
+        failed=tuple(tally["failed"]),
+        stale=stale,
+    )
+
+
+#: Work (:func:`work`) below which a sweep trains in this process: 1-10 s of one core (the 2-core VM
+#: ran 2e9 to 7e11 of these units a second, depending on the model), about what starting the workers
+#: costs (about 2 s each, mostly torch's import).
+POOL_MIN_WORK = 2e10
+
+
+def work(batch) -> int:
+    """A batch's dense-equivalent multiply-adds: configurations x steps x batch x K x (N + K).
+
+    A rough guide (sparse inputs and population losses make the real cost differ by a factor
+    up to 100 between models), used only to order a pool's batches (the largest first, so
+    that no large batch starts last while the other workers idle) and to skip the pool for
+    small sweeps.
+    """
+    first = batch[0]
+    return len(batch) * first.steps * first.batch_size * first.width * (first.n_features + first.width)
+
+
+def _drain(executor, batches, store, on_error, line, tally) -> None:
+    """Keep ``executor.workers`` batches in flight until all are done; tally each as it finishes.
+
+    A batch that raises stops the sweep (``on_error="raise"``, after the batches in flight
+    are stored) or is retried run by run, so that only the run that fails is lost.
+    """
+    todo = deque(sorted(batches, key=work, reverse=True) if executor.workers > 1 else batches)
+    running: dict = {}
+    while todo or running:
+        while todo and len(running) < executor.workers:
+            batch = todo.popleft()
+            running[executor.submit(batch, store)] = batch
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            batch = running.pop(future)
             try:
-                done = train_claimed(batch, store, device, progress is True)
+                done = future.result()
+            except BrokenProcessPool:
+                raise RunFailure(
+                    "a worker process died (killed, or out of memory) while training; the runs "
+                    "stored so far stay and a new sweep resumes from them (a script that runs a "
+                    "parallel sweep must guard it with `if __name__ == '__main__':`)"
+                ) from None
             except Exception as exc:
                 if on_error == "raise":
                     raise
                 if len(batch) > 1:  # find the run that fails: its batch-mates train one by one
-                    todo[:0] = [[config] for config in batch]
+                    todo.extendleft(reversed([[config] for config in batch]))
                     continue
-                failed.append((batch[0].run_id(), f"{type(exc).__name__}: {exc}"))
-                line.fail(*failed[-1])
+                tally["failed"].append((batch[0].run_id(), f"{type(exc).__name__}: {exc}"))
+                line.fail(*tally["failed"][-1])
                 continue
-            trained += done["trained"]
-            skipped += done["skipped"]
-            busy += done["busy"]
-            line.add("trained", len(done["trained"]))
-            line.add("stored", len(done["skipped"]))
-            line.add("busy", len(done["busy"]))
-    finally:
-        line.close()
-    return SweepReport(trained=tuple(trained), skipped=tuple(skipped), busy=tuple(busy), failed=tuple(failed),
-                       stale=stale)  # fmt: skip
+            for kind, key in (("trained", "trained"), ("stored", "skipped"), ("busy", "busy")):
+                tally[key] += done[key]
+                line.add(kind, len(done[key]))
 
 
 def _announce_stale(found: dict, label: str, progress) -> tuple:
@@ -221,24 +306,3 @@ def _announce_stale(found: dict, label: str, progress) -> tuple:
         tqdm.write(f"{label}: {len(found)} stored run(s) are stale ({', '.join(revisions)}; this is training "
                    f"revision {TRAINING_REVISION}): retraining them", file=sys.stderr)  # fmt: skip
     return tuple((new, old) for new, (old, _) in found.items())
-
-
-def train_claimed(batch, store: ResultStore, device, progress: bool = False) -> dict:
-    """Train the runs of ``batch`` whose locks this process takes; store them; release the locks.
-
-    Returns
-    -------
-    dict
-        ``trained`` (stored run ids), ``skipped`` (stored meanwhile by another process) and
-        ``busy`` (locked by another live process, left to it).
-    """
-    mine = [c for c in batch if store.claim(c)]
-    busy = [c.run_id() for c in batch if c not in mine]
-    try:
-        todo = [c for c in mine if not store.has(c)]  # another process may have finished it meanwhile
-        skipped = [c.run_id() for c in mine if c not in todo]
-        trained = [store.write(r) for r in train(todo, device=device, progress=progress)] if todo else []
-    finally:
-        for config in mine:
-            store.release(config)
-    return {"trained": trained, "skipped": skipped, "busy": busy}
