@@ -74,14 +74,14 @@ class InProcess:
 class WorkerPool:
     """``workers`` worker processes, each computing with ``threads`` threads on ``device``.
 
+    Use as a context manager, or call :meth:`close`: it lets the batches in flight finish
+    (and store their runs) and drops those not started.
+
     Parameters
     ----------
     workers, threads : int
     device : {"cpu", "cuda"}
         The device name each worker resolves.
-
-    Use as a context manager, or call :meth:`close`: it lets the batches in flight finish
-    (and store their runs) and drops those not started.
     """
 
     def __init__(self, workers: int, threads: int = 1, device: str = "cpu"):

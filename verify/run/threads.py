@@ -2,12 +2,13 @@
 
 superdyn trains on a CPU with **one thread per process** and runs independent batches in
 **one worker process per core** it may use. ``benchmarks/bench_cores.py`` measured why (the
-2-core VM, torch 2.13.0 CPU): idle, a second torch thread speeds one batch up by 0-40%
-(most for 8 configurations of K = 512 at batch 1024, least at batch 64); beside a busy
-process, it makes the same batch up to 6x slower, because OpenMP's threads wait at every
-barrier for the one that is descheduled. Two single-thread processes, on the other hand,
-each run at the speed of one alone. So the default takes the parallelism from processes,
-which the operating system shares fairly among everything that runs.
+2-core VM, torch 2.13.0 CPU, superposition model, N = 1024, K = 128 and 512, 1 and 8
+configurations, batch 64 and 1024): idle, a second torch thread changes one batch's speed by
+-18% to +50%, while two single-thread processes give 1.4-2.3x the throughput of one; beside
+one busy process, the second thread makes a batch 1.7-3.6x slower than one thread, because
+OpenMP's threads wait at every barrier for the one that is descheduled. So the default takes
+the parallelism from processes, which the operating system shares fairly among everything
+that runs.
 
 The cores superdyn may use are, in this order: the ``threads`` argument (the CLI's
 ``--threads``), the ``SUPERDYN_THREADS`` setting, or the cores this process may run on
