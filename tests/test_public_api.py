@@ -80,18 +80,13 @@ def test_wide_result_types_are_built_by_keyword_only():
             kind(*range(len(fields)))
 
 
-def test_renamed_names_still_work_with_a_warning():
+def test_names_renamed_before_0_5_are_gone():
     from superdyn.verify import experiments
-    from superdyn.verify.experiments.base import StoredRuns
 
     task = theory.Task(theory.PowerLaw(1.5), channels=theory.PowerLaw(0.5), n_features=8)
-    with pytest.warns(DeprecationWarning, match="use Task.importance"):
-        old = task.channel
-    assert (old == task.importance).all() and task.importance[1] == pytest.approx(2**-0.5)
-    with pytest.warns(DeprecationWarning, match="use StoredRuns"):
-        assert experiments.Results is StoredRuns
-    with pytest.raises(AttributeError, match="no attribute 'Resultz'"):
-        experiments.Resultz  # noqa: B018
+    assert task.importance[1] == pytest.approx(2**-0.5)
+    for owner, name in ((task, "channel"), (experiments, "Results"), (theory.ScalingLaw, "evaluate")):
+        assert not hasattr(owner, name), name  # listed in CHANGELOG's renames, no shims
 
 
 #: verify's layers (folders), each with the layers it may import; the top modules (reproduction,
@@ -135,7 +130,7 @@ def test_verify_layers_point_one_way():
             for target in _verify_imports(path, root):
                 other = target.split(".")[1]
                 seen.add((layer, other))
-                assert other in allowed | {layer, "_deprecated"}, f"{path.relative_to(root)} imports {target}"
+                assert other in allowed | {layer}, f"{path.relative_to(root)} imports {target}"
     assert ("experiments", "present") in seen and ("store", "run") in seen  # the walk sees imports
 
 

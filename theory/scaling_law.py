@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from dataclasses import dataclass, field, replace
 
 import mpmath
@@ -296,13 +295,6 @@ class ScalingLaw:
         with np.errstate(over="ignore"):  # checked: a loss above float64's range is refused
             loss = np.exp(self._log_loss(t, n_features, log_correction, params))
         return _finite(loss, "loss", params)
-
-    def evaluate(self, t, **params) -> np.ndarray:
-        """Deprecated second name of :meth:`loss`."""
-        warnings.warn(
-            "ScalingLaw.evaluate is deprecated; use ScalingLaw.loss", DeprecationWarning, stacklevel=2
-        )
-        return self.loss(t, **params)
 
     def curve(self, t, *, n_features: int | None = None, log_correction: bool = True, **params) -> LossCurve:
         """:meth:`loss` and :meth:`local_exponent` at times t as a :class:`~superdyn.theory.curve.LossCurve`.

@@ -17,7 +17,6 @@ array is asked for, and the normalisation uses closed forms where N is large.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -180,13 +179,6 @@ class Task:
     def importance(self) -> np.ndarray:
         """The channel importances, the teacher's diagonal A_ii = g(i), shape (N,)."""
         return self.channels_at(self._all())
-
-    @property
-    def channel(self) -> np.ndarray:
-        """Deprecated name of :attr:`importance` (it read like the profile ``channels``)."""
-        warnings.warn("Task.channel is deprecated; use Task.importance (the array A_ii)", DeprecationWarning,
-                      stacklevel=2)  # fmt: skip
-        return self.importance
 
     @property
     def second_moment_diagonal(self) -> np.ndarray:

@@ -113,8 +113,7 @@ def test_loss_with_parameters_and_bad_input():
         law.loss(t, a=1.5, b=2)
     with pytest.raises(ValueError, match="violate"):
         law.loss(t, a=0.5)
-    with pytest.warns(DeprecationWarning, match="use ScalingLaw.loss"):
-        assert law.evaluate(t, a=1.5) == pytest.approx(expected, rel=1e-12)  # the old name still works
+    assert not hasattr(law, "evaluate")  # the 0.3 name is gone (CHANGELOG)
     with pytest.raises(ValueError, match="t must be > 0"):
         law.loss([-1.0], a=1.5)
     assert "\\Gamma" in law.latex() or "gamma" in law.latex().lower()

@@ -23,7 +23,6 @@ liu-width      Liu et al.'s width scaling, weak and strong regimes           --
 
 from __future__ import annotations
 
-from .._deprecated import renamed
 from .base import SCALES, Analysis, Experiment, StoredRuns, check_scale
 from .compute import FIG7, FIG13
 from .learnable import FIG12
@@ -89,4 +88,4 @@ def plan(names, scale: str) -> list:
     return list(dict.fromkeys(configs))
 
 
-__getattr__ = renamed(__name__, {"Results": ("StoredRuns", StoredRuns)})
+

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 from superdyn.theory.curve import LossCurve
 
-from .._deprecated import renamed
 from ..analyse.claims import Analysis, Claim
 from ..analyse.measure import ExponentMeasurement, mean_loss_curve, measure_exponent
 from ..run.config import SCALES, RunConfig
@@ -100,7 +99,7 @@ class _NamedArrays(dict):
 
 
 class StoredRuns:
-    """Read access to the stored runs of an experiment (formerly ``Results``).
+    """Read access to the stored runs of an experiment.
 
     Parameters
     ----------
@@ -221,4 +220,4 @@ def exponent_claim(
     )
 
 
-__getattr__ = renamed(__name__, {"Results": ("StoredRuns", StoredRuns)})
+
