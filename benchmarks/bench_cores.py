@@ -63,8 +63,24 @@ import tempfile
 import time
 from contextlib import contextmanager
 
-TRAIN = ["train", "--model", "superposition", "--features", "1024", "--width", "256", "--steps", "400",
-         "--batch-size", "64", "--seeds", "0", "1", "2", "--quiet"]  # fmt: skip
+TRAIN = [
+    "train",
+    "--model",
+    "superposition",
+    "--features",
+    "1024",
+    "--width",
+    "256",
+    "--steps",
+    "400",
+    "--batch-size",
+    "64",
+    "--seeds",
+    "0",
+    "1",
+    "2",
+    "--quiet",
+]
 BUSY = "import time\nend = time.time() + {limit}\nwhile time.time() < end:\n    pass\n"
 
 
@@ -130,8 +146,10 @@ def part_one(repeats: int, busy_limit: float) -> bool:
         print(f"{label:<20}" + "".join(f"{cell:>26}" for cell in shown))
         if busy:
             ok &= cells["default policy"] / one <= 1.3
-    print(f"target: the default policy within 1.3x of one thread beside one and two busy processes: "
-          f"{'met' if ok else 'NOT met'}")  # fmt: skip
+    print(
+        f"target: the default policy within 1.3x of one thread beside one and two busy processes: "
+        f"{'met' if ok else 'NOT met'}"
+    )
     return ok
 
 
@@ -151,15 +169,19 @@ print(time.perf_counter() - start)
 def shape_seconds(width, configs, batch, steps, threads, processes) -> float:
     """Wall seconds until ``processes`` processes have each trained the batch with ``threads`` threads."""
     code = SHAPE.format(threads=threads, width=width, steps=steps, batch=batch, configs=configs)
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-             for _ in range(processes)]  # fmt: skip
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
     return max(float(proc.communicate()[0]) for proc in procs)
 
 
 def part_shapes(steps: int, busy_limit: float) -> None:
     """Throughput of one thread, two threads, and two single-thread processes, idle and loaded."""
-    print(f"trainer shapes (N = 1024, {steps} steps): configuration-steps per second, "
-          "best of the three ways in [brackets]")  # fmt: skip
+    print(
+        f"trainer shapes (N = 1024, {steps} steps): configuration-steps per second, "
+        "best of the three ways in [brackets]"
+    )
     ways = {"1 process x 1 thread": (1, 1), "1 process x 2 threads": (2, 1), "2 processes x 1 thread": (1, 2)}
     print(f"{'K':>4} {'configs':>7} {'batch':>5} {'beside':>7}" + "".join(f"{w:>24}" for w in ways))
     for width in (128, 512):
@@ -167,8 +189,10 @@ def part_shapes(steps: int, busy_limit: float) -> None:
             for batch in (64, 1024):
                 for busy in (0, 1):
                     with busy_processes(busy, busy_limit):
-                        rate = {w: p * configs * steps / shape_seconds(width, configs, batch, steps, t, p)
-                                for w, (t, p) in ways.items()}  # fmt: skip
+                        rate = {
+                            w: p * configs * steps / shape_seconds(width, configs, batch, steps, t, p)
+                            for w, (t, p) in ways.items()
+                        }
                     best = max(rate, key=rate.get)
                     cells = "".join(f"{('[%.0f]' if w == best else '%.0f') % r:>24}" for w, r in rate.items())
                     print(f"{width:>4} {configs:>7} {batch:>5} {['idle', '1 busy'][busy]:>7}{cells}")
@@ -181,8 +205,12 @@ def reproduce_seconds(threads) -> tuple[float, str]:
         if threads:
             args += ["--threads", str(threads)]
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "superdyn", *args], capture_output=True, text=True,
-                              env={**os.environ, **env})  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "superdyn", *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+        )
         seconds = time.perf_counter() - start
         if done.returncode:
             raise SystemExit(f"superdyn {' '.join(args)} failed:\n{done.stderr[-2000:]}")

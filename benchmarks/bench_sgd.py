@@ -39,13 +39,15 @@ def dense_recursion(task: Task, steps: int, lr: float, batch: float) -> float:
         big_p = big_q - float(diag @ mu**2)
         # E[x x^T M x x^T], term by term over the index coincidences (i != j, then i = j)
         four = (
-            np.outer(diag * e3, mu) + np.outer(mu, diag * e3) + 2 * M * np.outer(s, s)
+            np.outer(diag * e3, mu)
+            + np.outer(mu, diag * e3)
+            + 2 * M * np.outer(s, s)
             + np.outer(mu, mu) * (big_s - (diag * s)[:, None] - (diag * s)[None, :])
             + 2 * np.outer(s, mu) * (u[:, None] - (diag * mu)[:, None] - M * mu[None, :])
             + 2 * np.outer(mu, s) * (u[None, :] - (diag * mu)[None, :] - M * mu[:, None])
             + np.outer(mu, mu)
             * (big_p - 2 * (mu * w)[:, None] - 2 * (mu * w)[None, :] + 2 * M * np.outer(mu, mu))
-        )  # fmt: skip
+        )
         np.fill_diagonal(four, diag * e4 + 2 * e3 * w + s * (big_s - diag * s) + s * (big_p - 2 * mu * w))
         M = M - lr * (sigma @ M + M @ sigma) + lr**2 * (inv_b * four + (1 - inv_b) * sigma @ M @ sigma)
     return 0.5 * float(np.trace(sigma @ M))
@@ -70,8 +72,10 @@ def main(quick: bool) -> None:
     fast_time, fast = timed(lambda: sgd_loss(task, [lr * steps], lr=lr, batch_size=batch).loss[0])
     slow_time, slow = timed(lambda: dense_recursion(task, steps, lr, batch))
     ratio, difference = slow_time / fast_time, abs(fast / slow - 1)
-    print(f"exact, N={n}, {steps} steps: {fast_time:.3f} s vs dense {slow_time:.3f} s -> "
-          f"{ratio:.1f}x faster (target >= 20x); relative difference {difference:.1e}")  # fmt: skip
+    print(
+        f"exact, N={n}, {steps} steps: {fast_time:.3f} s vs dense {slow_time:.3f} s -> "
+        f"{ratio:.1f}x faster (target >= 20x); relative difference {difference:.1e}"
+    )
 
     n, steps = 1024, 1000 if quick else 10_000
     task = Task(PowerLaw(1.5), PowerLaw(0.25), n_features=n)

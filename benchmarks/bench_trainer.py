@@ -97,15 +97,29 @@ def main():
         flops = (3 * batch * n * k + 2 * batch * k * k) / batch  # dense-equivalent FLOPs per sample
         active = ours(args.steps)[0].curve["active_fraction"][-1]
         print(f"K = {k}: reference {peer:9.0f} samples/s, superdyn (x{args.configs}) {speed:9.0f} samples/s")
-        print(f"   ratio {speed / peer:5.2f}x   dense-equivalent {speed * flops / peak:5.1%} of peak   "
-              f"final active fraction {active:.3f}")  # fmt: skip
+        print(
+            f"   ratio {speed / peer:5.2f}x   dense-equivalent {speed * flops / peak:5.1%} of peak   "
+            f"final active fraction {active:.3f}"
+        )
 
 
 def superdyn_loop(n, k, batch, n_configs, device, steps):
     """``verify.train`` on ``n_configs`` seeds of the benchmark's configuration."""
-    configs = [RunConfig(model="superposition", n_features=n, width=k, a=1.1, lr=1.0, batch_size=batch,
-                         steps=steps, seed=s, points_per_decade=1, eval_samples=1024)
-               for s in range(n_configs)]  # fmt: skip
+    configs = [
+        RunConfig(
+            model="superposition",
+            n_features=n,
+            width=k,
+            a=1.1,
+            lr=1.0,
+            batch_size=batch,
+            steps=steps,
+            seed=s,
+            points_per_decade=1,
+            eval_samples=1024,
+        )
+        for s in range(n_configs)
+    ]
     return train(configs, device=device, progress=False)
 
 

@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 from superdyn.theory import Task
-from superdyn.theory._validate import overflow_as_inf
+from superdyn.theory.validate import overflow_as_inf
 
 from .kernel import mode_sums
 
@@ -49,10 +49,7 @@ def _bell(g):
     g1, g2, g3, g4, g5 = g
     y1 = g1
     y3 = g3 + 3 * g1 * g2 + g1**3
-    y5 = (
-        g5 + 5 * g1 * g4 + 10 * g2 * g3 + 10 * g1**2 * g3 + 15 * g1 * g2**2
-        + 10 * g1**3 * g2 + g1**5
-    )  # fmt: skip
+    y5 = g5 + 5 * g1 * g4 + 10 * g2 * g3 + 10 * g1**2 * g3 + 15 * g1 * g2**2 + 10 * g1**3 * g2 + g1**5
     return y1, y3, y5
 
 

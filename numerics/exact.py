@@ -21,8 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 from superdyn.theory import Task
-from superdyn.theory._validate import check_count
 from superdyn.theory.task import MAX_MATRIX_FEATURES
+from superdyn.theory.validate import check_count
 
 from ._tail import tail_plan
 from .curve import LossCurve

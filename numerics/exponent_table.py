@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from superdyn.theory import PowerLaw, Task, alpha_power_law
-from superdyn.theory._validate import as_float_array, check_count
+from superdyn.theory.validate import as_float_array, check_count
 
 from .exact import exact_loss
 from .fit import check_window, fit_power_law
@@ -115,9 +115,14 @@ def power_law_exponent_table(
             fit = fit_power_law(t, finite.loss, (lo, hi))
             rows.append(
                 ExponentRow(
-                    float(a), float(b), float(alpha_power_law(a, b)),
-                    fit_power_law(t, infinite.loss, (lo, hi)).alpha, fit.alpha, fit.stderr,
-                    float(finite.local_exponent.min()), float(finite.local_exponent.max()),
+                    float(a),
+                    float(b),
+                    float(alpha_power_law(a, b)),
+                    fit_power_law(t, infinite.loss, (lo, hi)).alpha,
+                    fit.alpha,
+                    fit.stderr,
+                    float(finite.local_exponent.min()),
+                    float(finite.local_exponent.max()),
                 )
-            )  # fmt: skip
+            )
     return ExponentTable(tuple(rows), int(n_features), (lo, hi), int(points_per_decade))

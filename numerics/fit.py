@@ -20,7 +20,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from superdyn.theory._validate import as_float_array, check_real
+from superdyn.theory.validate import as_float_array, check_real
 
 __all__ = [
     "FitError",
@@ -240,8 +240,9 @@ def fit_power_law(t, loss, window=None, *, max_drift=None) -> PowerLawFit:
     local = -np.diff(y) / np.diff(x)
     with np.errstate(over="ignore"):
         prefactor = float(np.exp(intercept))
-    fit = PowerLawFit(-slope, stderr, prefactor, window, int(ts.size), residual,
-                      float(local.max() - local.min()))  # fmt: skip
+    fit = PowerLawFit(
+        -slope, stderr, prefactor, window, int(ts.size), residual, float(local.max() - local.min())
+    )
     if not math.isfinite(prefactor):
         raise FitError(
             f"the prefactor of the fit of loss on window {window} overflows: no power law there", fit
@@ -307,8 +308,16 @@ def fit_power_law_with_floor(t, loss, window=None) -> FlooredPowerLawFit:
         errors = np.full(3, np.inf)
     with np.errstate(over="ignore"):
         prefactor = float(np.exp(log_c))
-    fit = FlooredPowerLawFit(alpha, float(errors[0]), prefactor, floor, float(errors[2]),
-                             window, int(ts.size), float(np.sqrt(np.mean(resid**2))))  # fmt: skip
+    fit = FlooredPowerLawFit(
+        alpha,
+        float(errors[0]),
+        prefactor,
+        floor,
+        float(errors[2]),
+        window,
+        int(ts.size),
+        float(np.sqrt(np.mean(resid**2))),
+    )
     if not result.success:
         raise FitError(f"the fit of loss on window {window} did not converge: {result.message}", fit)
     decay = fit.prefactor * (ts[0] ** -alpha - ts[-1] ** -alpha)

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from superdyn.theory._validate import as_float_array, check_modes, check_real
+from superdyn.theory.validate import as_float_array, check_modes, check_real
 
 from ._fastexp import EXP_FLOOR, FASTMATH, exp_parts, scale_bits
 from .curve import LossCurve

@@ -13,7 +13,7 @@ import itertools
 import mpmath
 import numpy as np
 from superdyn.theory import Task
-from superdyn.theory._validate import check_batch_size, check_count, check_modes, check_real
+from superdyn.theory.validate import check_batch_size, check_count, check_modes, check_real
 
 from .kernel import check_times
 from .sgd import sgd_moments, whole_steps  # the checks and the moments, not the recursion

@@ -41,7 +41,7 @@ import math
 import numpy as np
 from numba import njit
 from superdyn.theory import Task
-from superdyn.theory._validate import check_batch_size, check_real
+from superdyn.theory.validate import check_batch_size, check_real
 
 from .curve import LossCurve
 from .kernel import check_times

@@ -47,6 +47,8 @@ def built_docs(tmp_path_factory):
     out = tmp_path_factory.mktemp("docs-html")
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(DOCS), str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return result.returncode, result.stderr, out

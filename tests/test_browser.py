@@ -16,8 +16,15 @@ CHROMIUM = os.environ.get("SUPERDYN_CHROMIUM") or shutil.which("chromium") or "/
 #: a laptop's window
 VIEWPORT = {"width": 1366, "height": 768}
 # with no network, Chromium's background services only make noise: keep them off
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")

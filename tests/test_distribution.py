@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = {"superdyn": ROOT / "superdyn", "superdyn.theory": ROOT / "theory",
-           "superdyn.numerics": ROOT / "numerics", "superdyn.verify": ROOT / "verify"}  # fmt: skip
+FOLDERS = {
+    "superdyn": ROOT / "superdyn",
+    "superdyn.theory": ROOT / "theory",
+    "superdyn.numerics": ROOT / "numerics",
+    "superdyn.verify": ROOT / "verify",
+}
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +24,10 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if result.returncode != 0 and "Could not find a version" in result.stderr:
         pytest.skip("no package index reachable for the isolated build")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -71,7 +77,8 @@ def test_pyproject_lists_every_package():
     listed = set(ast.literal_eval(re.search(r"^packages = (\[.*?\])", text, re.M | re.S).group(1)))
     found = {"superdyn"} | {
         ".".join([package, *p.parent.relative_to(folder).parts])
-        for package, folder in FOLDERS.items() if package != "superdyn"
+        for package, folder in FOLDERS.items()
+        if package != "superdyn"
         for p in folder.rglob("__init__.py")
-    }  # fmt: skip
+    }
     assert listed == found

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, broadcast_arrays, check_real, require, scalar_or_array
+from .validate import as_float_array, broadcast_arrays, check_real, require, scalar_or_array
 
 __all__ = [
     "PhaseDiagram",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ._validate import as_float_array
+from .validate import as_float_array
 
 __all__ = ["LossCurve"]
 

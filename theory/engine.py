@@ -33,10 +33,10 @@ import mpmath
 import sympy as sp
 
 from ._subprocess import TimeLimitExceeded, call_with_time_limit
-from ._validate import check_timeout
 from .errors import DerivationError
 from .expressions import parse_expressions
 from .scaling_law import ScalingLaw
+from .validate import check_timeout
 
 __all__ = ["derive"]  # DerivationError: superdyn.theory.errors
 

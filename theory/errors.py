@@ -76,8 +76,14 @@ class StoreCorruption(SuperdynError, ValueError):
 
 
 #: optional modules -> the extra that installs them
-EXTRAS = {"torch": "sim", "pandas": "sim", "pyarrow": "sim", "tqdm": "sim", "ray": "distributed",
-          "hypothesis": "testing"}  # fmt: skip
+EXTRAS = {
+    "torch": "sim",
+    "pandas": "sim",
+    "pyarrow": "sim",
+    "tqdm": "sim",
+    "ray": "distributed",
+    "hypothesis": "testing",
+}
 
 
 class MissingDependency(SuperdynError, ModuleNotFoundError):

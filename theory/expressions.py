@@ -30,8 +30,8 @@ import ast
 
 import sympy as sp
 
-from ._validate import check_timeout
 from .errors import InvalidInput
+from .validate import check_timeout
 
 __all__ = [
     "CONSTANTS",
@@ -46,11 +46,28 @@ __all__ = [
 
 #: Functions an expression may call.
 FUNCTIONS = {
-    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "gamma": sp.gamma, "loggamma": sp.loggamma,
-    "zeta": sp.zeta, "polylog": sp.polylog, "erf": sp.erf, "erfc": sp.erfc, "sin": sp.sin, "cos": sp.cos,
-    "tan": sp.tan, "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "Abs": sp.Abs,
-    "LambertW": sp.LambertW, "Min": sp.Min, "Max": sp.Max,
-}  # fmt: skip
+    "exp": sp.exp,
+    "log": sp.log,
+    "ln": sp.log,
+    "sqrt": sp.sqrt,
+    "gamma": sp.gamma,
+    "loggamma": sp.loggamma,
+    "zeta": sp.zeta,
+    "polylog": sp.polylog,
+    "erf": sp.erf,
+    "erfc": sp.erfc,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "atan": sp.atan,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "tanh": sp.tanh,
+    "Abs": sp.Abs,
+    "LambertW": sp.LambertW,
+    "Min": sp.Min,
+    "Max": sp.Max,
+}
 #: Constants an expression may name.
 CONSTANTS = {"pi": sp.pi, "E": sp.E, "oo": sp.oo}
 MAX_LENGTH = 2000

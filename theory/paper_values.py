@@ -46,75 +46,128 @@ class PaperValue:
 
 PAPER = {
     "fig11_exponential_alpha": PaperValue(
-        0.9769, 0.0012, "Appendix A.1.6, Fig. 11a",
-        "fitted exponent of the exact sum, p ∝ exp(-0.5 i), N = 1024, b = 0 (theory: 1)",
-        "For the exponential case (Figure 11a), we obtain a fitted exponent of alpha = 0.9769 ± 0.0012",
+        value=0.9769,
+        stderr=0.0012,
+        source="Appendix A.1.6, Fig. 11a",
+        what="fitted exponent of the exact sum, p ∝ exp(-0.5 i), N = 1024, b = 0 (theory: 1)",
+        quote="For the exponential case (Figure 11a), we obtain a fitted exponent of alpha = 0.9769 ± 0.0012",
     ),
     "fig11_linear_alpha": PaperValue(
-        1.9834, 0.0007, "Appendix A.1.6, Fig. 11b",
-        "fitted exponent of the exact sum, p ∝ N - i, N = 1024, b = 0 (theory: 2)",
-        "For the linear decay case (Figure 11b), we obtain alpha = 1.9834 ± 0.0007",
+        value=1.9834,
+        stderr=0.0007,
+        source="Appendix A.1.6, Fig. 11b",
+        what="fitted exponent of the exact sum, p ∝ N - i, N = 1024, b = 0 (theory: 2)",
+        quote="For the linear decay case (Figure 11b), we obtain alpha = 1.9834 ± 0.0007",
     ),
-    "fig12_alpha_k128": PaperValue(1.0812, 0.0215, "Appendix A.3, Fig. 12a", "learnable W, K = 128",
-                                   "alpha_128 = 1.0812 ± 0.0215"),
-    "fig12_alpha_k256": PaperValue(0.9933, 0.0149, "Appendix A.3, Fig. 12a", "learnable W, K = 256",
-                                   "alpha_256 = 0.9933 ± 0.0149"),
-    "fig12_alpha_k512": PaperValue(0.9946, 0.0206, "Appendix A.3, Fig. 12a", "learnable W, K = 512",
-                                   "alpha_512 = 0.9946 ± 0.0206"),
+    "fig12_alpha_k128": PaperValue(
+        value=1.0812,
+        stderr=0.0215,
+        source="Appendix A.3, Fig. 12a",
+        what="learnable W, K = 128",
+        quote="alpha_128 = 1.0812 ± 0.0215",
+    ),
+    "fig12_alpha_k256": PaperValue(
+        value=0.9933,
+        stderr=0.0149,
+        source="Appendix A.3, Fig. 12a",
+        what="learnable W, K = 256",
+        quote="alpha_256 = 0.9933 ± 0.0149",
+    ),
+    "fig12_alpha_k512": PaperValue(
+        value=0.9946,
+        stderr=0.0206,
+        source="Appendix A.3, Fig. 12a",
+        what="learnable W, K = 512",
+        quote="alpha_512 = 0.9946 ± 0.0206",
+    ),
     # "O(1e-3)" and "O(1e-2)" are orders of magnitude: the values are their log10
     "fig12_gap_order": PaperValue(
-        -3.0, None, "Appendix A.3, Fig. 12b", "log10 of L_fixed - L_learnable in mid-training",
-        "the magnitude of this improvement is O(10^-3), which is a secondary effect compared to the "
+        value=-3.0,
+        stderr=None,
+        source="Appendix A.3, Fig. 12b",
+        what="log10 of L_fixed - L_learnable in mid-training",
+        quote="the magnitude of this improvement is O(10^-3), which is a secondary effect compared to the "
         "absolute loss magnitude of O(10^-2)",
     ),
     "fig12_loss_order": PaperValue(
-        -2.0, None, "Appendix A.3, Fig. 12b", "log10 of the fixed-W loss in mid-training",
-        "the absolute loss magnitude of O(10^-2)",
+        value=-2.0,
+        stderr=None,
+        source="Appendix A.3, Fig. 12b",
+        what="log10 of the fixed-W loss in mid-training",
+        quote="the absolute loss magnitude of O(10^-2)",
     ),
-    "fig13_beta": PaperValue(1.30, 0.01, "Appendix A.4, Fig. 13", "final loss vs width, L ∝ K^-beta",
-                             "A fit to the data yields an exponent of beta = 1.30 ± 0.01"),
+    "fig13_beta": PaperValue(
+        value=1.30,
+        stderr=0.01,
+        source="Appendix A.4, Fig. 13",
+        what="final loss vs width, L ∝ K^-beta",
+        quote="A fit to the data yields an exponent of beta = 1.30 ± 0.01",
+    ),
     "fig14_kopt_exponent": PaperValue(
-        0.2702, None, "Section 4.3, Fig. 14", "optimal width vs compute, K_opt ∝ C^x",
-        "We run a preliminary power-law fitting and obtain a size scaling exponent of K against C at "
+        value=0.2702,
+        stderr=None,
+        source="Section 4.3, Fig. 14",
+        what="optimal width vs compute, K_opt ∝ C^x",
+        quote="We run a preliminary power-law fitting and obtain a size scaling exponent of K against C at "
         "around 0.2702",
     ),
     "fig9_learned_features": PaperValue(
-        400.0, None, "Section 5.1, Fig. 9", "diagonal entries of B learned at t = 1e3, no superposition",
-        "At t = 10^3, it has successfully learned ~400 of the 1024 features",
+        value=400.0,
+        stderr=None,
+        source="Section 5.1, Fig. 9",
+        what="diagonal entries of B learned at t = 1e3, no superposition",
+        quote="At t = 10^3, it has successfully learned ~400 of the 1024 features",
     ),
     "fig5_alpha": PaperValue(
-        1.0, None, "Section 4.2, Fig. 5", "mid-training exponent under superposition, any a, b, K < N",
-        "Regardless of the specific values of a, b, or the compression ratio K/N, the mid-training "
+        value=1.0,
+        stderr=None,
+        source="Section 4.2, Fig. 5",
+        what="mid-training exponent under superposition, any a, b, K < N",
+        quote="Regardless of the specific values of a, b, or the compression ratio K/N, the mid-training "
         "power-law exponent converges to alpha ≈ 1",
     ),
     # Section 4.2's number is the one tested; the abstract's "up to tenfold" is quoted beside it
     "acceleration": PaperValue(
-        10.0, None, "Section 4.2 (abstract: 'up to tenfold')",
-        "alpha with superposition over the sequential theory's alpha, a = 1.1, b = 0",
-        "with a = 1.1 and b = 0, the sequential theory predicts a slow decay of alpha ≈ 0.09. Superposition "
-        "accelerates this by over 10x. (Abstract: 'an up to tenfold acceleration compared to the purely "
-        "sequential learning')",
+        value=10.0,
+        stderr=None,
+        source="Section 4.2 (abstract: 'up to tenfold')",
+        what="alpha with superposition over the sequential theory's alpha, a = 1.1, b = 0",
+        quote="with a = 1.1 and b = 0, the sequential theory predicts a slow decay of alpha ≈ 0.09. "
+        "Superposition accelerates this by over 10x. (Abstract: 'an up to tenfold acceleration compared "
+        "to the purely sequential learning')",
     ),
     # Liu et al. (2025), from the summary in the source folder; its "alpha" is the data
     # exponent of p_i ∝ i^-alpha, superdyn's a
     "liu_strong_exponent": PaperValue(
-        1.0, None, "Liu et al. 2025, summary: results table", "strong superposition, data exponent 0.5 or 1",
-        "Strong superposition | alpha = 1.0 | ≈ 1.0 (and alpha = 0.5 | ≈ 1.0)",
+        value=1.0,
+        stderr=None,
+        source="Liu et al. 2025, summary: results table",
+        what="strong superposition, data exponent 0.5 or 1",
+        quote="Strong superposition | alpha = 1.0 | ≈ 1.0 (and alpha = 0.5 | ≈ 1.0)",
     ),
     "liu_strong_exponent_a2": PaperValue(
-        1.3, None, "Liu et al. 2025, summary: results table", "strong superposition, data exponent 2",
-        "Strong superposition | alpha = 2.0 | ≈ 1.3 (the summary's text also says 'When feature "
+        value=1.3,
+        stderr=None,
+        source="Liu et al. 2025, summary: results table",
+        what="strong superposition, data exponent 2",
+        quote="Strong superposition | alpha = 2.0 | ≈ 1.3 (the summary's text also says 'When feature "
         "frequencies are more skewed (large alpha) ... alpha_m ≈ 2(alpha - 1)', which would be 2 here)",
     ),
     "liu_weak_exponent_a2": PaperValue(
-        1.0, None, "Liu et al. 2025, summary: results table", "weak superposition, data exponent 2",
-        "Weak superposition | alpha = 2.0 | ≈ 1.0 (weak regime: L ∝ m^-(alpha-1))",
+        value=1.0,
+        stderr=None,
+        source="Liu et al. 2025, summary: results table",
+        what="weak superposition, data exponent 2",
+        quote="Weak superposition | alpha = 2.0 | ≈ 1.0 (weak regime: L ∝ m^-(alpha-1))",
     ),
     "liu_strong_phi": PaperValue(
-        1.0, None, "Liu et al. 2025, summary: superposition metric", "phi_1/2 in the strong regime",
-        "Strong superposition: phi_1/2 ≈ 1 (nearly all features have representations)",
+        value=1.0,
+        stderr=None,
+        source="Liu et al. 2025, summary: superposition metric",
+        what="phi_1/2 in the strong regime",
+        quote="Strong superposition: phi_1/2 ≈ 1 (nearly all features have representations)",
     ),
-}  # fmt: skip
+}
 
 #: The paper's words for claims it makes without a number (superdyn supplies the criterion).
 QUOTES = {

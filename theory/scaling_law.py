@@ -22,9 +22,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ._validate import as_float_array, check_count, check_real
 from .curve import LossCurve
 from .expressions import parse_expression, parse_expressions
+from .validate import as_float_array, check_count, check_real
 
 __all__ = ["ScalingLaw", "finite_size_exponent"]
 

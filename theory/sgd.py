@@ -50,9 +50,9 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validate import as_float_array, check_batch_size, check_real
 from .profiles import Constant, PowerLaw
 from .task import Task
+from .validate import as_float_array, check_batch_size, check_real
 
 __all__ = ["MAX_SGD_MODES", "OnlineSGD", "sgd_lr_limit"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_modes, check_real
 from .curve import LossCurve
+from .validate import as_float_array, check_modes, check_real
 
 __all__ = ["ModeSpectrum"]
 

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_count
 from .spectrum import ModeSpectrum
 from .task import MAX_DENSE_FEATURES, Task
+from .validate import check_count
 
 __all__ = [
     "ClusteredLimit",

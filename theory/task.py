@@ -23,11 +23,11 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from ._validate import as_float_array, check_count, check_real
 from .errors import InvalidInput
 from .profiles import Constant, Profile
 from .profiles.base import MAX_DENSE_FEATURES, MAX_FEATURES
 from .spectrum import ModeSpectrum
+from .validate import as_float_array, check_count, check_real
 
 __all__ = ["MAX_DENSE_FEATURES", "MAX_MATRIX_FEATURES", "Task"]
 

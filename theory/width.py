@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, broadcast_arrays, check_count, require, scalar_or_array
 from .task import Task
+from .validate import as_float_array, broadcast_arrays, check_count, require, scalar_or_array
 
 __all__ = [
     "weak_superposition_loss",

@@ -9,7 +9,7 @@ before it (``docs/architecture.md`` draws them):
 * ``analyse``: exponent measurements and claims;
 * ``present``: figures and the report's pages;
 * ``experiments``: the paper's experiments (plans and analyses), with ``reproduction``
-  and ``report`` the pipelines that run them and write their report;
+  and ``claims_report`` the pipelines that run them and write their claims report;
 * ``cli``: parses, calls one of the above, prints.
 
 Its public names load on first use (PEP 562), so ``import superdyn.verify.cli`` and the commands
@@ -31,7 +31,7 @@ _HOMES = {
     "get_experiment": "experiments",
     "ExponentMeasurement": "analyse.measure",
     "measure_exponent": "analyse.measure",
-    "write_report": "report",
+    "write_report": "claims_report",
     "Reproduction": "reproduction",
     "reproduce": "reproduction",
     "CorruptResultWarning": "store",

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from superdyn.theory.errors import RunFailure
 
+from .claims_report import write_report
 from .experiments import at_scale, check_scale, get_experiment, plan
 from .orchestrate.estimate import estimate_seconds
 from .orchestrate.sweep import ENGINES, POOL_MIN_WORK, plan_batches, run_sweep, work
 from .orchestrate.workers import WorkerPool, using_threads
-from .report import write_report
 from .run.device import check_device_name, resolve_device
-from .run.threads import thread_policy
+from .run.threads import ThreadPolicy, thread_policy
 from .store.manifest import update_manifest
 from .store.runs import ResultStore
 
@@ -134,36 +134,25 @@ def reproduce(
     store = ResultStore(out / "runs")  # fails on a file before anything runs
     configs = plan(names, scale)
     if engine == "ray":  # the device is chosen on each worker; the driver may have no GPU
-        label = f"ray ({check_device_name(device)})"
+        label, local = f"ray ({check_device_name(device)})", None
         update_manifest(out, names, scale, label)
-        sweeps = [run_sweep(configs, store, device=device, max_batch=max_batch, progress=progress,
-                            engine=engine, address=address)]  # fmt: skip
-        workers, threads, estimate, report_threads = 1, 1, None, None
+        sweep = run_sweep(
+            configs,
+            store,
+            device=device,
+            max_batch=max_batch,
+            progress=progress,
+            engine=engine,
+            address=address,
+        )
+        sweeps = [sweep]
     else:
-        target = resolve_device(device)
-        label = str(target)
-        policy = thread_policy(threads)
-        owns = _own_configs(names, scale)
-        batches = [b for own in owns.values() for b in plan_batches(own, store, max_batch)[0]]
-        workers = policy.workers(len(batches), target) if sum(map(work, batches)) >= POOL_MIN_WORK else 1
-        threads, report_threads = policy.threads(workers), policy.threads(1)
-        estimate = None
-        if batches:
-            with using_threads(threads):
-                estimate = estimate_seconds(batches, target, workers)
-        todo = sum(map(len, batches))
-        if progress:
-            print(f"superdyn reproduce {scale}: {todo} runs to train, {len(configs) - todo} stored; {label}, "
-                  f"{policy.describe(workers)}" + (f"; estimated {_minutes(estimate)}" if todo else ""),
-                  file=sys.stderr)  # fmt: skip
-        if scale == "paper" and target.type == "cpu" and todo:
-            message = f"the paper scale on a CPU: {_minutes(estimate)} of training for {todo} runs"
-            if not allow_slow:
-                raise RunFailure(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
-            warnings.warn(message, stacklevel=2)
+        local = _plan_local(names, scale, store, device, threads, max_batch)
+        label = str(local.device)
+        _announce(local, scale, len(configs), progress, allow_slow)
         update_manifest(out, names, scale, label)
-        sweeps = _train_local(owns, store, target, max_batch, progress, policy, workers)
-    with using_threads(report_threads) if report_threads else nullcontext():  # the analyses' numerics
+        sweeps = _train_local(local, store, max_batch, progress)
+    with using_threads(local.policy.threads(1)) if local else nullcontext():  # the analyses' numerics
         paths = write_report(out)
     return Reproduction(
         experiments=tuple(names),
@@ -175,10 +164,62 @@ def reproduce(
         paths=paths,
         failed=tuple(f for s in sweeps for f in s.failed),
         retrained_stale=sum(len(s.stale) for s in sweeps),
-        workers=workers,
-        threads=threads,
-        estimated_seconds=estimate,
+        workers=local.workers if local else 1,
+        threads=local.threads if local else 1,
+        estimated_seconds=local.estimate if local else None,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _LocalPlan:
+    """What a local reproduction trains, where and with what: decided before anything trains."""
+
+    device: object
+    policy: ThreadPolicy
+    owns: dict
+    todo: int
+    workers: int
+    threads: int
+    estimate: float | None
+
+
+def _plan_local(names, scale, store, device, threads, max_batch) -> _LocalPlan:
+    """The runs to train (each experiment's own), the workers and threads, and the estimated time."""
+    target = resolve_device(device)
+    policy = thread_policy(threads)
+    owns = _own_configs(names, scale)
+    batches = [b for own in owns.values() for b in plan_batches(own, store, max_batch)[0]]
+    workers = policy.workers(len(batches), target) if sum(map(work, batches)) >= POOL_MIN_WORK else 1
+    estimate = None
+    if batches:
+        with using_threads(policy.threads(workers)):
+            estimate = estimate_seconds(batches, target, workers)
+    todo = sum(map(len, batches))
+    return _LocalPlan(
+        device=target,
+        policy=policy,
+        owns=owns,
+        todo=todo,
+        workers=workers,
+        threads=policy.threads(workers),
+        estimate=estimate,
+    )
+
+
+def _announce(local: _LocalPlan, scale: str, planned: int, progress, allow_slow: bool) -> None:
+    """Print the plan once (on stderr); stop the paper scale on a CPU unless ``allow_slow``."""
+    if progress:
+        estimated = f"; estimated {_minutes(local.estimate)}" if local.todo else ""
+        print(
+            f"superdyn reproduce {scale}: {local.todo} runs to train, {planned - local.todo} stored; "
+            f"{local.device}, {local.policy.describe(local.workers)}{estimated}",
+            file=sys.stderr,
+        )
+    if scale == "paper" and local.device.type == "cpu" and local.todo:
+        message = f"the paper scale on a CPU: {_minutes(local.estimate)} of training for {local.todo} runs"
+        if not allow_slow:
+            raise RunFailure(f"{message}; use a GPU (--device cuda) or pass --yes to run anyway")
+        warnings.warn(message, stacklevel=3)
 
 
 def _own_configs(names, scale) -> dict:
@@ -190,16 +231,27 @@ def _own_configs(names, scale) -> dict:
     return owns
 
 
-def _train_local(owns, store, device, max_batch, progress, policy, workers) -> list:
+def _train_local(local: _LocalPlan, store, max_batch, progress) -> list:
     """One sweep per experiment (its own progress line; a run that fails is reported and the others
     go on), all sharing one pool of workers when there are several."""
-    pool = WorkerPool(workers, policy.threads(workers), device.type) if workers > 1 else None
+    policy = local.policy
+    pool = WorkerPool(local.workers, local.threads, local.device.type) if local.workers > 1 else None
     sweeps = []
     try:
-        for name, own in owns.items():
-            sweeps.append(run_sweep(own, store, device=device, max_batch=max_batch, label=name, pool=pool,
-                                    threads=policy.cores if policy.explicit else None,
-                                    progress="runs" if progress else False, on_error="continue"))  # fmt: skip
+        for name, own in local.owns.items():
+            sweeps.append(
+                run_sweep(
+                    own,
+                    store,
+                    device=local.device,
+                    max_batch=max_batch,
+                    label=name,
+                    pool=pool,
+                    threads=policy.cores if policy.explicit else None,
+                    progress="runs" if progress else False,
+                    on_error="continue",
+                )
+            )
     finally:
         if pool is not None:
             pool.close()

@@ -102,8 +102,14 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
 
 
 def _cli(*args, cwd=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "superdyn", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout, env=ENV)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "superdyn", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=ENV,
+    )
 
 
 @pytest.mark.parametrize(
@@ -133,8 +139,21 @@ def test_the_cli_refuses_in_one_line(args):
 
 
 # -- the store: busy runs, locks, damage, read-side failures --------------------------------------
-TRAIN = ["train", "--model", "linear", "--features", "16", "--steps", "20", "--batch-size", "32",
-         "--seeds", "0", "1", "--quiet"]  # fmt: skip
+TRAIN = [
+    "train",
+    "--model",
+    "linear",
+    "--features",
+    "16",
+    "--steps",
+    "20",
+    "--batch-size",
+    "32",
+    "--seeds",
+    "0",
+    "1",
+    "--quiet",
+]
 
 
 def _lock_of(store: Path, seed: int) -> Path:

@@ -38,8 +38,11 @@ def test_gradient_flow_matches_the_mpmath_twin(rates, data, times, plateau):
     assert np.all(np.abs(curve.local_exponent - exact) <= RTOL * np.maximum(1.0, np.abs(exact)))
 
 
-@given(rates=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30), data=st.data(),
-       steps=st.lists(st.integers(0, 10**6), min_size=1, max_size=6))  # fmt: skip
+@given(
+    rates=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30),
+    data=st.data(),
+    steps=st.lists(st.integers(0, 10**6), min_size=1, max_size=6),
+)
 def test_gradient_descent_matches_the_mpmath_twin(rates, data, steps):
     weights = data.draw(st.lists(st.floats(1e-6, 1.0), min_size=len(rates), max_size=len(rates)))
     lr = data.draw(st.floats(0.01, 1.9))  # lr * rate <= 1.9 < 2

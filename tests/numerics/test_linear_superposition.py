@@ -34,8 +34,12 @@ def _matrix_flow(task, w, t, covariance="diagonal"):
     return np.array(out)
 
 
-@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 4), n=st.integers(4, 9),
-       covariance=st.sampled_from(["diagonal", "exact"]))  # fmt: skip
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 4),
+    n=st.integers(4, 9),
+    covariance=st.sampled_from(["diagonal", "exact"]),
+)
 def test_modes_match_the_matrix_flow(seed, k, n, covariance):
     rng = np.random.default_rng(seed)
     task = Task(PowerLaw(1.3), PowerLaw(0.3), n_features=n)

@@ -116,15 +116,23 @@ def test_the_worker_never_imports_from_the_current_directory(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [script, "derive", "--rate", "z**-2", "--weight", "z**-3/2", "--json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert '"alpha": "1"' in result.stdout
     assert not (tmp_path / "PLANTED").exists()
     # and a refused expression is one line, exit 2, nothing run
     bad = subprocess.run(
         [script, "derive", "--rate", "z**-2", "--weight", "exp.__class__ + z"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "refused" in bad.stderr
     assert sys.executable  # the same interpreter runs the worker

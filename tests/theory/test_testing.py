@@ -82,9 +82,15 @@ def test_spectra_and_embeddings(spectrum, w):
 @given(laws())
 def test_every_known_law_is_what_derive_finds(law):
     assert_derivation(
-        law.rate, law.weight, law.z, alpha=law.alpha, log_power=law.log_power, prefactor=law.prefactor,
-        edge=law.edge, timeout=30,
-    )  # fmt: skip
+        law.rate,
+        law.weight,
+        law.z,
+        alpha=law.alpha,
+        log_power=law.log_power,
+        prefactor=law.prefactor,
+        edge=law.edge,
+        timeout=30,
+    )
 
 
 @FEW

@@ -17,10 +17,27 @@ def _run_user_suite(tmp_path, examples: int) -> subprocess.CompletedProcess:
     shutil.copy(SUITE, tmp_path / "test_user_laws.py")
     env = {**os.environ, "EXAMPLES": str(examples)}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error",
-         "--rootdir", str(tmp_path), "-c", os.devnull, "test_user_laws.py"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=5400,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            os.devnull,
+            "test_user_laws.py",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=5400,
+    )
 
 
 def test_a_users_default_test_passes_a_few_examples(tmp_path):

@@ -25,16 +25,58 @@ GOLDEN = Path(__file__).with_name("golden") / "training.json"
 _COMMON = dict(dtype="float64", eval_samples=256, points_per_decade=10)
 #: One configuration per model and optimiser rule; small enough to train in well under a second.
 CONFIGS = {
-    "linear": RunConfig(model="linear", n_features=16, width=16, a=1.5, b=0.25, lr=1.0, batch_size=8,
-                        steps=60, seed=3, **_COMMON),
-    "superposition": RunConfig(model="superposition", n_features=24, width=8, a=1.1, lr=0.5, batch_size=16,
-                               steps=60, seed=1, per_feature=True, **_COMMON),
-    "learnable": RunConfig(model="learnable", n_features=24, width=8, a=1.5, b=0.25, lr=0.5, batch_size=16,
-                           steps=60, seed=2, **_COMMON),
-    "autoencoder": RunConfig(model="autoencoder", n_features=24, width=8, a=1.1, lr=0.01, batch_size=16,
-                             steps=60, seed=4, optimizer="adamw", weight_decay=-0.1, warmup_steps=5,
-                             value_max=2.0, **_COMMON),
-}  # fmt: skip
+    "linear": RunConfig(
+        model="linear",
+        n_features=16,
+        width=16,
+        a=1.5,
+        b=0.25,
+        lr=1.0,
+        batch_size=8,
+        steps=60,
+        seed=3,
+        **_COMMON,
+    ),
+    "superposition": RunConfig(
+        model="superposition",
+        n_features=24,
+        width=8,
+        a=1.1,
+        lr=0.5,
+        batch_size=16,
+        steps=60,
+        seed=1,
+        per_feature=True,
+        **_COMMON,
+    ),
+    "learnable": RunConfig(
+        model="learnable",
+        n_features=24,
+        width=8,
+        a=1.5,
+        b=0.25,
+        lr=0.5,
+        batch_size=16,
+        steps=60,
+        seed=2,
+        **_COMMON,
+    ),
+    "autoencoder": RunConfig(
+        model="autoencoder",
+        n_features=24,
+        width=8,
+        a=1.1,
+        lr=0.01,
+        batch_size=16,
+        steps=60,
+        seed=4,
+        optimizer="adamw",
+        weight_decay=-0.1,
+        warmup_steps=5,
+        value_max=2.0,
+        **_COMMON,
+    ),
+}
 
 
 def record(config: RunConfig) -> dict:

@@ -11,9 +11,18 @@ positive = st.floats(0.0, 10.0, allow_nan=False)
 
 
 def _claim(**changes):
-    base = dict(experiment="figX", key="k", statement="s", paper=1.0, paper_quote="Sec. 1: 'one'",
-                criterion="within 0.05", measured=1.0, uncertainty=0.01, method="m",
-                tolerance=0.05)  # fmt: skip
+    base = dict(
+        experiment="figX",
+        key="k",
+        statement="s",
+        paper=1.0,
+        paper_quote="Sec. 1: 'one'",
+        criterion="within 0.05",
+        measured=1.0,
+        uncertainty=0.01,
+        method="m",
+        tolerance=0.05,
+    )
     return Claim(**{**base, **changes})
 
 
@@ -56,8 +65,15 @@ def test_verdicts_and_explanations():
 
 
 def test_a_claim_without_a_paper_number_is_tested_against_superdyns_threshold():
-    qualitative = _claim(paper=None, threshold=0.5, kind="at_least", measured=0.3, uncertainty=0.0,
-                         tolerance=0.0, criterion="superdyn's: at least half")  # fmt: skip
+    qualitative = _claim(
+        paper=None,
+        threshold=0.5,
+        kind="at_least",
+        measured=0.3,
+        uncertainty=0.0,
+        tolerance=0.0,
+        criterion="superdyn's: at least half",
+    )
     assert qualitative.reference == 0.5 and qualitative.verdict == "not reproduced"
     assert "superdyn's threshold 0.5" in qualitative.explanation and "paper's" not in qualitative.explanation
     assert _claim(paper=None, threshold=0.5, kind="at_least", measured=0.6).verdict == "reproduced"

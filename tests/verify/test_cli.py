@@ -44,8 +44,24 @@ def test_derive_latex_and_json():
     assert "\\frac{3}{2}" in latex.stdout
 
 
-TRAIN = ("train", "--model", "superposition", "--features", "64", "--width", "16", "--steps", "200",
-         "--batch-size", "128", "--eval-samples", "512", "--device", "cpu", "--quiet")  # fmt: skip
+TRAIN = (
+    "train",
+    "--model",
+    "superposition",
+    "--features",
+    "64",
+    "--width",
+    "16",
+    "--steps",
+    "200",
+    "--batch-size",
+    "128",
+    "--eval-samples",
+    "512",
+    "--device",
+    "cpu",
+    "--quiet",
+)
 
 
 def test_train_prints_a_summary_and_resumes(tmp_path):
@@ -104,8 +120,22 @@ def test_reproduce_and_report_through_the_console_script(tmp_path):
 
 def test_curve_writes_the_exact_loss(tmp_path):
     path = tmp_path / "curve.csv"
-    result = run("curve", "power-law", "--a", "1.5", "--features", "1000000000000", "--t-min", "1e3",
-                 "--t-max", "1e4", "--points", "11", "--out", str(path))  # fmt: skip
+    result = run(
+        "curve",
+        "power-law",
+        "--a",
+        "1.5",
+        "--features",
+        "1000000000000",
+        "--t-min",
+        "1e3",
+        "--t-max",
+        "1e4",
+        "--points",
+        "11",
+        "--out",
+        str(path),
+    )
     assert result.returncode == 0, result.stderr
     import pandas as pd
 
@@ -158,8 +188,9 @@ def test_reproduce_on_the_ray_engine(tmp_path):
     pytest.importorskip("ray")
     out = tmp_path / "repro"
     # starting a Ray instance takes seconds on an idle machine, minutes on a loaded one
-    result = run("reproduce", "fig3", "--scale", "tiny", "--engine", "ray", "--out", str(out), "--quiet",
-                 timeout=600)  # fmt: skip
+    result = run(
+        "reproduce", "fig3", "--scale", "tiny", "--engine", "ray", "--out", str(out), "--quiet", timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
     runs = len(plan(["fig3"], "tiny"))
@@ -175,8 +206,26 @@ def test_curve_gives_the_exact_sgd_expectation():
     from superdyn.numerics import sgd_loss
     from superdyn.theory import PowerLaw, Task
 
-    args = ("curve", "power-law", "--a", "1.5", "--b", "0.25", "--features", "64", "--t-min", "15", "--t-max",
-            "1500", "--points", "3", "--lr", "1.5", "--batch-size", "1")  # fmt: skip
+    args = (
+        "curve",
+        "power-law",
+        "--a",
+        "1.5",
+        "--b",
+        "0.25",
+        "--features",
+        "64",
+        "--t-min",
+        "15",
+        "--t-max",
+        "1500",
+        "--points",
+        "3",
+        "--lr",
+        "1.5",
+        "--batch-size",
+        "1",
+    )
     result = run(*args)
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(io.StringIO(result.stdout))

@@ -13,11 +13,37 @@ from superdyn.verify import RunConfig, load_results, run_sweep
 from superdyn.verify.present.plots import compare
 from superdyn.verify.present.plots.compare import embedding_of, group_runs
 
-LINEAR = [RunConfig(model="linear", n_features=32, width=32, a=a, lr=0.5, batch_size=64, steps=300,
-                    eval_samples=1024, seed=s) for a in (1.5, 2.0) for s in (0, 1)]  # fmt: skip
-SUPERPOSITION = [RunConfig(model="superposition", n_features=32, width=8, a=1.5, b=b, lr=0.5,
-                           batch_size=64, steps=300, eval_samples=1024, seed=s)
-                 for b in (0.0, 0.5) for s in (0, 1)]  # fmt: skip
+LINEAR = [
+    RunConfig(
+        model="linear",
+        n_features=32,
+        width=32,
+        a=a,
+        lr=0.5,
+        batch_size=64,
+        steps=300,
+        eval_samples=1024,
+        seed=s,
+    )
+    for a in (1.5, 2.0)
+    for s in (0, 1)
+]
+SUPERPOSITION = [
+    RunConfig(
+        model="superposition",
+        n_features=32,
+        width=8,
+        a=1.5,
+        b=b,
+        lr=0.5,
+        batch_size=64,
+        steps=300,
+        eval_samples=1024,
+        seed=s,
+    )
+    for b in (0.0, 0.5)
+    for s in (0, 1)
+]
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +127,20 @@ def test_superdyn_plot_writes_the_figure(sweep, tmp_path):
     script = shutil.which("superdyn")
     command = [script] if script else [sys.executable, "-m", "superdyn.verify.cli"]
     out = tmp_path / "fig.pdf"
-    result = subprocess.run([*command, "plot", str(sweep), "--theory", "--out", str(out)],
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [*command, "plot", str(sweep), "--theory", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
     assert summary == {"out": str(out), "runs": 8, "models": ["linear", "superposition"]}
     assert out.read_bytes()[:5] == b"%PDF-" and not out.with_suffix(".png").exists()
-    empty = subprocess.run([*command, "plot", str(tmp_path), "--out", str(tmp_path / "x.png")],
-                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    empty = subprocess.run(
+        [*command, "plot", str(tmp_path), "--out", str(tmp_path / "x.png")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert empty.returncode == 2 and empty.stderr.count("\n") == 1 and "no runs in" in empty.stderr

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from superdyn.theory.errors import RunFailure
+from superdyn.verify.claims_report import read_manifest, write_report
 from superdyn.verify.experiments import ALIASES, EXPERIMENTS, get_experiment, plan
 from superdyn.verify.experiments.base import stable_lr, steps_for
 from superdyn.verify.experiments.compute import frontier, plateau_losses
 from superdyn.verify.experiments.theory_checks import inner_window
-from superdyn.verify.report import read_manifest, write_report
 from superdyn.verify.reproduction import reproduce
 from superdyn.verify.store.runs import _sha256, metadata_checksum
 

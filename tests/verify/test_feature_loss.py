@@ -92,8 +92,16 @@ def test_interference_on_rare_features_matches_enumeration():
 def test_the_trainer_records_them_with_their_errors():
     from superdyn.verify import RunConfig, train
 
-    config = RunConfig(model="superposition", n_features=64, width=16, lr=0.5, batch_size=32, steps=20,
-                       eval_samples=256, per_feature=True)  # fmt: skip
+    config = RunConfig(
+        model="superposition",
+        n_features=64,
+        width=16,
+        lr=0.5,
+        batch_size=32,
+        steps=20,
+        eval_samples=256,
+        per_feature=True,
+    )
     (result,) = train([config], device="cpu", progress=False)
     losses, errors = result.arrays["per_feature_loss"], result.arrays["per_feature_loss_stderr"]
     assert losses.shape == errors.shape == (result.curve["t"].size, 64)

@@ -22,9 +22,20 @@ def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64, **options):
     # the options a model reads: the linear model starts from B = 0 (moved below), only learnable ties
     own = {} if model_name == "linear" else {"init_scale": 0.3}
     own |= {"tied": tied} if model_name == "learnable" else {}
-    cfgs = [RunConfig(model=model_name, n_features=n, width=width, a=0.6 + 0.3 * c, b=0.2 * c, seed=c,
-                      dtype="float64", density=3.0, **own)
-            for c in range(configs)]  # fmt: skip
+    cfgs = [
+        RunConfig(
+            model=model_name,
+            n_features=n,
+            width=width,
+            a=0.6 + 0.3 * c,
+            b=0.2 * c,
+            seed=c,
+            dtype="float64",
+            density=3.0,
+            **own,
+        )
+        for c in range(configs)
+    ]
     gens = [torch.Generator().manual_seed(c.seed) for c in cfgs]
     model = MODELS[model_name].for_runs(cfgs, **options)
     params = model.init(cfgs, gens, torch.device("cpu"), torch.float64)
@@ -67,8 +78,16 @@ def _dense_feature_losses(model_name, params, x, channel):
 
 @pytest.mark.parametrize("fused", [True, False])  # the fused CPU read-out, or the unfused (GPU) one
 @pytest.mark.parametrize("scatter", [True, False])  # the forward by scattered rows, or by a dense product
-@pytest.mark.parametrize(("name", "tied"), [("linear", False), ("superposition", False), ("learnable", False),
-                                            ("learnable", True), ("autoencoder", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "tied"),
+    [
+        ("linear", False),
+        ("superposition", False),
+        ("learnable", False),
+        ("learnable", True),
+        ("autoencoder", False),
+    ],
+)
 def test_gradient_matches_autograd(name, tied, scatter, fused):
     model, params, batch, channel = _setup(name, tied, **_options(name, scatter, fused))
     loss, grads, _, active = model.loss(params, batch, channel, grads=True)

@@ -9,8 +9,20 @@ from superdyn.verify.run.optim import AdamW
 
 
 def _optimiser(gammas, lr=0.1, steps=10, warmup=0, floor=0.05):
-    configs = [RunConfig(model="autoencoder", n_features=2, width=2, lr=lr, steps=steps, warmup_steps=warmup,
-                         optimizer="adamw", weight_decay=g, lr_floor=floor) for g in gammas]  # fmt: skip
+    configs = [
+        RunConfig(
+            model="autoencoder",
+            n_features=2,
+            width=2,
+            lr=lr,
+            steps=steps,
+            warmup_steps=warmup,
+            optimizer="adamw",
+            weight_decay=g,
+            lr_floor=floor,
+        )
+        for g in gammas
+    ]
     w = torch.tensor([[[3.0, 4.0], [0.3, 0.4]]] * len(gammas), dtype=torch.float64)
     bias = torch.tensor([[1.0, -2.0]] * len(gammas), dtype=torch.float64)
     params = {"W": w, "bias": bias}

@@ -41,8 +41,12 @@ def test_worker_processes_store_the_runs_one_process_computes_bit_for_bit(tmp_pa
     for run in one:
         assert one[run].equals(two[run]), run  # every column, every bit
     for run in one:  # the metadata agree too, but for the timings
-        a, b = (ResultStore(d).metadata(c) for d in (tmp_path / "one", tmp_path / "two") for c in CONFIGS
-                if c.run_id() == run)  # fmt: skip
+        a, b = (
+            ResultStore(d).metadata(c)
+            for d in (tmp_path / "one", tmp_path / "two")
+            for c in CONFIGS
+            if c.run_id() == run
+        )
         assert a["checksums"] == b["checksums"] and a["final_loss"] == b["final_loss"]
     assert again.trained == () and len(again.skipped) == len(CONFIGS)  # resumes: nothing retrained
     assert not list((tmp_path / "two").glob("*.lock"))  # the workers released their locks
@@ -78,8 +82,16 @@ def test_a_run_that_fails_in_a_worker_is_reported_and_its_batch_mates_go_on(tmp_
     with _Pool(_fails_for_seed_one) as pool, pytest.raises(RuntimeError, match="injected"):
         run_sweep(configs, tmp_path / "strict", device="cpu", max_batch=2, progress=False, pool=pool)
     with _Pool(_fails_for_seed_one) as pool:
-        report = run_sweep(configs, tmp_path, device="cpu", max_batch=3, progress="runs", pool=pool,
-                           on_error="continue", label="demo")  # fmt: skip
+        report = run_sweep(
+            configs,
+            tmp_path,
+            device="cpu",
+            max_batch=3,
+            progress="runs",
+            pool=pool,
+            on_error="continue",
+            label="demo",
+        )
     bad = configs[1].run_id()
     assert report.failed == ((bad, "RuntimeError: injected fault"),)
     assert set(report.trained) == {configs[0].run_id(), configs[2].run_id()}  # retried one by one
@@ -178,15 +190,22 @@ def test_the_estimate_grows_with_the_steps():
 def test_the_cli_refuses_bad_threads_and_reproduce_says_what_it_uses(tmp_path):
     env = {**os.environ, SETTING: "0"}
     cli = [sys.executable, "-m", "superdyn"]
-    bad = subprocess.run([*cli, "curve", "power-law", "--a", "1.5", "--points", "3"], env=env,
-                         capture_output=True, text=True)  # fmt: skip
+    bad = subprocess.run(
+        [*cli, "curve", "power-law", "--a", "1.5", "--points", "3"], env=env, capture_output=True, text=True
+    )
     assert bad.returncode == 2
     assert "SUPERDYN_THREADS must be a whole number in [1, 4096], got '0'" in bad.stderr
-    bad = subprocess.run([*cli, "train", "--model", "linear", "--threads", "0", "--out", str(tmp_path)],
-                         capture_output=True, text=True)  # fmt: skip
+    bad = subprocess.run(
+        [*cli, "train", "--model", "linear", "--threads", "0", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "threads must be a whole number" in bad.stderr
-    done = subprocess.run([*cli, "reproduce", "fig3", "--scale", "tiny", "--out", str(tmp_path / "r"),
-                           "--threads", "1"], capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [*cli, "reproduce", "fig3", "--scale", "tiny", "--out", str(tmp_path / "r"), "--threads", "1"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     first = done.stderr.splitlines()[0]
     assert first.startswith("superdyn reproduce tiny: ") and "cpu, 1 worker x 1 thread (--threads 1)" in first

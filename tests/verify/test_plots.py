@@ -13,8 +13,9 @@ def _curves(n=3):
 
 
 def test_curves_figure_encodes_measured_theory_and_fits_one_way():
-    fig = plots.curves_figure(_curves(), _curves(), colour_label="a", window=(10, 100),
-                              fits=[(T, T**-1.0)], title="t")  # fmt: skip
+    fig = plots.curves_figure(
+        _curves(), _curves(), colour_label="a", window=(10, 100), fits=[(T, T**-1.0)], title="t"
+    )
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
@@ -52,15 +53,23 @@ def test_curves_figure_drops_nonpositive_points():
 
 def test_other_figures(tmp_path):
     figures = [
-        plots.exponents_figure([{"xlabel": "a", "series": [("K=1", [1, 2], [1.0, 0.9], [0.1, 0.1])],
-                                 "theory": [("1", [1, 2], [1, 1])]}]),
-        plots.scaling_figure([1, 2, 4], [1, 0.5, 0.25], fit=([1, 4], [1, 0.25], "slope 1"), xlabel="K",
-                             ylabel="L"),
+        plots.exponents_figure(
+            [
+                {
+                    "xlabel": "a",
+                    "series": [("K=1", [1, 2], [1.0, 0.9], [0.1, 0.1])],
+                    "theory": [("1", [1, 2], [1, 1])],
+                }
+            ]
+        ),
+        plots.scaling_figure(
+            [1, 2, 4], [1, 0.5, 0.25], fit=([1, 4], [1, 0.25], "slope 1"), xlabel="K", ylabel="L"
+        ),
         plots.scaling_figure(None, None, groups=[("g", [1, 2], [1, 2])], xlabel="m", ylabel="L"),
         plots.per_feature_figure([("none", T, np.exp(-np.outer(T, 1 / np.arange(1, 9))))]),
         plots.matrices_figure([("B", np.eye(8)), ("W^T B W", np.ones((8, 8)))]),
         plots.phase_figure([1, 2], [("algebraic", [1, 2], [2, 1.5], "C3")], points=[("exact", 1, 2, 0.0)]),
-    ]  # fmt: skip
+    ]
     for index, fig in enumerate(figures):
         assert isinstance(fig, Figure)
         paths = plots.save(fig, tmp_path / f"f{index}")
@@ -103,15 +112,27 @@ def _all_figures():
     losses = np.exp(-np.outer(T, 1 / np.arange(1, 9)))
     sgd = [((1, 0.25), T, 1 + 0 * T, 0.01 + 0 * T, 1 + 0 * T)]
     return [
-        plots.curves_figure(_curves(), _curves(), colour_label="a",
-                            title="Fig. 3a: no superposition, N = K = 1024"),
-        plots.exponents_figure([{"xlabel": "a (b = 0)", "series": [("K=128", [1, 2], [1, 0.9], [0.1, 0.1])],
-                                 "theory": [("alpha = 1", [1, 2], [1, 1])]}] * 2, title="Fig. 5: Eq. 9 fits"),
+        plots.curves_figure(
+            _curves(), _curves(), colour_label="a", title="Fig. 3a: no superposition, N = K = 1024"
+        ),
+        plots.exponents_figure(
+            [
+                {
+                    "xlabel": "a (b = 0)",
+                    "series": [("K=128", [1, 2], [1, 0.9], [0.1, 0.1])],
+                    "theory": [("alpha = 1", [1, 2], [1, 1])],
+                }
+            ]
+            * 2,
+            title="Fig. 5: Eq. 9 fits",
+        ),
         plots.per_feature_figure([("no superposition (K = N)", T, losses)] * 2),
-        plots.matrices_figure([("no superposition: B", matrix), ("$W^T B W$, K = 512", matrix)],
-                              title="Fig. 9: the student at t = 1000"),
+        plots.matrices_figure(
+            [("no superposition: B", matrix), ("$W^T B W$, K = 512", matrix)],
+            title="Fig. 9: the student at t = 1000",
+        ),
         plots.sgd_noise_figure(sgd, {1: ([0.7, 1.1], [0, 1])}, n_features=256),
-    ]  # fmt: skip
+    ]
 
 
 def test_figures_fit_a_journal_column_and_no_text_leaves_the_figure():

@@ -273,8 +273,9 @@ def test_a_failing_run_is_reported_and_the_others_go_on(tmp_path, monkeypatch, c
     monkeypatch.setattr(superdyn.verify.orchestrate.batch, "train", train_or_fail)
     with pytest.raises(RuntimeError, match="injected"):
         run_sweep(SWEEP[:3], tmp_path / "strict", device="cpu", progress=False)
-    report = run_sweep(SWEEP[:3], tmp_path, device="cpu", max_batch=3, progress="runs", on_error="continue",
-                       label="demo")  # fmt: skip
+    report = run_sweep(
+        SWEEP[:3], tmp_path, device="cpu", max_batch=3, progress="runs", on_error="continue", label="demo"
+    )
     bad = SWEEP[1].run_id()
     assert report.failed == ((bad, "RuntimeError: injected fault"),)
     assert set(report.trained) == {SWEEP[0].run_id(), SWEEP[2].run_id()}  # batch-mates retried alone

@@ -9,8 +9,16 @@ from superdyn.verify.run.trainer import train
 
 
 def _small(**changes):
-    base = dict(model="superposition", n_features=64, width=16, a=1.1, lr=1.0, batch_size=256, steps=300,
-                eval_samples=1024)  # fmt: skip
+    base = dict(
+        model="superposition",
+        n_features=64,
+        width=16,
+        a=1.1,
+        lr=1.0,
+        batch_size=256,
+        steps=300,
+        eval_samples=1024,
+    )
     return RunConfig(**{**base, **changes})
 
 
@@ -91,8 +99,15 @@ def test_a_snapshot_is_the_state_at_its_step_not_a_view_of_the_final_one(model):
 def test_learnable_and_autoencoder_run_and_track_their_embedding():
     (learnable,) = train([_small(model="learnable")], progress=False)
     assert learnable.status == "completed" and "phi_half" in learnable.curve
-    config = _small(model="autoencoder", optimizer="adamw", lr=0.01, warmup_steps=20, weight_decay=-0.1,
-                    init_scale=0.1, a=1.2)  # fmt: skip
+    config = _small(
+        model="autoencoder",
+        optimizer="adamw",
+        lr=0.01,
+        warmup_steps=20,
+        weight_decay=-0.1,
+        init_scale=0.1,
+        a=1.2,
+    )
     (auto,) = train([config], progress=False)
     assert auto.status == "completed"
     assert auto.curve["loss"][-1] < auto.curve["loss"][0]
@@ -173,10 +188,20 @@ def test_a_spike_of_sgd_noise_that_recovers_is_not_divergence():
     # single samples at a third of the expected loss's stability limit (2.36): the population
     # loss of a run jumps when a rare feature is hit, and comes back
     configs = [
-        RunConfig(model="linear", n_features=8, width=8, a=1.5, b=0.25, lr=0.8, batch_size=1, steps=300,
-                  seed=s, dtype="float64")
+        RunConfig(
+            model="linear",
+            n_features=8,
+            width=8,
+            a=1.5,
+            b=0.25,
+            lr=0.8,
+            batch_size=1,
+            steps=300,
+            seed=s,
+            dtype="float64",
+        )
         for s in range(64)
-    ]  # fmt: skip
+    ]
     results = train(configs, device="cpu", progress=False)
     spikes = [r for r in results if np.any(r.curve["loss"] > 1.5 * np.minimum.accumulate(r.curve["loss"]))]
     assert spikes  # the noise is there ...

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .._validate import check_count, check_real
+from ..validate import check_count, check_real
 from ._sums import euler_maclaurin_sum
 from .base import DIRECT_SUM_LIMIT, Profile
 

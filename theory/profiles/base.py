@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import sympy as sp
 
-from .._validate import as_float_array, check_count, check_real, require
+from ..validate import as_float_array, check_count, check_real, require
 from ._sums import euler_maclaurin_sum
 
 __all__ = ["DIRECT_SUM_LIMIT", "MAX_DENSE_FEATURES", "MAX_FEATURES", "Profile"]

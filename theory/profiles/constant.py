@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .._validate import check_count
+from ..validate import check_count
 from .base import Profile
 
 __all__ = ["Constant"]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .._validate import check_real, overflow_as_inf
 from ..expressions import parse_expression, parse_expressions
+from ..validate import check_real, overflow_as_inf
 from .base import Profile
 
 __all__ = ["Custom"]

@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .._validate import check_count, check_real
+from ..validate import check_count, check_real
 from .base import DIRECT_SUM_LIMIT, Profile
 
 __all__ = ["PowerLaw"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .._validate import check_count, check_real
+from ..validate import check_count, check_real
 from .base import Profile
 
 __all__ = ["StretchedExponential"]

@@ -11,11 +11,11 @@ import math
 import numpy as np
 import sympy as sp
 
-from .._validate import as_float_array, check_real
 from ..engine import derive
 from ..expressions import parse_expression
 from ..scaling_law import ScalingLaw
 from ..task import Task
+from ..validate import as_float_array, check_real
 from .windows import cannot_judge, front_window, law_alpha, log_corrected_start
 
 __all__ = [

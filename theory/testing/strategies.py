@@ -169,8 +169,11 @@ def tasks(draw, max_features: int = 4096, kinds=KINDS, min_features: int = 1, ma
         raise ValueError(f"need 1 <= min_features <= max_features, got {min_features}, {max_features}")
     frequencies, b = draw(_profile_and_b(kinds, margin))
     sizes = [n for n in (64, 256, 1024, 4096) if min_features <= n <= max_features]
-    n = draw(st.one_of(st.sampled_from(sizes), st.integers(min_features, max_features)) if sizes else
-             st.integers(min_features, max_features))  # fmt: skip
+    n = draw(
+        st.one_of(st.sampled_from(sizes), st.integers(min_features, max_features))
+        if sizes
+        else st.integers(min_features, max_features)
+    )
     channels = PowerLaw(b) if b > 0 else Constant()
     alpha = _class_alpha(frequencies, b)
     if not _has_window(frequencies, channels, n, alpha):

@@ -17,10 +17,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .._validate import check_real
 from ..profiles import PowerLaw
 from ..scaling_law import ScalingLaw
 from ..task import Task
+from ..validate import check_real
 
 __all__ = ["FRONT", "SHARE", "SPACING", "front_window"]
 

@@ -231,8 +231,11 @@ class Claim:
         )
         if self.inconclusive:
             text += " The error bar is wider than the tolerance, so the measurement cannot decide."
-        shown = [f"if {a.condition}, {a.value:.4g} ± {a.uncertainty:.2g}" for a in self.alternatives
-                 if a.value is not None and np.isfinite(a.value)]  # fmt: skip
+        shown = [
+            f"if {a.condition}, {a.value:.4g} ± {a.uncertainty:.2g}"
+            for a in self.alternatives
+            if a.value is not None and np.isfinite(a.value)
+        ]
         if shown:
             text += " Alternatives: " + "; ".join(shown) + "."
         return f"{text} {self.context}".strip()

@@ -167,9 +167,15 @@ class FitResult:
         return f"the {self.method} is used on t in [{lo:.3g}, {hi:.3g}]"
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "window": self.window, "alpha": self.alpha,
-                "uncertainty": self.uncertainty, "floor": self.floor,
-                "seed_alphas": list(self.seed_alphas), "error": self.error}  # fmt: skip
+        return {
+            "method": self.method,
+            "window": self.window,
+            "alpha": self.alpha,
+            "uncertainty": self.uncertainty,
+            "floor": self.floor,
+            "seed_alphas": list(self.seed_alphas),
+            "error": self.error,
+        }
 
 
 def fit_one(kind, t, loss, window):
@@ -299,10 +305,14 @@ class ExponentMeasurement:
         return out
 
     def to_dict(self) -> dict:
-        return {"headline": self.headline.to_dict(), "alternatives": [a.to_dict() for a in self.alternatives],
-                "window_rule": self.window_rule, "n_seeds": self.n_seeds,
-                "profile_t": self.profile_t.tolist(),
-                "profile_alpha": self.profile_alpha.tolist()}  # fmt: skip
+        return {
+            "headline": self.headline.to_dict(),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "window_rule": self.window_rule,
+            "n_seeds": self.n_seeds,
+            "profile_t": self.profile_t.tolist(),
+            "profile_alpha": self.profile_alpha.tolist(),
+        }
 
 
 def _positive(t, loss):

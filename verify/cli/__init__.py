@@ -42,14 +42,25 @@ def exponent_table(n_features: int = _PAPER_N, window=_PAPER_WINDOW) -> list[dic
 
     finite = f"alpha_N{n_features}"
     table = power_law_exponent_table(n_features=n_features, window=window)
-    rows = [{"class": "power-law", "a": r.a, "b": r.b, "alpha": r.alpha_theory, "log_power": 0.0,
-             finite: r.alpha_fit} for r in table.rows]  # fmt: skip
+    rows = [
+        {
+            "class": "power-law",
+            "a": r.a,
+            "b": r.b,
+            "alpha": r.alpha_theory,
+            "log_power": 0.0,
+            finite: r.alpha_fit,
+        }
+        for r in table.rows
+    ]
     for kind, alpha, log_power in (
         ("exponential", alpha_exponential, log_power_exponential),
         ("algebraic", alpha_algebraic, lambda a: 0.0),
     ):
-        rows += [{"class": kind, "a": a, "b": 0.0, "alpha": alpha(a), "log_power": log_power(a), finite: None}
-                 for a in _OTHER_A]  # fmt: skip
+        rows += [
+            {"class": kind, "a": a, "b": 0.0, "alpha": alpha(a), "log_power": log_power(a), finite: None}
+            for a in _OTHER_A
+        ]
     return rows
 
 
@@ -144,7 +155,7 @@ def _cmd_curve(args) -> int:
         raise ValueError(f"need 0 < --t-min < --t-max, got {args.t_min:g} and {args.t_max:g}")
     if args.points < 2:
         raise ValueError(f"--points must be >= 2, got {args.points}")
-    from superdyn.theory._validate import check_real
+    from superdyn.theory.validate import check_real
 
     task = Task(profile, PowerLaw(check_real("b", args.b, lower=0.0)), n_features=args.features)
     times = np.logspace(np.log10(args.t_min), np.log10(args.t_max), args.points)

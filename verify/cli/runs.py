@@ -39,13 +39,25 @@ def _train_configs(args) -> list:
     if width is None:
         width = args.features if args.model == "linear" else args.features // 2
     return [
-        RunConfig(model=args.model, n_features=args.features, width=width, a=args.a, b=args.b, lr=args.lr,
-                  batch_size=args.batch_size, steps=args.steps, seed=seed, optimizer=args.optimizer,
-                  weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
-                  dtype=args.dtype, eval_samples=args.eval_samples,
-                  **({} if args.init_scale is None else {"init_scale": args.init_scale}))
+        RunConfig(
+            model=args.model,
+            n_features=args.features,
+            width=width,
+            a=args.a,
+            b=args.b,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            steps=args.steps,
+            seed=seed,
+            optimizer=args.optimizer,
+            weight_decay=args.weight_decay,
+            warmup_steps=args.warmup_steps,
+            dtype=args.dtype,
+            eval_samples=args.eval_samples,
+            **({} if args.init_scale is None else {"init_scale": args.init_scale}),
+        )
         for seed in args.seeds
-    ]  # fmt: skip
+    ]
 
 
 def _cmd_train(args) -> int:
@@ -108,15 +120,23 @@ def _cmd_reproduce(args) -> int:
         return 0
     for name in args.experiments:
         get_experiment(name)  # unknown names fail before anything runs
-    result = reproduce(args.experiments or None, scale=args.scale, out=args.out, device=args.device,
-                       progress=not args.quiet, allow_slow=args.yes, engine=args.engine,
-                       address=args.address, threads=args.threads)  # fmt: skip
+    result = reproduce(
+        args.experiments or None,
+        scale=args.scale,
+        out=args.out,
+        device=args.device,
+        progress=not args.quiet,
+        allow_slow=args.yes,
+        engine=args.engine,
+        address=args.address,
+        threads=args.threads,
+    )
     print(dumps_strict({**result.to_dict(), "verdicts": _verdicts(result.paths)}, indent=1))
     return 0
 
 
 def _cmd_report(args) -> int:
-    from ..report import write_report
+    from ..claims_report import write_report
 
     paths = write_report(args.directory)
     print(dumps_strict({"paths": paths, "verdicts": _verdicts(paths)}, indent=1))
@@ -150,16 +170,27 @@ def _cmd_runs(args) -> int:
     rows = survey(store)
     counts = {state: sum(r["state"] == state for r in rows) for state in ("current", "stale", "damaged")}
     if args.json:
-        print(dumps_strict({"store": str(store.directory), "training_revision": TRAINING_REVISION,
-                          "counts": counts, "runs": rows}, indent=1))  # fmt: skip
+        print(
+            dumps_strict(
+                {
+                    "store": str(store.directory),
+                    "training_revision": TRAINING_REVISION,
+                    "counts": counts,
+                    "runs": rows,
+                },
+                indent=1,
+            )
+        )
         return 0
     fields = ("model", "n_features", "width", "a", "b", "lr", "batch_size", "steps", "seed")
     print(f"{'run':<17}{'state':<9}{'revision':<42}{'status':<11}" + " ".join(f"{f:>10}" for f in fields))
     for row in rows:
         config = row["config"] or {}
         revision = describe_revision(row["revision"]) if row["config"] else row["problem"]
-        print(f"{row['run']:<17}{row['state']:<9}{revision[:41]:<42}{row['status'] or '':<11}"
-              + " ".join(f"{config.get(f, ''):>10}" for f in fields))  # fmt: skip
+        print(
+            f"{row['run']:<17}{row['state']:<9}{revision[:41]:<42}{row['status'] or '':<11}"
+            + " ".join(f"{config.get(f, ''):>10}" for f in fields)
+        )
     print(
         f"{len(rows)} runs in {store.directory}: {counts['current']} current, {counts['stale']} stale, "
         f"{counts['damaged']} damaged (this is training revision {TRAINING_REVISION}; stale runs are never "

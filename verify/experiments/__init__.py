@@ -86,6 +86,3 @@ def plan(names, scale: str) -> list:
     for name in names:
         configs.extend(get_experiment(name).configs(scale))
     return list(dict.fromkeys(configs))
-
-
-

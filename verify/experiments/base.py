@@ -218,6 +218,3 @@ def exponent_claim(
         undecided=measured.failure,
         context=context,
     )
-
-
-

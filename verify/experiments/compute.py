@@ -115,8 +115,10 @@ def kopt_exponent(compute) -> tuple:
     widths = sorted(compute)
 
     def best_width(c):
-        logs = [np.interp(np.log(c), np.log(compute[k][0]), np.log(compute[k][1]), left=np.inf, right=np.inf)
-                for k in widths]  # fmt: skip
+        logs = [
+            np.interp(np.log(c), np.log(compute[k][0]), np.log(compute[k][1]), left=np.inf, right=np.inf)
+            for k in widths
+        ]
         return int(np.argmin(logs))
 
     best_index = [best_width(c) for c in grid[inside]]
@@ -157,8 +159,10 @@ def _analyse_compute_frontier(results: StoredRuns, scale: str) -> Analysis:
     c_range = (grid[inside][0], grid[inside][-1]) if inside.any() else (np.nan, np.nan)
     undecided = ""
     if distinct < MIN_INTERIOR_WIDTHS:
-        undecided = (f"the optimum is interior at only {distinct} distinct width(s) of {len(curves)} "
-                     f"(at least {MIN_INTERIOR_WIDTHS} are needed to fix an exponent).")  # fmt: skip
+        undecided = (
+            f"the optimum is interior at only {distinct} distinct width(s) of {len(curves)} "
+            f"(at least {MIN_INTERIOR_WIDTHS} are needed to fix an exponent)."
+        )
     analysis.claims.append(
         Claim(
             experiment="fig7",
@@ -178,22 +182,29 @@ def _analyse_compute_frontier(results: StoredRuns, scale: str) -> Analysis:
             f"values, at {distinct} distinct best width(s).",
         )
     )
+    analysis.figures.update(_frontier_figures(compute, grid, best, k_opt, slope, intercept))
+    return analysis
+
+
+def _frontier_figures(compute, grid, best, k_opt, slope, intercept) -> dict:
+    """Fig. 7a (loss against compute, the frontier drawn) and, where an optimum is interior, Fig. 14."""
+    inside = np.isfinite(k_opt)
     measured = [(c, loss, k) for k, (c, loss) in compute.items()]
-    analysis.figures["fig7"] = plots.curves_figure(
-        measured,
-        colour_label="K",
-        envelope=(grid, best),
-        xlabel=r"compute $C = t K^2$",
-        log_colour=True,
-        title="Fig. 7a: loss against compute, a = 1.1, b = 0",
-    )
-    if inside.any():
-        fit = (
-            (grid[inside], np.exp(intercept) * grid[inside] ** slope, f"slope {slope:.3f}")
-            if np.isfinite(slope)
-            else None
+    figures = {
+        "fig7": plots.curves_figure(
+            measured,
+            colour_label="K",
+            envelope=(grid, best),
+            xlabel=r"compute $C = t K^2$",
+            log_colour=True,
+            title="Fig. 7a: loss against compute, a = 1.1, b = 0",
         )
-        analysis.figures["fig14"] = plots.scaling_figure(
+    }
+    if inside.any():
+        fit = None
+        if np.isfinite(slope):
+            fit = (grid[inside], np.exp(intercept) * grid[inside] ** slope, f"slope {slope:.3f}")
+        figures["fig14"] = plots.scaling_figure(
             grid[inside],
             k_opt[inside],
             fit=fit,
@@ -201,7 +212,7 @@ def _analyse_compute_frontier(results: StoredRuns, scale: str) -> Analysis:
             ylabel=r"$K_{opt}$",
             title="Fig. 14: optimal width against compute",
         )
-    return analysis
+    return figures
 
 
 def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
@@ -233,8 +244,10 @@ def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
     waiting = [r["K"] for r in rows if not r["plateau reached"]]
     undecided = ""
     if len(counted) < MIN_PLATEAU_WIDTHS:
-        undecided = (f"only {len(counted)} width(s) reached a plateau (local exponent < {FLAT_EXPONENT} over "
-                     f"the last {PLATEAU_SHARE:.0%} of ln t); still decaying: {waiting}.")  # fmt: skip
+        undecided = (
+            f"only {len(counted)} width(s) reached a plateau (local exponent < {FLAT_EXPONENT} over "
+            f"the last {PLATEAU_SHARE:.0%} of ln t); still decaying: {waiting}."
+        )
     analysis.claims.append(
         Claim(
             experiment="fig13",
@@ -243,27 +256,34 @@ def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
             paper=quoted.value,
             paper_quote=quoted.cited,
             criterion=f"superdyn's tolerance {BETA_TOLERANCE} (or 2 sigma), over at least "
-            f"{MIN_PLATEAU_WIDTHS} "
-            "widths K < N whose plateau is reached",
+            f"{MIN_PLATEAU_WIDTHS} widths K < N whose plateau is reached",
             measured=-slope,
             uncertainty=stderr,
             method=f"OLS of ln L_plateau on ln K, K in {[r['K'] for r in counted]}, plateau = mean over "
-            "the last "
-            f"{PLATEAU_SHARE:.0%} of ln t",
+            f"the last {PLATEAU_SHARE:.0%} of ln t",
             tolerance=BETA_TOLERANCE,
             undecided=undecided,
         )
     )
+    analysis.figures["fig13"] = _plateau_figure(rows, slope, intercept)
+    return analysis
+
+
+def _plateau_figure(rows, slope, intercept):
+    """Fig. 13: each width's plateau loss, with the fitted K^-beta line where there is one."""
     ks = np.array([r["K"] for r in rows], float)
     plateaus = np.array([r["plateau_loss"] for r in rows])
     line = None
     if np.isfinite(slope):
         line = (ks, np.exp(intercept) * ks**slope, f"beta = {-slope:.3f}")
-    analysis.figures["fig13"] = plots.scaling_figure(
-        ks, plateaus, fit=line, xlabel="width K", ylabel="plateau loss (last 20% of ln t)",
+    return plots.scaling_figure(
+        ks,
+        plateaus,
+        fit=line,
+        xlabel="width K",
+        ylabel="plateau loss (last 20% of ln t)",
         title="Fig. 13: plateau loss vs K",
-    )  # fmt: skip
-    return analysis
+    )
 
 
 _SCALED = {

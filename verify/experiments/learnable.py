@@ -90,10 +90,18 @@ def _analyse(results: StoredRuns, scale: str) -> Analysis:
         gap = lf - ll
         gap_order = float(np.log10(np.exp(np.mean(np.log(gap))))) if np.all(gap > 0) else float("nan")
         loss_order = float(np.log10(np.exp(np.mean(np.log(lf)))))
-        analysis.claims.append(_order_claim("gap-order", k, PAPER["fig12_gap_order"], gap_order,
-                                            "The gain of learnable W, L_fixed - L_learnable,"))  # fmt: skip
-        analysis.claims.append(_order_claim("loss-order", k, PAPER["fig12_loss_order"], loss_order,
-                                            "The fixed-W loss"))  # fmt: skip
+        analysis.claims.append(
+            _order_claim(
+                "gap-order",
+                k,
+                PAPER["fig12_gap_order"],
+                gap_order,
+                "The gain of learnable W, L_fixed - L_learnable,",
+            )
+        )
+        analysis.claims.append(
+            _order_claim("loss-order", k, PAPER["fig12_loss_order"], loss_order, "The fixed-W loss")
+        )
         signs.append((k, float(np.min(gap / lf)), float(t[np.argmin(gap / lf)])))
         rows.append(
             {

@@ -120,9 +120,15 @@ def _analyse_per_feature_losses(results: StoredRuns, scale: str) -> Analysis:
     )
     analysis.tables["fig8 halved shares"] = [
         {"model": "linear (K = N)", "measured": shares["linear"][0], "theory": theory_none},
-        {"model": f"superposition (K = {sup.width})", "measured": share, "±": ambiguity, "theory": None,
-         "share above L_i(0)": worse, "largest relative standard error": rel_error},
-    ]  # fmt: skip
+        {
+            "model": f"superposition (K = {sup.width})",
+            "measured": share,
+            "±": ambiguity,
+            "theory": None,
+            "share above L_i(0)": worse,
+            "largest relative standard error": rel_error,
+        },
+    ]
     analysis.figures["fig8"] = plots.per_feature_figure(panels, title="Fig. 8: per-feature losses")
     return analysis
 

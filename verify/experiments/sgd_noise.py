@@ -43,14 +43,37 @@ A, B = 1.5, 0.25
 #: Per scale: N, batch sizes, lr fractions of eta_max for the curves and for the stability grid,
 #: seeds of each, and end times (all superdyn's choices).
 SCALES_SGD_NOISE = {
-    "tiny": dict(n=32, batches=(1, 8), track=(0.25, 0.5), grid=(0.7, 0.9, 1.1, 1.5), seeds=4,
-                 grid_seeds=4, t_end=300.0, grid_t_end=200.0),
-    "quick": dict(n=256, batches=(1, 8, 64, 1024), track=(0.25, 0.5), grid=(0.7, 0.9, 1.1, 1.5), seeds=16,
-                  grid_seeds=8, t_end=3e3, grid_t_end=1e3),
-    "paper": dict(n=1024, batches=(1, 8, 64, 1024), track=(0.25, 0.5),
-                  grid=(0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5), seeds=64, grid_seeds=32, t_end=1e4,
-                  grid_t_end=3e3),
-}  # fmt: skip
+    "tiny": dict(
+        n=32,
+        batches=(1, 8),
+        track=(0.25, 0.5),
+        grid=(0.7, 0.9, 1.1, 1.5),
+        seeds=4,
+        grid_seeds=4,
+        t_end=300.0,
+        grid_t_end=200.0,
+    ),
+    "quick": dict(
+        n=256,
+        batches=(1, 8, 64, 1024),
+        track=(0.25, 0.5),
+        grid=(0.7, 0.9, 1.1, 1.5),
+        seeds=16,
+        grid_seeds=8,
+        t_end=3e3,
+        grid_t_end=1e3,
+    ),
+    "paper": dict(
+        n=1024,
+        batches=(1, 8, 64, 1024),
+        track=(0.25, 0.5),
+        grid=(0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5),
+        seeds=64,
+        grid_seeds=32,
+        t_end=1e4,
+        grid_t_end=3e3,
+    ),
+}
 #: Stated before measuring: CURVE_SIGMAS standard errors over the last CURVE_DECADES decades of t;
 #: the half-divergence learning rate within STABILITY_TOLERANCE of eta_max (relative).
 CURVE_SIGMAS, CURVE_DECADES, STABILITY_TOLERANCE = 3.0, 2.0, 0.2
@@ -66,9 +89,17 @@ def predicted_limit(n: int, batch: int) -> float:
 def _config(s, batch, fraction, t_end, seed) -> RunConfig:
     lr = float(f"{fraction * predicted_limit(s['n'], batch):.4g}")
     return RunConfig(
-        model="linear", n_features=s["n"], width=s["n"], a=A, b=B, lr=lr, batch_size=batch,
-        steps=steps_for(t_end, lr), seed=seed, eval_samples=256,
-    )  # fmt: skip
+        model="linear",
+        n_features=s["n"],
+        width=s["n"],
+        a=A,
+        b=B,
+        lr=lr,
+        batch_size=batch,
+        steps=steps_for(t_end, lr),
+        seed=seed,
+        eval_samples=256,
+    )
 
 
 def _groups(scale, fractions: str, seeds: str, t_end: str) -> dict:
@@ -125,11 +156,17 @@ def _track_claim(results, key, seeds, s, analysis):
     late = _late(t, t[-1])
     deviation = mean[late] / theory[late] - 1
     worst = int(np.argmax(np.abs(deviation)))
-    row = {"batch": batch, "lr": done[0].lr, "lr / eta_max": fraction, "seeds": len(done),
-           "stopped": stopped, "max |mean/sgd_loss - 1|": float(abs(deviation[worst])),
-           "3 SE": float(CURVE_SIGMAS * rel_se[late].max()),
-           "mean/GD at t_end": float(mean[-1] / flow[-1]),
-           "sgd_loss/GD at t_end": float(theory[-1] / flow[-1])}  # fmt: skip
+    row = {
+        "batch": batch,
+        "lr": done[0].lr,
+        "lr / eta_max": fraction,
+        "seeds": len(done),
+        "stopped": stopped,
+        "max |mean/sgd_loss - 1|": float(abs(deviation[worst])),
+        "3 SE": float(CURVE_SIGMAS * rel_se[late].max()),
+        "mean/GD at t_end": float(mean[-1] / flow[-1]),
+        "sgd_loss/GD at t_end": float(theory[-1] / flow[-1]),
+    }
     analysis.tables.setdefault("sgd-noise curves", []).append(row)
     return Claim(
         experiment="sgd-noise",

@@ -84,8 +84,9 @@ LR_FRACTION, LR_CEILING = 0.2, 1.0
 ALPHA_TOLERANCE = 0.1
 
 
-def superposition_configs(scale, widths=None, grid=None, model="superposition", seeds=None, t_end=None,
-                          **extra) -> list:  # fmt: skip
+def superposition_configs(
+    scale, widths=None, grid=None, model="superposition", seeds=None, t_end=None, **extra
+) -> list:
     """ReLU-model runs of ``scale``, every (a, b) with the scale's seeds.
 
     With the default widths, the scale's ``extra_widths`` are added for the first (a, b) only.
@@ -273,10 +274,15 @@ def _analyse_acceleration(results: StoredRuns, scale: str) -> Analysis:
     quoted = PAPER["acceleration"]
     ratio = m.alpha / alpha_inf
     analysis.tables["fig4 acceleration"] = [
-        {"K": b.width, "alpha": mm.alpha, "±": mm.uncertainty, "over Eq. 8": mm.alpha / alpha_inf,
-         "over the exact N sum, same window": mm.alpha / same_n if np.isfinite(same_n) else None}
+        {
+            "K": b.width,
+            "alpha": mm.alpha,
+            "±": mm.uncertainty,
+            "over Eq. 8": mm.alpha / alpha_inf,
+            "over the exact N sum, same window": mm.alpha / same_n if np.isfinite(same_n) else None,
+        }
         for b, mm, _ in found
-    ]  # fmt: skip
+    ]
     analysis.claims.append(
         Claim(
             experiment="fig4",

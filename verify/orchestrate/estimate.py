@@ -36,8 +36,17 @@ WORKER_START_SECONDS = 2.5
 
 def _probe_key(batch) -> tuple:
     first = batch[0]
-    return (first.model, first.n_features, first.width, first.batch_size, len(batch), first.dtype,
-            first.per_feature, first.optimizer, first.tied)  # fmt: skip
+    return (
+        first.model,
+        first.n_features,
+        first.width,
+        first.batch_size,
+        len(batch),
+        first.dtype,
+        first.per_feature,
+        first.optimizer,
+        first.tied,
+    )
 
 
 def _step_equivalents(config, steps: int, points_per_decade: int, eval_samples: int) -> float:
@@ -52,10 +61,15 @@ def _probe(batch, device) -> tuple[float, float]:
     seconds, work = [], []
     for steps in (_SHORT, _LONG):
         probe = [
-            c.replace(steps=steps, points_per_decade=1, eval_samples=min(c.eval_samples, _PROBE_EVAL),
-                      snapshot_times=(), warmup_steps=min(c.warmup_steps, steps))
+            c.replace(
+                steps=steps,
+                points_per_decade=1,
+                eval_samples=min(c.eval_samples, _PROBE_EVAL),
+                snapshot_times=(),
+                warmup_steps=min(c.warmup_steps, steps),
+            )
             for c in batch
-        ]  # fmt: skip
+        ]
         start = time.perf_counter()
         train(probe, device=device, progress=False)
         seconds.append(time.perf_counter() - start)
@@ -75,8 +89,10 @@ def batch_seconds(batches, device="auto") -> list[float]:
             probes[key] = _probe(batch, device)
         setup, per_step = probes[key]
         first = batch[0]
-        out.append(setup + per_step * _step_equivalents(first, first.steps, first.points_per_decade,
-                                                        first.eval_samples))  # fmt: skip
+        out.append(
+            setup
+            + per_step * _step_equivalents(first, first.steps, first.points_per_decade, first.eval_samples)
+        )
     return out
 
 

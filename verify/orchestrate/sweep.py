@@ -60,9 +60,16 @@ class RunsProgress:
     def __init__(self, label: str, total: int, stored: int, enabled: bool = True):
         self.label = label
         self.counts = {"stored": stored, "trained": 0, "failed": 0, "busy": 0}
-        self.bar = tqdm(total=total, initial=stored, desc=label, unit="run", disable=not enabled, leave=True,
-                        bar_format=self.FORMAT,
-                        dynamic_ncols=True)  # fmt: skip
+        self.bar = tqdm(
+            total=total,
+            initial=stored,
+            desc=label,
+            unit="run",
+            disable=not enabled,
+            leave=True,
+            bar_format=self.FORMAT,
+            dynamic_ncols=True,
+        )
         self._show()
 
     def _show(self, refresh: bool = True) -> None:
@@ -303,6 +310,9 @@ def _announce_stale(found: dict, label: str, progress) -> tuple:
     """Say (on stderr, unless silent) how many stored runs are stale and will be retrained."""
     if found and progress:
         revisions = sorted({describe_revision(r) for _, r in found.values()})
-        tqdm.write(f"{label}: {len(found)} stored run(s) are stale ({', '.join(revisions)}; this is training "
-                   f"revision {TRAINING_REVISION}): retraining them", file=sys.stderr)  # fmt: skip
+        tqdm.write(
+            f"{label}: {len(found)} stored run(s) are stale ({', '.join(revisions)}; this is training "
+            f"revision {TRAINING_REVISION}): retraining them",
+            file=sys.stderr,
+        )
     return tuple((new, old) for new, (old, _) in found.items())

@@ -15,8 +15,8 @@ from importlib import metadata
 
 import numpy as np
 from superdyn.theory import PowerLaw, Task
-from superdyn.theory._validate import check_count, check_real
 from superdyn.theory.errors import InvalidInput
+from superdyn.theory.validate import check_count, check_real
 
 __all__ = ["MODEL_NAMES", "SCALES", "TRAINING_REVISION", "RunConfig", "code_version", "measurement_steps"]
 
@@ -36,6 +36,23 @@ _IGNORED_BY = {
     "embedding": ("linear", "autoencoder"),
     "tied": ("linear", "superposition", "autoencoder"),
 }
+#: The fields that fix a run's tensor shapes and its loop: runs equal in all of them train as one batch.
+_SHAPE_FIELDS = (
+    "model",
+    "n_features",
+    "width",
+    "batch_size",
+    "steps",
+    "optimizer",
+    "warmup_steps",
+    "lr_floor",
+    "dtype",
+    "tied",
+    "points_per_decade",
+    "eval_samples",
+    "per_feature",
+    "density",
+)
 #: Options of Liu et al.'s AdamW rule that plain SGD does not read.
 _ADAMW_ONLY = ("weight_decay", "warmup_steps", "lr_floor")
 
@@ -179,11 +196,7 @@ class RunConfig:
     @property
     def shape_key(self) -> tuple:
         """Runs with equal keys train together in one batched computation."""
-        return (
-            self.model, self.n_features, self.width, self.batch_size, self.steps, self.optimizer,
-            self.warmup_steps, self.lr_floor,
-            self.dtype, self.tied, self.points_per_decade, self.eval_samples, self.per_feature, self.density,
-        )  # fmt: skip
+        return tuple(getattr(self, name) for name in _SHAPE_FIELDS)
 
     def to_dict(self) -> dict:
         out = asdict(self)

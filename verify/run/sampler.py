@@ -110,8 +110,9 @@ class SparseSampler:
             features.append(feature)
             configs.append(torch.full_like(row, c))
             values.append(value)
-        return SparseBatch(torch.cat(rows), torch.cat(features), torch.cat(values), torch.cat(configs),
-                           batch, self.n_configs)  # fmt: skip
+        return SparseBatch(
+            torch.cat(rows), torch.cat(features), torch.cat(values), torch.cat(configs), batch, self.n_configs
+        )
 
 
 def place_events(counts: torch.Tensor, u: torch.Tensor, cdf: torch.Tensor):

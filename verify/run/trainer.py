@@ -88,8 +88,12 @@ def _moments(configs, device, dtype):
     """Per-configuration p, A_ii, m1, m2 as (C, ...) tensors, and p as numpy rows for the sampler."""
     tasks = [c.task for c in configs]
     p_rows = [t.p for t in tasks]
-    values = {"p": p_rows, "channel": [t.importance for t in tasks], "m1": [t.m1 for t in tasks],
-              "m2": [t.m2 for t in tasks]}  # fmt: skip
+    values = {
+        "p": p_rows,
+        "channel": [t.importance for t in tasks],
+        "m1": [t.m1 for t in tasks],
+        "m2": [t.m2 for t in tasks],
+    }
     return {k: torch.as_tensor(np.array(v), device=device, dtype=dtype) for k, v in values.items()}, p_rows
 
 
@@ -233,8 +237,11 @@ class Recorder:
             rec = self.records[c]
             start_loss = rec["loss"][0] if rec["loss"] else np.inf
             if not np.isfinite(value) or value > factor * start_loss:
-                self.stop(c, f"loss {value:.3g} at step {k} is not finite or above {factor} x its start "
-                          f"({start_loss:.3g})")  # fmt: skip
+                self.stop(
+                    c,
+                    f"loss {value:.3g} at step {k} is not finite or above {factor} x its start "
+                    f"({start_loss:.3g})",
+                )
                 continue
             if k in self.steps:
                 rec["step"].append(k)
@@ -333,11 +340,21 @@ def train(configs, *, device="auto", progress=True, model_options=None) -> list[
     if model.population_loss(params, moments) is None:
         eval_batch = sampler.sample(first.eval_samples, _generators([c.eval_seed for c in configs], device))
     recorder = Recorder(model, params, configs, moments, eval_batch)
-    loop = sgd_steps(model, params, optimizer, sampler, generators, moments["channel"], recorder.live,
-                     steps=first.steps, batch_size=first.batch_size)  # fmt: skip
+    loop = sgd_steps(
+        model,
+        params,
+        optimizer,
+        sampler,
+        generators,
+        moments["channel"],
+        recorder.live,
+        steps=first.steps,
+        batch_size=first.batch_size,
+    )
     start = time.perf_counter()
-    with tqdm(total=first.steps, disable=not progress, desc=f"{first.model} x{len(configs)}",
-              mininterval=1.0) as bar:  # fmt: skip
+    with tqdm(
+        total=first.steps, disable=not progress, desc=f"{first.model} x{len(configs)}", mininterval=1.0
+    ) as bar:
         for k, loss in loop:
             recorder.observe(k, loss)
             bar.update(int(k > 0))

@@ -11,12 +11,12 @@ from superdyn.jsonio import dumps_strict
 from ..run.config import code_version
 from .runs import _atomic_write
 
-__all__ = ["MANIFEST", "read_manifest", "update_manifest"]
+__all__ = ["MANIFEST", "atomic_text", "read_manifest", "update_manifest"]
 
 MANIFEST = "manifest.json"
 
 
-def _atomic_text(path: Path, text: str) -> None:
+def atomic_text(path: Path, text: str) -> None:
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
@@ -48,5 +48,5 @@ def update_manifest(directory, names, scale: str, device: str) -> dict:
         "superdyn": code_version(),
         "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    _atomic_text(directory / MANIFEST, dumps_strict(body, indent=1))
+    atomic_text(directory / MANIFEST, dumps_strict(body, indent=1))
     return experiments

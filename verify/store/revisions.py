@@ -47,8 +47,14 @@ def survey(store, check: bool = True) -> list[dict]:
     """
     rows = []
     for meta_path in store.metadata_files():
-        row = {"run": meta_path.stem, "config": None, "status": None, "revision": None,
-               "state": "damaged", "problem": ""}  # fmt: skip
+        row = {
+            "run": meta_path.stem,
+            "config": None,
+            "status": None,
+            "revision": None,
+            "state": "damaged",
+            "problem": "",
+        }
         try:
             meta = json.loads(meta_path.read_text())
             config = RunConfig.from_dict(meta["config"])

@@ -193,8 +193,11 @@ class ResultStore:
         """The stored metadata of ``config``; None when it is absent or damaged (damage is reported)."""
         meta, problem = self.inspect(config)
         if problem:
-            warnings.warn(f"run {config.run_id()} is damaged: {problem}; it is not used",
-                          CorruptResultWarning, stacklevel=2)  # fmt: skip
+            warnings.warn(
+                f"run {config.run_id()} is damaged: {problem}; it is not used",
+                CorruptResultWarning,
+                stacklevel=2,
+            )
         return meta
 
     def quarantine(self, config: RunConfig, problem: str) -> Path:
@@ -335,8 +338,11 @@ class ResultStore:
                 meta = json.loads(meta_path.read_text())
                 config = RunConfig.from_dict(meta["config"])
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                warnings.warn(f"{meta_path.name} is damaged or not a run's metadata; skipped",
-                              CorruptResultWarning, stacklevel=2)  # fmt: skip
+                warnings.warn(
+                    f"{meta_path.name} is damaged or not a run's metadata; skipped",
+                    CorruptResultWarning,
+                    stacklevel=2,
+                )
                 continue
             revision = stored_revision(meta)
             if revision != TRAINING_REVISION:

@@ -59,8 +59,15 @@ def _varying(configs) -> list:
 
 
 def _label(config: RunConfig, varying) -> str:
-    return ", ".join(f"{n}={getattr(config, n):g}" if isinstance(getattr(config, n), float | int)
-                     else f"{n}={getattr(config, n)}" for n in varying) or config.model  # fmt: skip
+    return (
+        ", ".join(
+            f"{n}={getattr(config, n):g}"
+            if isinstance(getattr(config, n), float | int)
+            else f"{n}={getattr(config, n)}"
+            for n in varying
+        )
+        or config.model
+    )
 
 
 def own_theory(config: RunConfig, t):
@@ -145,8 +152,12 @@ def compare(results, theory: bool = True, *, by: str | None = None, title: str =
             drawn.append(_draw_group(ax, config, curves, colour_of, _label(config, varying), theory))
         if mapper is not None:
             fig.colorbar(mapper, ax=ax, label=varying[0] if len(varying) == 1 else "configuration")
-        ax.set(xscale="log", yscale="log", xlabel=TIME_LABEL, title=title or f"{model} (N = "
-               f"{mine[0][0].n_features})")  # fmt: skip
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel=TIME_LABEL,
+            title=title or f"{model} (N = {mine[0][0].n_features})",
+        )
         _style_legend(ax, model, theory, [kind for kind in dict.fromkeys(drawn) if kind])
     axes[0].set_ylabel(LOSS_LABEL)
     return fig

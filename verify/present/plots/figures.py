@@ -225,8 +225,15 @@ def per_feature_figure(panels, *, title="", noise_above=0.3) -> Figure:
             noisy_any |= bool(noisy.any())
         lo, hi = np.log10(t[keep][[0, -1]])
         span = [min(span[0], lo), max(span[1], hi)]
-        image = ax.imshow(shown, aspect="auto", extent=(lo, hi, losses.shape[1] + 0.5, 0.5), cmap=cmap,
-                          vmin=-4, vmax=0.5, interpolation="nearest")  # fmt: skip
+        image = ax.imshow(
+            shown,
+            aspect="auto",
+            extent=(lo, hi, losses.shape[1] + 0.5, 0.5),
+            cmap=cmap,
+            vmin=-4,
+            vmax=0.5,
+            interpolation="nearest",
+        )
         ax.set(xlabel=r"$\log_{10} t$", title=label)
     axes[0].set(xlim=span, ylabel="feature index i")
     label = r"$\log_{10} L_i(t) / L_i(0)$"
@@ -334,15 +341,22 @@ def sgd_noise_figure(curves, stability, *, n_features) -> Figure:
         ax.plot([], [], markers[fraction], color="0.4", label=rf"$\eta = {fraction:g}\,\eta_{{max}}$")
     ax.plot([], [], "k", label="exact SGD theory", **THEORY)
     ax.plot([], [], color="0.5", lw=0.8, label="gradient descent")
-    ax.set(xlabel=TIME_LABEL, ylabel=r"$\mathcal{L}_{SGD} / \mathcal{L}_{GD}$ (same $\eta$)",
-           title=f"seed means, N = {n_features}")  # fmt: skip
+    ax.set(
+        xlabel=TIME_LABEL,
+        ylabel=r"$\mathcal{L}_{SGD} / \mathcal{L}_{GD}$ (same $\eta$)",
+        title=f"seed means, N = {n_features}",
+    )
     ax = axes[1]
     for batch, (grid, share) in sorted(stability.items()):
         ax.plot(grid, share, "o", color=colour[batch], label=f"batch {batch}", **MEASURED)
     limit = ax.axvline(1.0, color="k", **THEORY)
     ax.axhline(0.5, color="0.7", lw=0.6)
-    ax.set(xlabel=r"$\eta / \eta_{max}$", ylabel="share of seeds stopped", ylim=(-0.05, 1.05),
-           title="stopped runs against the limit")  # fmt: skip
+    ax.set(
+        xlabel=r"$\eta / \eta_{max}$",
+        ylabel="share of seeds stopped",
+        ylim=(-0.05, 1.05),
+        title="stopped runs against the limit",
+    )
     handles, labels = axes[0].get_legend_handles_labels()
     handles.append(limit)
     labels.append(r"predicted $\eta_{max}$")

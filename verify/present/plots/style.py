@@ -62,8 +62,16 @@ def new_figure(ncols: int = 1, *, height: float = 2.5, sharex=False, sharey=Fals
 def letter_panels(axes) -> None:
     """Bold letters a, b, ... at the top left of each panel, outside the axes."""
     for index, ax in enumerate(axes):
-        ax.text(-0.02, 1.02, "abcdefgh"[index], transform=ax.transAxes, fontweight="bold", fontsize=9,
-                ha="right", va="bottom")  # fmt: skip
+        ax.text(
+            -0.02,
+            1.02,
+            "abcdefgh"[index],
+            transform=ax.transAxes,
+            fontweight="bold",
+            fontsize=9,
+            ha="right",
+            va="bottom",
+        )
 
 
 def parameter_colours(values, *, log: bool = False, cmap: str = "viridis"):

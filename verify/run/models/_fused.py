@@ -67,8 +67,27 @@ class Readout(NamedTuple):
 # compiled loop would either take more passes over the batch or lean on inlining.
 # compiled on first use and cached beside this file (keyed by its path and stamp)
 @njit(cache=True)
-def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, left, gather,
-             loss, dright, dleft, dgather, dbias, on, features):  # fmt: skip
+def _readout(
+    pre,
+    rows,
+    bias,
+    row,
+    local,
+    feature,
+    value,
+    target,
+    batch,
+    right,
+    left,
+    gather,
+    loss,
+    dright,
+    dleft,
+    dgather,
+    dbias,
+    on,
+    features,
+):
     n_rows, n = loss.shape[0], bias.shape[1]
     per_feature = features.shape[0] > 0
     k_right, k_left = right.shape[2], left.shape[1]
@@ -135,8 +154,9 @@ def _readout(pre, rows, bias, row, local, feature, value, target, batch, right, 
         raise ValueError("the batch's entries must be sorted by row")
 
 
-def fused_readout(batch, channel, bias, right=None, *, pre=None, rows=None, local=None, left=None,
-                  gather=None) -> Readout:  # fmt: skip
+def fused_readout(
+    batch, channel, bias, right=None, *, pre=None, rows=None, local=None, left=None, gather=None
+) -> Readout:
     """Loss, output-gradient products and active share of y = ReLU(pre) against y* = A x.
 
     Parameters
@@ -201,6 +221,12 @@ def fused_readout(batch, channel, bias, right=None, *, pre=None, rows=None, loca
     )
     _readout(pre_np, rows_np, bias_np, *entries, size, right_np, left_np, _GATHER[gather], *outputs)
     active = torch.as_tensor(on, dtype=dtype) / (size * n)
-    return Readout(loss.view(c, size).mean(1), dright.view(c, size, k), None if left is None else dleft,
-                   dgather if gather == "entries" else None, dbias, active,
-                   features.div_(size) if evaluate else None)  # fmt: skip
+    return Readout(
+        loss.view(c, size).mean(1),
+        dright.view(c, size, k),
+        None if left is None else dleft,
+        dgather if gather == "entries" else None,
+        dbias,
+        active,
+        features.div_(size) if evaluate else None,
+    )

@@ -169,8 +169,13 @@ def feature_losses(residual: torch.Tensor, n_configs: int) -> torch.Tensor:
     return 0.5 * residual.pow(2).view(n_configs, -1, residual.shape[-1]).mean(1)
 
 
-def masked_matmul(g: torch.Tensor, right: torch.Tensor, active: torch.Tensor, transpose: bool = False,
-                  sparse_below: float = SPARSE_BELOW):  # fmt: skip
+def masked_matmul(
+    g: torch.Tensor,
+    right: torch.Tensor,
+    active: torch.Tensor,
+    transpose: bool = False,
+    sparse_below: float = SPARSE_BELOW,
+):
     """g_c @ right_c (or g_c^T @ right_c) for each configuration c; g (C, B, N) is mostly zero.
 
     A configuration whose share of active outputs ``active[c]`` is below ``sparse_below``

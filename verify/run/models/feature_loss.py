@@ -96,10 +96,14 @@ def conditional_feature_losses(effective, bias, channel, p, value_max, batch: Sp
     pre[batch.row, batch.feature] -= diagonal[batch.config, batch.feature] * values  # c_i: without x_i
     others = pre.view(c_count, size, n)
     inactive = 0.5 * others.clamp_min(0.0).square()
-    active = torch.stack([
-        _active_term(others[c], diagonal[c][None], channel[c].to(torch.float64)[None], float(value_max[c]))
-        for c in range(c_count)
-    ])  # fmt: skip
+    active = torch.stack(
+        [
+            _active_term(
+                others[c], diagonal[c][None], channel[c].to(torch.float64)[None], float(value_max[c])
+            )
+            for c in range(c_count)
+        ]
+    )
     q = p.to(torch.float64)
     loss = q * active.mean(1) + (1 - q) * inactive.mean(1)
     variance = (

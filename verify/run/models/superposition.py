@@ -21,8 +21,14 @@ import torch
 from ._fused import fused_readout
 from .base import ActiveColumns, Model, feature_losses, relu_readout
 
-__all__ = ["SCATTER_COST", "Learnable", "Superposition", "frame_spectrum", "random_embedding",
-           "superposition_diagnostics"]  # fmt: skip
+__all__ = [
+    "SCATTER_COST",
+    "Learnable",
+    "Superposition",
+    "frame_spectrum",
+    "random_embedding",
+    "superposition_diagnostics",
+]
 
 #: A scattered row costs about this many multiply-adds of a dense product per element.
 SCATTER_COST = 4

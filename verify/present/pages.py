@@ -1,7 +1,7 @@
 """The claims report's pages: Markdown and a standalone HTML page from analyses already made.
 
 ``report_pages(entries, directory)`` renders [(experiment, scale, Analysis or the error
-text)] whose figures are saved in ``directory/figures``; ``superdyn.verify.report.write_report``
+text)] whose figures are saved in ``directory/figures``; ``superdyn.verify.claims_report.write_report``
 makes the analyses, saves the figures and writes the files. Verdicts come from
 :class:`superdyn.verify.analyse.claims.Claim`; nothing here decides one.
 """
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..analyse.claims import Analysis, tally_verdicts
 
-__all__ = ["FIGURE_KEY", "report_pages"]
+__all__ = ["FIGURE_KEY", "format_value", "report_pages"]
 
 #: how every figure encodes data (superdyn.verify.present.plots.style)
 FIGURE_KEY = "measured solid (or markers with error bars), theory dashed, fits dotted, fit windows shaded."
@@ -24,7 +24,7 @@ FIGURE_KEY = "measured solid (or markers with error bars), theory dashed, fits d
 _CSS_PX_PER_PNG_PX = 150 / 200
 
 
-def _fmt(value) -> str:
+def format_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool | np.bool_):
@@ -32,12 +32,12 @@ def _fmt(value) -> str:
     if isinstance(value, float | np.floating):
         return "nan" if not np.isfinite(value) else f"{value:.4g}"
     if isinstance(value, tuple | list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
     return str(value)
 
 
 def _bound(claim, value) -> str:
-    text = _fmt(value)
+    text = format_value(value)
     return f"{text} ({claim.kind.replace('_', ' ')})" if claim.kind != "value" else text
 
 
@@ -97,8 +97,8 @@ def _summary_blocks(claims) -> list:
             c.statement,
             _paper_cell(c),
             _bound(c, c.threshold) if c.paper is None else "",
-            _fmt(c.theory),
-            f"{_fmt(c.measured)} ± {_fmt(c.uncertainty)}",
+            format_value(c.theory),
+            f"{format_value(c.measured)} ± {format_value(c.uncertainty)}",
             c.method,
             c.verdict,
         ]
@@ -132,7 +132,7 @@ def _experiment_blocks(experiment, scale, analysis) -> list:
         if table:
             keys = list(table[0])
             blocks.append(("h3", title))
-            blocks.append(("table", keys, [[_fmt(r.get(k)) for k in keys] for r in table]))
+            blocks.append(("table", keys, [[format_value(r.get(k)) for k in keys] for r in table]))
     if analysis.notes:
         blocks.append(("list", analysis.notes))
     return blocks

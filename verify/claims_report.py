@@ -3,7 +3,7 @@
 ``write_report(directory)`` reads ``directory/manifest.json`` (which experiments, at which
 scale), analyses each from the runs in ``directory/runs``, saves the figures (PNG and PDF)
 in ``directory/figures`` and writes ``report.md``, ``report.html`` (figures embedded) and
-``claims.json``. The pages are rendered by :mod:`superdyn.verify.present.report`; verdicts come from
+``claims.json``. The pages are rendered by :mod:`superdyn.verify.present.pages`; verdicts come from
 :class:`superdyn.verify.analyse.claims.Claim`.
 """
 
@@ -18,10 +18,10 @@ from superdyn.jsonio import dumps_strict
 from .analyse.claims import Analysis
 from .experiments import get_experiment
 from .experiments.base import StoredRuns
+from .present.pages import format_value, report_pages
 from .present.plots import save
-from .present.report import _fmt, report_pages
 from .run.config import TRAINING_REVISION, code_version
-from .store.manifest import MANIFEST, _atomic_text, read_manifest, update_manifest
+from .store.manifest import MANIFEST, atomic_text, read_manifest, update_manifest
 from .store.revisions import survey
 from .store.runs import ResultStore
 
@@ -80,8 +80,10 @@ def write_report(directory) -> dict:
         "html": directory / "report.html",
         "claims": directory / "claims.json",
     }
-    _atomic_text(paths["markdown"], markdown)
-    _atomic_text(paths["html"], page)
+    atomic_text(paths["markdown"], markdown)
+    atomic_text(paths["html"], page)
     claims = [c.to_dict() for _, _, a in entries if isinstance(a, Analysis) for c in a.claims]
-    _atomic_text(paths["claims"], dumps_strict({**provenance, "claims": claims}, indent=1, default=_fmt))
+    atomic_text(
+        paths["claims"], dumps_strict({**provenance, "claims": claims}, indent=1, default=format_value)
+    )
     return {k: str(v) for k, v in paths.items()}

@@ -1,7 +1,8 @@
-"""Argument checks shared by the theory package.
+"""Argument checks shared by every layer (theory, numerics, verify).
 
-Every public function validates its inputs here so that bad input raises a
-``ValueError`` that names the argument and the allowed range, never a NaN.
+Every public function validates its inputs with these, so that bad input raises
+:class:`~superdyn.theory.errors.InvalidInput` (a ``ValueError``) that names the argument and
+the allowed range, never a NaN.
 """
 
 from __future__ import annotations
