@@ -27,6 +27,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 from superdyn.theory import Task
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import overflow_as_inf
 
 from .kernel import mode_sums
@@ -69,7 +70,7 @@ def _panels(start: float, stop: float, scale, give_up=None) -> tuple[np.ndarray,
         width = max(min(2.0 * width, _RESOLUTION * scale(points[-1])), _MIN_WIDTH)
         points.append(points[-1] + sign * width)
         if len(points) > _MAX_PANELS:
-            raise ValueError(
+            raise InvalidInput(
                 f"the tail sum of this task needs more than {_MAX_PANELS} quadrature panels; use "
                 "method='direct' (N <= 1e8)"
             )

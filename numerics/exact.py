@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 from superdyn.theory import Task
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.task import MAX_MATRIX_FEATURES
 from superdyn.theory.validate import check_count
 
@@ -37,13 +38,13 @@ _METHODS = ("auto", "direct", "tail")
 
 def _check_task(task) -> Task:
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     return task
 
 
 def _exact_covariance(task: Task, t, per_mode: bool) -> LossCurve:
     if task.n_features > MAX_MATRIX_FEATURES:
-        raise ValueError(
+        raise InvalidInput(
             f"covariance='exact' needs an N x N eigendecomposition; n_features={task.n_features} "
             f"exceeds {MAX_MATRIX_FEATURES}"
         )
@@ -76,7 +77,7 @@ def _tail_loss(task: Task, t: np.ndarray, head: int, last: int) -> LossCurve:
         local = np.where(t > 0, t * (2.0 * np.exp(log_slope - log_loss)), 0.0)
         error = relative * np.exp(log_s0 - log_loss)
     if not (np.all(np.isfinite(log_loss)) and np.all(np.isfinite(local)) and np.all(np.isfinite(error))):
-        raise ValueError(f"the tail sum of the task leaves float64 at some t in [{t.min():g}, {t.max():g}]")
+        raise InvalidInput(f"the tail sum of the task leaves float64 at some t in [{t.min():g}, {t.max():g}]")
     return LossCurve(t, np.exp(log_loss), log_loss, local, None, error, "euler-maclaurin")
 
 
@@ -118,9 +119,9 @@ def exact_loss(task: Task, t=None, *, covariance="diagonal", method="auto", head
     """
     task = _check_task(task)
     if covariance not in ("diagonal", "exact"):
-        raise ValueError(f"covariance must be 'diagonal' or 'exact', got {covariance!r}")
+        raise InvalidInput(f"covariance must be 'diagonal' or 'exact', got {covariance!r}")
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+        raise InvalidInput(f"method must be one of {_METHODS}, got {method!r}")
     head = check_count("head", head, minimum=100)
     last = task.frequencies.last_index(task.n_features)
     if t is None:
@@ -131,10 +132,10 @@ def exact_loss(task: Task, t=None, *, covariance="diagonal", method="auto", head
     small = last <= 2 * head + 2
     if method == "direct" or (method == "auto" and last <= DIRECT_LIMIT) or small:
         if last > 10**8:
-            raise ValueError(f"method='direct' sums every mode; n_features={last} is above 1e8")
+            raise InvalidInput(f"method='direct' sums every mode; n_features={last} is above 1e8")
         index = np.arange(1, last + 1, dtype=np.float64)
         return spectral_loss(task.rates_at(index), task.weights_at(index), t, per_mode=per_mode)
     if per_mode:
-        raise ValueError("per_mode=True needs every mode; use method='direct' (N <= 1e8)")
+        raise InvalidInput("per_mode=True needs every mode; use method='direct' (N <= 1e8)")
     with np.errstate(over="ignore", invalid="ignore"):  # _tail_loss checks its result
         return _tail_loss(task, t, head, last)

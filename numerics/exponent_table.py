@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from superdyn.theory import PowerLaw, Task, alpha_power_law
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import as_float_array, check_count
 
 from .exact import exact_loss
@@ -94,17 +95,17 @@ def power_law_exponent_table(
     a_values = np.atleast_1d(as_float_array("a_values", a_values))
     b_values = np.atleast_1d(as_float_array("b_values", b_values))
     if a_values.ndim != 1 or b_values.ndim != 1:
-        raise ValueError("a_values and b_values must be 1-D sequences of numbers")
+        raise InvalidInput("a_values and b_values must be 1-D sequences of numbers")
     points_per_decade = check_count("points_per_decade", points_per_decade, maximum=10_000)
     lo, hi = check_window(window)
     decades = np.log10(hi / lo)
     if decades * points_per_decade > 1e6:
-        raise ValueError(
+        raise InvalidInput(
             f"window and points_per_decade ask for {decades * points_per_decade:.3g} times; at most 1e6"
         )
     t = np.logspace(np.log10(lo), np.log10(hi), round(decades * points_per_decade) + 1)
     if t.size < 3 or np.any(np.diff(t) <= 0):
-        raise ValueError(
+        raise InvalidInput(
             f"window={window!r} with points_per_decade={points_per_decade} gives fewer than 3 distinct times"
         )
     rows = []

@@ -20,6 +20,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import as_float_array, check_real
 
 __all__ = [
@@ -137,11 +138,11 @@ def _check_curve(t, loss, name: str = "loss"):
     t = np.atleast_1d(as_float_array("t", t))
     loss = np.atleast_1d(as_float_array(name, loss))
     if t.ndim != 1 or t.shape != loss.shape:
-        raise ValueError(f"t and {name} must be 1-D and of the same length, got {t.shape} and {loss.shape}")
+        raise InvalidInput(f"t and {name} must be 1-D and of the same length, got {t.shape} and {loss.shape}")
     if np.any(t <= 0):
-        raise ValueError(f"t must be > 0 for a fit in ln t, got min(t)={t.min():g}")
+        raise InvalidInput(f"t must be > 0 for a fit in ln t, got min(t)={t.min():g}")
     if np.any(np.diff(t) <= 0):
-        raise ValueError("t must be strictly increasing")
+        raise InvalidInput("t must be strictly increasing")
     return t, loss
 
 
@@ -150,9 +151,9 @@ def check_window(window) -> tuple[float, float]:
     try:
         lo, hi = (float(w) for w in window)
     except (TypeError, ValueError):
-        raise ValueError(f"window must be a pair (t_lo, t_hi), got {window!r}") from None
+        raise InvalidInput(f"window must be a pair (t_lo, t_hi), got {window!r}") from None
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
-        raise ValueError(f"window must satisfy 0 < t_lo < t_hi, got {window!r}")
+        raise InvalidInput(f"window must satisfy 0 < t_lo < t_hi, got {window!r}")
     return lo, hi
 
 
@@ -162,7 +163,7 @@ def _select(t, loss, window, minimum: int):
     lo, hi = check_window(window)
     inside = (t >= lo * (1 - 1e-12)) & (t <= hi * (1 + 1e-12))
     if inside.sum() < minimum:
-        raise ValueError(
+        raise InvalidInput(
             f"window=({lo:g}, {hi:g}) holds {int(inside.sum())} points, at least {minimum} are needed "
             f"(the data cover t in [{t[0]:g}, {t[-1]:g}])"
         )
@@ -194,11 +195,13 @@ def ols(x, y) -> tuple[float, float, float, float]:
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.size < 2 or x.shape != y.shape:
-        raise ValueError(f"ols needs x and y of one shape with at least two points, got {x.shape}, {y.shape}")
+        raise InvalidInput(
+            f"ols needs x and y of one shape with at least two points, got {x.shape}, {y.shape}"
+        )
     xm = x - x.mean()
     sxx = float(xm @ xm)
     if not sxx > 0:
-        raise ValueError("x is constant: the times in the window are not distinct in ln t (too close)")
+        raise InvalidInput("x is constant: the times in the window are not distinct in ln t (too close)")
     slope = float(xm @ (y - y.mean())) / sxx
     intercept = float(y.mean() - slope * x.mean())
     resid = y - intercept - slope * x
@@ -372,7 +375,7 @@ def local_exponent_profile(t, loss, half_width=0.25) -> LocalExponentProfile:
     t, loss = _check_curve(t, loss)
     half = check_real("half_width", half_width, lower=0.0, lower_open=True) * np.log(10.0)
     if np.any(loss <= 0):
-        raise ValueError("loss must be > 0 for a local exponent")
+        raise InvalidInput("loss must be > 0 for a local exponent")
     x, y = np.log(t), np.log(loss)
     lo = np.searchsorted(x, x - half * (1 + 1e-12), "left")
     hi = np.searchsorted(x, x + half * (1 + 1e-12), "right")
@@ -384,7 +387,7 @@ def local_exponent_profile(t, loss, half_width=0.25) -> LocalExponentProfile:
         alphas.append(-slope)
         errors.append(stderr)
     if not centres:
-        raise ValueError(f"no point has 3 neighbours within half_width={half_width:g} decades")
+        raise InvalidInput(f"no point has 3 neighbours within half_width={half_width:g} decades")
     return LocalExponentProfile(np.array(centres), np.array(alphas), np.array(errors), float(half_width))
 
 
@@ -464,7 +467,7 @@ class WindowSensitivity:
     def alpha_range(self) -> tuple[float, float]:
         alphas = [f.alpha for f in self.fits]
         if not alphas:
-            raise ValueError(f"no window gave a power-law fit ({len(self.rejected)} rejected)")
+            raise InvalidInput(f"no window gave a power-law fit ({len(self.rejected)} rejected)")
         return min(alphas), max(alphas)
 
     def to_dict(self) -> dict:
@@ -499,9 +502,9 @@ def window_sensitivity(t, loss, windows=None) -> WindowSensitivity:
     try:
         windows = list(windows)
     except TypeError:
-        raise ValueError(f"windows must be a list of (t_lo, t_hi) pairs, got {windows!r}") from None
+        raise InvalidInput(f"windows must be a list of (t_lo, t_hi) pairs, got {windows!r}") from None
     if not windows:
-        raise ValueError("windows must hold at least one (t_lo, t_hi) pair, got none")
+        raise InvalidInput("windows must hold at least one (t_lo, t_hi) pair, got none")
     fits, rejected = [], []
     for k, window in enumerate(windows):
         try:
@@ -509,7 +512,7 @@ def window_sensitivity(t, loss, windows=None) -> WindowSensitivity:
         except FitError as err:
             rejected.append((tuple(window), err.reason))
         except (ValueError, TypeError) as err:  # a malformed window, not a failed fit
-            raise ValueError(f"windows[{k}]: {err}") from None
+            raise InvalidInput(f"windows[{k}]: {err}") from None
     return WindowSensitivity(tuple(fits), tuple(rejected))
 
 
@@ -537,7 +540,7 @@ def matching_windows(t, loss, target, tolerance, *, min_decades=1.0) -> tuple:
     tolerance = check_real("tolerance", tolerance, lower=0.0, lower_open=True)
     min_decades = check_real("min_decades", min_decades, lower=0.0)
     if np.any(loss <= 0):
-        raise ValueError(f"loss must be > 0 for fits in ln L, got min(loss)={loss.min():g}")
+        raise InvalidInput(f"loss must be > 0 for fits in ln L, got min(loss)={loss.min():g}")
     x, y = np.log(t), np.log(loss)
     found = []
     for i in range(t.size):

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 from numba import njit, prange
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import as_float_array, check_modes, check_real
 
 from ._fastexp import EXP_FLOOR, FASTMATH, exp_parts, scale_bits
@@ -114,9 +115,9 @@ def check_times(t, slowest_rate=None) -> np.ndarray:
     """
     t = np.atleast_1d(as_float_array("t", t))
     if t.ndim != 1:
-        raise ValueError(f"t must be a scalar or a 1-D array, got shape {t.shape}")
+        raise InvalidInput(f"t must be a scalar or a 1-D array, got shape {t.shape}")
     if np.any(t < 0):
-        raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
+        raise InvalidInput(f"t must be >= 0, got min(t)={t.min():g}")
     if (
         slowest_rate is not None
         and slowest_rate > 0
@@ -124,7 +125,7 @@ def check_times(t, slowest_rate=None) -> np.ndarray:
         and 2.0 * float(t.max()) * float(slowest_rate) > MAX_DECAY
     ):
         limit = MAX_DECAY / (2.0 * float(slowest_rate))  # a Python float: no overflow for tiny rates
-        raise ValueError(
+        raise InvalidInput(
             f"t must be <= {limit:.3g} (= 1e15 / (2 lambda_min)), got max(t)={t.max():g}: every mode has "
             "decayed by more than exp(-1e15) there"
         )
@@ -145,7 +146,7 @@ def effective_rates(rates, lr=None) -> np.ndarray:
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
     product = lr * rates
     if np.any(product > 2.0):
-        raise ValueError(
+        raise InvalidInput(
             f"lr * rate must be <= 2 for gradient descent to converge, got lr={lr:g} and "
             f"max rate {rates.max():g} (lr * rate = {product.max():g})"
         )
@@ -194,7 +195,7 @@ def spectral_loss(rates, weights, t, *, plateau=0.0, lr=None, per_mode=False) ->
     t = check_times(t, positive.min() if positive.size else None)
     plateau = check_real("plateau", plateau, lower=0.0)
     if plateau == 0.0 and not np.any(weights > 0):
-        raise ValueError("weights and plateau are all 0: the loss is identically zero")
+        raise InvalidInput("weights and plateau are all 0: the loss is identically zero")
     mu = effective_rates(rates, lr)
     # a mode with eta lambda = 1 is gone after one step: it counts at t = 0 only
     instant = np.isinf(mu)

@@ -13,6 +13,7 @@ import itertools
 import mpmath
 import numpy as np
 from superdyn.theory import Task
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import check_batch_size, check_count, check_modes, check_real
 
 from .kernel import check_times
@@ -48,11 +49,11 @@ def spectral_loss_mpmath(rates, weights, t, *, plateau=0.0, lr=None, dps=40):
     positive = checked[checked > 0]
     check_times(t, positive.min() if positive.size else None)
     if check_real("plateau", plateau, lower=0.0) == 0 and not any(w > 0 for w in weights):
-        raise ValueError("weights and plateau are all 0: the loss is identically zero")
+        raise InvalidInput("weights and plateau are all 0: the loss is identically zero")
     if lr is not None:
         check_real("lr", lr, lower=0.0, lower_open=True)
         if float(lr) * max((float(r) for r in rates), default=0.0) > 2:
-            raise ValueError(f"lr * max(rates) must be <= 2 for gradient descent to converge, got lr={lr}")
+            raise InvalidInput(f"lr * max(rates) must be <= 2 for gradient descent to converge, got lr={lr}")
     check_count("dps", dps, minimum=15, maximum=10_000)
     with mpmath.workdps(dps):
         modes = [(mpmath.mpf(r), mpmath.mpf(w)) for r, w in zip(rates, weights, strict=True)]
@@ -101,12 +102,12 @@ def exact_loss_mpmath(task: Task, t, *, dps=40, covariance="diagonal"):
     True
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     if covariance != "diagonal":
-        raise ValueError(f"covariance must be 'diagonal' for the mpmath reference, got {covariance!r}")
+        raise InvalidInput(f"covariance must be 'diagonal' for the mpmath reference, got {covariance!r}")
     n = task.n_features
     if n > 200_000:
-        raise ValueError(f"n_features={n} is too large for a term-by-term mpmath sum (limit 200000)")
+        raise InvalidInput(f"n_features={n} is too large for a term-by-term mpmath sum (limit 200000)")
     dps = check_count("dps", dps, minimum=15, maximum=10_000)
     index = np.arange(1, n + 1, dtype=np.float64)
     with mpmath.workdps(dps):
@@ -132,10 +133,10 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
     ``DENSE_MAX_STEPS`` (1e5; a step is a few dense products in Python, ~30 us at N = 1).
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     n = task.n_features
     if n > 12:
-        raise ValueError(f"n_features={n}: the dense twin builds N^4 moments, at most N = 12")
+        raise InvalidInput(f"n_features={n}: the dense twin builds N^4 moments, at most N = 12")
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
     inv_b = 1.0 / check_batch_size(batch_size)
     init_scale = check_real("init_scale", init_scale, lower=0.0, upper=1e100)
@@ -166,5 +167,5 @@ def sgd_loss_dense(task: Task, t, *, lr, batch_size, init_scale=0.0):
             losses[target] = 0.5 * float(np.trace(sigma @ M))
     out = np.array([losses[s] for s in steps.tolist()])
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"lr={lr:g}: the dense recursion leaves float64 (beyond the stability limit)")
+        raise InvalidInput(f"lr={lr:g}: the dense recursion leaves float64 (beyond the stability limit)")
     return out

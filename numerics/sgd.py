@@ -41,6 +41,7 @@ import math
 import numpy as np
 from numba import njit
 from superdyn.theory import Task
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import check_batch_size, check_real
 
 from .curve import LossCurve
@@ -61,12 +62,12 @@ def sgd_moments(task: Task) -> dict:
     vmax = np.float64(task.value_max)
     with np.errstate(over="ignore"):
         if not np.isfinite(vmax**4):
-            raise ValueError(f"value_max={task.value_max:g}: E v^4 = value_max^4 / 5 leaves float64")
+            raise InvalidInput(f"value_max={task.value_max:g}: E v^4 = value_max^4 / 5 leaves float64")
     with np.errstate(over="ignore", under="ignore"):
         mu, s = p * (vmax / 2), p * (vmax**2 / 3)
         moments = {"mu": mu, "s": s, "e3": p * (vmax**3 / 4), "e4": p * (vmax**4 / 5), "d": s - mu**2}
     if not all(np.all(np.isfinite(v)) for v in moments.values()):
-        raise ValueError(f"value_max={task.value_max:g}: the fourth moment p v_max^4 / 5 leaves float64")
+        raise InvalidInput(f"value_max={task.value_max:g}: the fourth moment p v_max^4 / 5 leaves float64")
     return moments
 
 
@@ -164,7 +165,7 @@ def whole_steps(t, lr: float, maximum: int = MAX_SGD_STEPS) -> np.ndarray:
     with np.errstate(over="ignore"):
         steps = np.rint(t / lr)
     if not steps.max() <= maximum:
-        raise ValueError(
+        raise InvalidInput(
             f"t / lr asks for {steps.max():.3g} steps with lr={lr:g}; at most {maximum:g} "
             "(raise lr or lower t)"
         )
@@ -238,11 +239,11 @@ def sgd_stability_limit(task: Task, *, batch_size, covariance: str = "diagonal")
     True
     """
     if covariance not in _COVARIANCES:
-        raise ValueError(f"covariance must be one of {_COVARIANCES}, got {covariance!r}")
+        raise InvalidInput(f"covariance must be one of {_COVARIANCES}, got {covariance!r}")
     inv_b = 1.0 / check_batch_size(batch_size)
     moments = sgd_moments(_checked_task(task, covariance))
     if covariance == "exact" and moments["mu"].size > 512:
-        raise ValueError(
+        raise InvalidInput(
             f"n_features={moments['mu'].size}: the exact stability limit is computed for N <= 512"
         )
 
@@ -278,10 +279,10 @@ def _bisect_limit(radius, lo: float, hi: float) -> float:
 
 def _checked_task(task, covariance) -> Task:
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     limit = MAX_EXACT_FEATURES if covariance == "exact" else 100_000_000
     if task.n_features > limit:
-        raise ValueError(f"n_features={task.n_features} is above {limit} for covariance={covariance!r}")
+        raise InvalidInput(f"n_features={task.n_features} is above {limit} for covariance={covariance!r}")
     return task
 
 
@@ -335,7 +336,7 @@ def sgd_loss(
     [1.97, 3.25, 4.6]
     """
     if covariance not in _COVARIANCES:
-        raise ValueError(f"covariance must be one of {_COVARIANCES}, got {covariance!r}")
+        raise InvalidInput(f"covariance must be one of {_COVARIANCES}, got {covariance!r}")
     task = _checked_task(task, covariance)
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
     batch = check_batch_size(batch_size)
@@ -352,7 +353,7 @@ def sgd_loss(
         limit = sgd_stability_limit(
             task, batch_size=batch, covariance=covariance if task.n_features <= 512 else "diagonal"
         )
-        raise ValueError(
+        raise InvalidInput(
             f"lr={lr:g} is at or beyond the stability limit of SGD with batch_size={batch:g} (about "
             f"{limit:.4g}): the expected loss grows without bound (spectral radius {radius:.6g} >= 1)"
         )
@@ -361,7 +362,7 @@ def sgd_loss(
     with np.errstate(over="ignore"):
         g2 = task.importance**2
     if not np.all(np.isfinite(g2)):
-        raise ValueError(
+        raise InvalidInput(
             "channels: A_ii^2 leaves float64; the error's second moment M(0) = A^T A is not finite"
         )
     n = task.n_features
@@ -374,9 +375,9 @@ def sgd_loss(
     losses = np.empty_like(sorted_losses)
     losses[order] = sorted_losses
     if not np.all(np.isfinite(losses)) or np.any(losses < 0):
-        raise ValueError(f"the recursion left float64 for lr={lr:g}, batch_size={batch:g}")
+        raise InvalidInput(f"the recursion left float64 for lr={lr:g}, batch_size={batch:g}")
     if np.any(losses == 0):
-        raise ValueError(
+        raise InvalidInput(
             f"lr={lr:g}: the expected loss is exactly 0 at some t (a mode learned in one step, "
             "lr = 1/lambda); its logarithm and local exponent are undefined"
         )
@@ -385,7 +386,7 @@ def sgd_loss(
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         local = _local_exponent(times, log_loss)
     if not np.all(np.isfinite(local)):
-        raise ValueError(
+        raise InvalidInput(
             f"t: the local exponent leaves float64 between the requested times {t.tolist()[:4]}..."
         )
     return LossCurve(times, losses, log_loss, local, method=f"sgd-{covariance}")

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 from superdyn.theory import ModeSpectrum, Task
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.task import MAX_MATRIX_FEATURES
 
 from .curve import LossCurve
@@ -38,11 +39,11 @@ def _check_embedding(task: Task, embedding) -> np.ndarray:
     try:
         w = np.asarray(embedding, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"W must be a real (K, N) matrix, got {embedding!r}") from exc
+        raise InvalidInput(f"W must be a real (K, N) matrix, got {embedding!r}") from exc
     if w.ndim != 2 or w.shape[1] != task.n_features or w.shape[0] < 1:
-        raise ValueError(f"W must have shape (K, N) with N = n_features = {task.n_features}, got {w.shape}")
+        raise InvalidInput(f"W must have shape (K, N) with N = n_features = {task.n_features}, got {w.shape}")
     if not np.all(np.isfinite(w)):
-        raise ValueError("W must be finite")
+        raise InvalidInput("W must be finite")
     return w
 
 
@@ -70,9 +71,9 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
     task = _check_task(task)
     w = _check_embedding(task, W)
     if task.n_features > MAX_MATRIX_FEATURES:
-        raise ValueError(f"n_features={task.n_features} exceeds {MAX_MATRIX_FEATURES} for the exact solver")
+        raise InvalidInput(f"n_features={task.n_features} exceeds {MAX_MATRIX_FEATURES} for the exact solver")
     if covariance not in ("diagonal", "exact"):
-        raise ValueError(f"covariance must be 'diagonal' or 'exact', got {covariance!r}")
+        raise InvalidInput(f"covariance must be 'diagonal' or 'exact', got {covariance!r}")
     with np.errstate(over="ignore", invalid="ignore"):  # checked below
         if covariance == "diagonal":
             sigma2 = task.second_moment_diagonal
@@ -85,7 +86,7 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
             s = w @ (task.importance[:, None] * sigma) @ w.T
         gram = w @ w.T
     if not (np.all(np.isfinite(c)) and np.all(np.isfinite(s)) and np.all(np.isfinite(gram))):
-        raise ValueError("W: W W^T or W Sigma W^T leaves float64; use entries nearer 1")
+        raise InvalidInput("W: W W^T or W Sigma W^T leaves float64; use entries nearer 1")
     d_p, u = np.linalg.eigh(gram)
     d_c, v = np.linalg.eigh(c)
     rates = np.outer(np.clip(d_p, 0.0, None), np.clip(d_c, 0.0, None)).ravel()

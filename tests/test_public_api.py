@@ -16,9 +16,6 @@ THEORY_API = {
     "DerivationError",
     "InvalidInput",
     "MissingDependency",
-    "RunFailure",
-    "RunsBusy",
-    "StoreCorruption",
     "SuperdynError",
     "IsotropicLimit",
     "LossCurve",
@@ -194,8 +191,10 @@ def test_verify_layers_point_one_way():
             for target in _verify_imports(path, root):
                 other = target.split(".")[1]
                 seen.add((layer, other))
-                assert other in allowed | {layer}, f"{path.relative_to(root)} imports {target}"
+                # verify.errors is verify's bottom: every layer may raise its exceptions
+                assert other in allowed | {layer, "errors"}, f"{path.relative_to(root)} imports {target}"
     assert ("experiments", "present") in seen and ("store", "run") in seen  # the walk sees imports
+    assert list(_verify_imports(root / "verify" / "errors.py", root)) == []
 
 
 #: functions of verify longer than 60 lines, each with its reason stated beside it in the code
@@ -216,3 +215,25 @@ def test_no_function_in_verify_runs_over_60_lines():
                 if node.end_lineno - start + 1 > 60 and node.name not in LONG_ON_PURPOSE:
                     long.append(f"{path.relative_to(root)}:{node.lineno} {node.name}")
     assert not long
+
+
+def test_bad_arguments_raise_the_one_documented_class_and_errors_live_in_their_layer():
+    """No plain ``raise ValueError(`` in the packages: a bad argument is an InvalidInput (a ValueError);
+    a run's or a store's failure is one of superdyn.verify.errors; theory defines only the shared ones."""
+    from superdyn.theory import errors as shared
+    from superdyn.verify import errors as own
+
+    root = pathlib.Path(theory.__file__).resolve().parent.parent
+    plain = [
+        f"{path.relative_to(root)}:{number}"
+        for package in ("theory", "numerics", "verify", "superdyn")
+        for path in sorted((root / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "raise ValueError(" in line
+    ]
+    assert plain == []
+    assert set(shared.__all__) >= {"InvalidInput", "DerivationError", "MissingDependency", "SuperdynError"}
+    assert not {"RunFailure", "RunsBusy", "StoreCorruption"} & set(shared.__all__)
+    for name in own.__all__:
+        cls = getattr(own, name)
+        assert issubclass(cls, shared.SuperdynError) and cls.exit_code in (4, 5, 7), name

@@ -24,9 +24,6 @@ from .errors import (
     DerivationError,
     InvalidInput,
     MissingDependency,
-    RunFailure,
-    RunsBusy,
-    StoreCorruption,
     SuperdynError,
 )
 from .profiles import (
@@ -68,10 +65,7 @@ __all__ = [
     "PhaseDiagram",
     "PowerLaw",
     "Profile",
-    "RunFailure",
-    "RunsBusy",
     "ScalingLaw",
-    "StoreCorruption",
     "StretchedExponential",
     "SuperdynError",
     "Task",

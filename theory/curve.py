@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .errors import InvalidInput
 from .validate import as_float_array
 
 __all__ = ["LossCurve"]
@@ -75,11 +76,11 @@ class LossCurve:
         t = np.atleast_1d(as_float_array("t", t))
         loss = np.atleast_1d(as_float_array("loss", loss))
         if t.ndim != 1 or t.shape != loss.shape or t.size < 2:
-            raise ValueError(f"t and loss must be 1-D of one length >= 2, got {t.shape} and {loss.shape}")
+            raise InvalidInput(f"t and loss must be 1-D of one length >= 2, got {t.shape} and {loss.shape}")
         if not (t[0] > 0 and np.all(np.diff(t) > 0)):
-            raise ValueError("t must be positive and increasing (leave t = 0 out)")
+            raise InvalidInput("t must be positive and increasing (leave t = 0 out)")
         if np.any(loss <= 0):
-            raise ValueError(f"loss must be > 0 for a loss curve, got min {loss.min():g}")
+            raise InvalidInput(f"loss must be > 0 for a loss curve, got min {loss.min():g}")
         log_loss = np.log(loss)
         local = -np.gradient(log_loss, np.log(t))
         error = None if error is None else np.broadcast_to(as_float_array("error", error), t.shape).copy()
@@ -95,7 +96,7 @@ class LossCurve:
         """
         shared, mine, theirs = np.intersect1d(self.t, reference.t, return_indices=True)
         if shared.size == 0:
-            raise ValueError("the curves share no time; evaluate the reference at this curve's t")
+            raise InvalidInput("the curves share no time; evaluate the reference at this curve's t")
         return float(np.max(np.abs(np.expm1(self.log_loss[mine] - reference.log_loss[theirs]))))
 
     def to_dict(self) -> dict:

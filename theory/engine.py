@@ -33,7 +33,7 @@ import mpmath
 import sympy as sp
 
 from ._subprocess import TimeLimitExceeded, call_with_time_limit
-from .errors import DerivationError
+from .errors import DerivationError, InvalidInput
 from .expressions import parse_expressions
 from .scaling_law import ScalingLaw
 from .validate import check_timeout
@@ -290,7 +290,7 @@ def derive(
     if isinstance(z, str):
         z = sp.Symbol(z, positive=True)
     if not isinstance(z, sp.Symbol):
-        raise ValueError(f"z must be a sympy Symbol, got {z!r}")
+        raise InvalidInput(f"z must be a sympy Symbol, got {z!r}")
     timeout = check_timeout(timeout)
     # text is parsed, never evaluated (superdyn.theory.expressions), in the timed worker when there is a limit
     texts = (rate, weight, edge)
@@ -301,7 +301,7 @@ def derive(
         labels=("rate", "weight", "edge"),
     )
     if z not in rate.free_symbols:
-        raise ValueError(f"rate must depend on {z}, got {rate}")
+        raise InvalidInput(f"rate must depend on {z}, got {rate}")
     try:
         return _derive_parsed(rate, weight, z, edge, timeout, check, correction)
     except DerivationError as exc:  # say which law it is about

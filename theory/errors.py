@@ -1,24 +1,19 @@
-"""superdyn's exceptions: what went wrong, in four kinds, each with its exit status in the CLI.
+"""The exceptions every layer shares, each with its exit status in the CLI.
 
 ============================  ======  ==================================================
 class                         exit    raised when
 ============================  ======  ==================================================
-:class:`InvalidInput`         2       an argument is out of its allowed range (also a
-                                      ``ValueError``; most checks raise plain ValueError,
-                                      which the CLI treats the same way)
+:class:`InvalidInput`         2       an argument is out of its allowed range: every
+                                      layer raises it for bad arguments (a ``ValueError``)
 :class:`DerivationError`      3       the symbolic engine cannot establish a law
-:class:`RunFailure`           4       runs cannot be computed here: a batch failed on a
-                                      Ray cluster, a store cannot be written, the paper
-                                      scale would take hours on a CPU
-:class:`StoreCorruption`      5       a stored run is damaged (checksum, config, files)
 :class:`MissingDependency`    6       a command needs an optional extra that is not
                                       installed (``superdyn[sim]`` for the simulations)
-:class:`RunsBusy`             7       runs asked for are being trained by another
-                                      process (``superdyn train --wait`` waits for them)
 ============================  ======  ==================================================
 
-Every class derives from :class:`SuperdynError`; those that were ValueErrors before stay
-ValueErrors, so ``except ValueError`` keeps working.
+The simulation layer's own failures (runs that cannot be computed or found, a damaged store,
+runs another process trains: exit statuses 4, 5 and 7) are in :mod:`superdyn.verify.errors`.
+Every class derives from :class:`SuperdynError`, whose ``exit_code`` the CLI returns; those
+that are about a value are also ``ValueError``, so ``except ValueError`` keeps working.
 """
 
 from __future__ import annotations
@@ -27,9 +22,6 @@ __all__ = [
     "DerivationError",
     "InvalidInput",
     "MissingDependency",
-    "RunFailure",
-    "RunsBusy",
-    "StoreCorruption",
     "SuperdynError",
     "missing_extra",
 ]
@@ -55,24 +47,6 @@ class DerivationError(SuperdynError, ValueError):
     def __init__(self, message: str, partial: dict | None = None):
         super().__init__(message)
         self.partial = dict(partial or {})
-
-
-class RunFailure(SuperdynError, RuntimeError):
-    """Runs that cannot be computed here (a cluster failure, an unwritable store, too slow)."""
-
-    exit_code = 4
-
-
-class RunsBusy(SuperdynError, RuntimeError):
-    """Runs that another live process is training (it holds their locks); nothing is wrong with them."""
-
-    exit_code = 7
-
-
-class StoreCorruption(SuperdynError, ValueError):
-    """A stored run is damaged: it is reported, never used, and recomputed by the next sweep."""
-
-    exit_code = 5
 
 
 #: optional modules -> the extra that installs them

@@ -218,12 +218,12 @@ def parse_expression(text, symbols=None, **assumptions) -> sp.Expr:
     if isinstance(text, sp.Basic):
         return text
     if isinstance(text, bool):
-        raise ValueError(f"an expression must be text or a number, got {text!r}")
+        raise InvalidInput(f"an expression must be text or a number, got {text!r}")
     if isinstance(text, int | float):
         return sp.sympify(text)  # safe: a Python int or float, not text
     if not isinstance(text, str):
         kind = type(text).__name__
-        raise ValueError(f"an expression must be text, a number or a sympy expression, got {kind}")
+        raise InvalidInput(f"an expression must be text, a number or a sympy expression, got {kind}")
     if len(text) > MAX_LENGTH:
         raise _refuse(f"longer than {MAX_LENGTH} characters", text)
     try:
@@ -283,4 +283,4 @@ def parse_expressions(texts, *, symbols=None, timeout=None, labels=None, **assum
     try:
         return call_with_time_limit(_parse_all, (texts, symbols, assumptions, labels), seconds=timeout)
     except TimeLimitExceeded:
-        raise ValueError(f"parsing the expressions did not finish within {timeout:g} s") from None
+        raise InvalidInput(f"parsing the expressions did not finish within {timeout:g} s") from None

@@ -23,6 +23,7 @@ import numpy as np
 import sympy as sp
 
 from .curve import LossCurve
+from .errors import InvalidInput
 from .expressions import parse_expression, parse_expressions
 from .validate import as_float_array, check_count, check_real
 
@@ -32,7 +33,7 @@ __all__ = ["ScalingLaw", "finite_size_exponent"]
 def _finite(values, what: str, params: dict) -> np.ndarray:
     """``values`` if all finite, else a ValueError naming t and the parameters."""
     if not np.all(np.isfinite(values)):
-        raise ValueError(
+        raise InvalidInput(
             f"the law's {what} leaves float64 at some t for {params}; use t nearer the law's window"
         )
     return values
@@ -101,10 +102,10 @@ def finite_size_exponent(alpha: float, rate_min: float, t) -> np.ndarray:
     check_real("rate_min", rate_min, lower=0.0, lower_open=True)
     t = as_float_array("t", t)
     if np.any(t < 0):
-        raise ValueError(f"t must be >= 0, got min(t)={t.min():g}")
+        raise InvalidInput(f"t must be >= 0, got min(t)={t.min():g}")
     out = alpha + _at_times(_cutoff_ratio, alpha, rate_min, t)
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"t: the local exponent leaves float64 for alpha={alpha:g}, rate_min={rate_min:g}")
+        raise InvalidInput(f"t: the local exponent leaves float64 for alpha={alpha:g}, rate_min={rate_min:g}")
     return out
 
 
@@ -152,7 +153,7 @@ class ScalingLaw:
         # a law built by hand may carry text: it is parsed (never sympified: sympify runs Python)
         z = self.variable if isinstance(self.variable, sp.Symbol) else parse_expression(self.variable)
         if not isinstance(z, sp.Symbol):
-            raise ValueError(f"variable must be a sympy Symbol or a name, got {self.variable!r}")
+            raise InvalidInput(f"variable must be a sympy Symbol or a name, got {self.variable!r}")
         object.__setattr__(self, "variable", z)
         for name in ("alpha", "log_power", "prefactor", "correction", "rate", "weight", "edge"):
             value = getattr(self, name)
@@ -160,7 +161,7 @@ class ScalingLaw:
                 (parsed,) = parse_expressions([value], symbols={z.name: z}, labels=(name,), positive=True)
                 object.__setattr__(self, name, parsed)
         if not all(isinstance(c, sp.Basic) for c in self.conditions):
-            raise ValueError(f"conditions must be sympy relations, got {self.conditions!r}")
+            raise InvalidInput(f"conditions must be sympy relations, got {self.conditions!r}")
 
     # -- parameters --------------------------------------------------------------
     @property
@@ -173,17 +174,17 @@ class ScalingLaw:
         names = {s.name: s for s in self.parameters}
         unknown = sorted(set(params) - set(names))
         if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown}; the law has {sorted(names)}")
+            raise InvalidInput(f"unknown parameter(s) {unknown}; the law has {sorted(names)}")
         missing = sorted(set(names) - set(params))
         if missing:
-            raise ValueError(f"missing value(s) for parameter(s) {missing}")
+            raise InvalidInput(f"missing value(s) for parameter(s) {missing}")
         for name, value in params.items():  # the law was derived under its symbols' assumptions
             symbol = names[name]
             if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)):
-                raise ValueError(f"{name} must be a finite real number, got {value!r}")
+                raise InvalidInput(f"{name} must be a finite real number, got {value!r}")
             # a positive symbol's law holds at 0 as its limit where it is finite (b = 0: no channel decay)
             if (symbol.is_positive or symbol.is_nonnegative) and not value >= 0:
-                raise ValueError(
+                raise InvalidInput(
                     f"{name} must be >= 0 (the law was derived for {name} in [0, oo)), got {value!r}"
                 )
         return {
@@ -198,12 +199,12 @@ class ScalingLaw:
             except TypeError:  # the condition is undefined there (a division by zero)
                 holds = sp.false
             if holds is sp.false:
-                raise ValueError(f"the parameters {params} violate the law's condition {condition}")
+                raise InvalidInput(f"the parameters {params} violate the law's condition {condition}")
         values = []
         for expr in (self.alpha, self.log_power, self.prefactor, self.correction or sp.Integer(0)):
             value = complex(sp.N(expr.subs(sub), 30))
             if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)) or not math.isfinite(value.real):
-                raise ValueError(f"the law is not real and finite at {params}: {expr} = {value}")
+                raise InvalidInput(f"the law is not real and finite at {params}: {expr} = {value}")
             values.append(value.real)
         return tuple(values)
 
@@ -212,15 +213,15 @@ class ScalingLaw:
         try:
             value = sp.N(self.rate.subs(self._substitution(params)).subs(self.variable, sp.Float(z, 30)), 30)
         except (OverflowError, RecursionError) as exc:
-            raise ValueError(f"the rate at z={z} cannot be evaluated for {params} ({exc})") from None
+            raise InvalidInput(f"the rate at z={z} cannot be evaluated for {params} ({exc})") from None
         if not (value.is_real and value.is_positive and value.is_finite):
-            raise ValueError(f"the rate at z={z} is {value}, not a positive real number, for {params}")
+            raise InvalidInput(f"the rate at z={z} is {value}, not a positive real number, for {params}")
         return mpmath.mpf(str(value))
 
     def _rate_at(self, z: float, params: dict) -> float:
         value = float(self._rate_exact(z, params))
         if not np.finfo(np.float64).tiny <= value < math.inf:
-            raise ValueError(f"the rate at z={z} is {value:g}, not a normal positive float64, for {params}")
+            raise InvalidInput(f"the rate at z={z} is {value:g}, not a normal positive float64, for {params}")
         return value
 
     def _cutoff_index(self, n_features: int, params: dict) -> int:
@@ -243,15 +244,15 @@ class ScalingLaw:
     def _prepare(self, t, n_features, log_correction, params):
         t = as_float_array("t", t)
         if np.any(t <= 0):
-            raise ValueError("t must be > 0")
+            raise InvalidInput("t must be > 0")
         alpha, delta, c, d1 = self._numbers(params)
         if not 0 < alpha <= 1e4:
-            raise ValueError(f"the law's exponent alpha = {alpha:g} is not in (0, 1e4] at {params}")
+            raise InvalidInput(f"the law's exponent alpha = {alpha:g} is not in (0, 1e4] at {params}")
         k = (d1 - delta * float(mpmath.digamma(alpha))) if log_correction else 0.0
         if (delta != 0 or k != 0) and np.any(t <= 0.5):
-            raise ValueError("t must be > 1/2 for a law with a logarithmic factor (ln 2t > 0)")
+            raise InvalidInput("t must be > 1/2 for a law with a logarithmic factor (ln 2t > 0)")
         if n_features is not None and delta != 0:
-            raise ValueError(
+            raise InvalidInput(
                 f"the finite-N cutoff in closed form needs log_power = 0, got {delta:g}; "
                 "use the exact discrete sum (superdyn.numerics.exact_loss) instead"
             )
@@ -264,11 +265,11 @@ class ScalingLaw:
         """ln L(t), in log space throughout: 2t, (2t)^-alpha and Gamma(alpha, y) may leave float64."""
         t, alpha, delta, c, k, rate_min = self._prepare(t, n_features, log_correction, params)
         if c <= 0:
-            raise ValueError(f"the law's prefactor is {c:g}, not > 0, at {params}")
+            raise InvalidInput(f"the law's prefactor is {c:g}, not > 0, at {params}")
         x = math.log(2.0) + np.log(t)  # ln 2t, finite for every finite t > 0
         factor = 1.0 + k / x if k else np.ones_like(x)
         if np.any(factor <= 0):
-            raise ValueError("the log correction exceeds the leading term at the smallest t; use larger t")
+            raise InvalidInput("the log correction exceeds the leading term at the smallest t; use larger t")
         if rate_min is None:
             log_upper = np.full_like(x, float(mpmath.loggamma(alpha)))
         else:

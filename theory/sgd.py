@@ -50,6 +50,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .errors import InvalidInput
 from .profiles import Constant, PowerLaw
 from .task import Task
 from .validate import as_float_array, check_batch_size, check_real
@@ -77,7 +78,7 @@ def sgd_lr_limit(batch_size, *, density=1.0, value_max=1.0) -> float:
     density = check_real("density", density, lower=0.0, lower_open=True, upper=1e12)
     vmax = check_real("value_max", value_max, lower=1e-75, upper=1e75)
     if b == math.inf:
-        raise ValueError(
+        raise InvalidInput(
             "batch_size=inf has no noise and no sparse-limit bound; gradient descent's is 2 / lambda_max "
             "(superdyn.numerics.sgd_stability_limit)"
         )
@@ -119,13 +120,13 @@ class OnlineSGD:
 
     def __post_init__(self):
         if not isinstance(self.task, Task):
-            raise ValueError(f"task must be a superdyn.theory.Task, got {self.task!r}")
+            raise InvalidInput(f"task must be a superdyn.theory.Task, got {self.task!r}")
         if self.task.n_features > MAX_SGD_MODES:
-            raise ValueError(f"n_features={self.task.n_features} is above {MAX_SGD_MODES} (per-mode sums)")
+            raise InvalidInput(f"n_features={self.task.n_features} is above {MAX_SGD_MODES} (per-mode sums)")
         object.__setattr__(self, "lr", check_real("lr", self.lr, lower=0.0, lower_open=True))
         object.__setattr__(self, "batch_size", check_batch_size(self.batch_size))
         if not self.task.value_max <= 1e75:
-            raise ValueError(f"value_max={self.task.value_max:g}: E v^4 = value_max^4 / 5 leaves float64")
+            raise InvalidInput(f"value_max={self.task.value_max:g}: E v^4 = value_max^4 / 5 leaves float64")
         with np.errstate(over="ignore", invalid="ignore"):
             top = float(np.max(self._q))
         if not top < 1.0 or not self.kernel_mass < 1.0:
@@ -134,7 +135,7 @@ class OnlineSGD:
                 if self.batch_size < math.inf
                 else 2.0 / self.task.rate_max
             )
-            raise ValueError(
+            raise InvalidInput(
                 f"lr={self.lr:g} is beyond the stability limit of SGD with batch_size={self.batch_size:g} "
                 f"(max q_i = {top:.6g}, kernel mass k = {self.kernel_mass:.6g}; both must be < 1); the "
                 f"sparse-limit (or gradient-descent) bound is {bound:.4g}"
@@ -205,13 +206,13 @@ class OnlineSGD:
     def _power_law(self) -> tuple[float, float]:
         f, g = self.task.frequencies, self.task.channels
         if not isinstance(f, PowerLaw) or not isinstance(g, (PowerLaw, Constant)):
-            raise ValueError(
+            raise InvalidInput(
                 f"task: the exponent under SGD is a closed form for p ∝ i^-a and A_ii = i^-b, got "
                 f"frequencies={f!r}, channels={g!r}"
             )
         b = g.a if isinstance(g, PowerLaw) else 0.0
         if not f.a > 1.0 or not f.a + 2.0 * b > 1.0:
-            raise ValueError(
+            raise InvalidInput(
                 f"task: the SGD closed forms need a > 1 (a summable kernel) and a + 2b > 1, got "
                 f"a={f.a:g}, b={b:g}"
             )
@@ -248,7 +249,7 @@ class OnlineSGD:
     def loss_ratio(self) -> float:
         """lim L_SGD(t) / L_GF(t) = (1 - gamma)^-alpha / (1 - k) in the shifted regime."""
         if self.regime != "shifted":
-            raise ValueError(
+            raise InvalidInput(
                 f"task: L_SGD / L_GF has no finite limit in the {self.regime!r} regime (2b >= a); "
                 "the noise term decays more slowly than the gradient-flow loss"
             )
@@ -277,7 +278,7 @@ class OnlineSGD:
     def source_integral(self) -> float:
         """I = (eta / 2) sum_i s_i m_i(0) / (1 - q_i), m_i(0) = A_ii^2 (B(0) = 0); needs alpha > 1."""
         if self.alpha_flow <= 1.0:
-            raise ValueError(
+            raise InvalidInput(
                 f"task: I grows with N when alpha = {self.alpha_flow:.4g} <= 1 (the noise term of Eq. 4 "
                 "is then of lower order)"
             )
@@ -299,14 +300,14 @@ class OnlineSGD:
         if self.alpha_flow > 1.0:
             loss = loss + self.noise_kernel(t) * self.source_integral / (1.0 - k) ** 2
         if not np.all(np.isfinite(loss)):
-            raise ValueError("t: the asymptotic SGD loss leaves float64 at the requested times")
+            raise InvalidInput("t: the asymptotic SGD loss leaves float64 at the requested times")
         return loss
 
     @property
     def crossover_time(self) -> float:
         """t where the noise term of Eq. (4) overtakes the shifted gradient-flow term ("noise" regime)."""
         if self.regime != "noise":
-            raise ValueError(f"task: there is no crossover in the {self.regime!r} regime (needs 2b > a)")
+            raise InvalidInput(f"task: there is no crossover in the {self.regime!r} regime (needs 2b > a)")
         one = np.array([1.0])
         flow = float(self.flow_loss(self.rate_factor * one)[0]) / (1.0 - self.kernel_mass)
         noise = float(self.noise_kernel(one)[0]) * self.source_integral / (1.0 - self.kernel_mass) ** 2
@@ -316,5 +317,5 @@ class OnlineSGD:
 def _times(t) -> np.ndarray:
     t = as_float_array("t", t)
     if np.any(t <= 0) or not np.all(np.isfinite(t)):
-        raise ValueError("t must be finite and > 0")
+        raise InvalidInput("t must be finite and > 0")
     return t

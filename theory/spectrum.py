@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .curve import LossCurve
+from .errors import InvalidInput
 from .validate import as_float_array, check_modes, check_real
 
 __all__ = ["ModeSpectrum"]
@@ -45,7 +46,7 @@ class ModeSpectrum:
         with np.errstate(over="ignore"):
             scale = weights.sum() + plateau, np.dot(weights, rates)
         if not np.all(np.isfinite(scale)):
-            raise ValueError("weights and rates: sum w and sum w lambda must stay in float64")
+            raise InvalidInput("weights and rates: sum w and sum w lambda must stay in float64")
         object.__setattr__(self, "rates", rates)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "plateau", plateau)
@@ -54,7 +55,7 @@ class ModeSpectrum:
         """Return sum_m w e^{-2 lambda t} and sum_m w lambda e^{-2 lambda t} per time."""
         t = as_float_array("t", t)
         if np.any(t < 0):
-            raise ValueError("t must be >= 0")
+            raise InvalidInput("t must be >= 0")
         flat = t.ravel()
         total = np.zeros_like(flat)
         slope = np.zeros_like(flat)
@@ -85,11 +86,11 @@ class ModeSpectrum:
         total, slope = self._sums(t)
         loss = self.plateau + total
         if np.any(loss <= 0):
-            raise ValueError("the loss underflows to 0 at some t; use superdyn.numerics.spectral_loss")
+            raise InvalidInput("the loss underflows to 0 at some t; use superdyn.numerics.spectral_loss")
         with np.errstate(over="ignore"):
             local = t * (2.0 * slope / loss)
         if not np.all(np.isfinite(local)):
-            raise ValueError("t: the local exponent 2 t sum(w lambda e^-2 lambda t) / L overflows float64")
+            raise InvalidInput("t: the local exponent 2 t sum(w lambda e^-2 lambda t) / L overflows float64")
         return local
 
     def to_dict(self) -> dict:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InvalidInput
 from .spectrum import ModeSpectrum
 from .task import MAX_DENSE_FEATURES, Task
 from .validate import check_count
@@ -105,7 +106,7 @@ def contiguous_clusters(n_features: int, n_clusters: int) -> np.ndarray:
 def _require_float64(limit: str, *values) -> None:
     """Refuse a limit whose rates, weights or plateau leave float64 (0 rates are allowed)."""
     if not all(np.all(np.isfinite(v)) for v in values):
-        raise ValueError(
+        raise InvalidInput(
             f"the {limit} limit leaves float64 for this task: its rates or weights overflow; use "
             "density and value_max nearer 1"
         )
@@ -113,7 +114,7 @@ def _require_float64(limit: str, *values) -> None:
 
 def _task_arrays(task: Task):
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     return task.second_moment_diagonal, task.importance
 
 
@@ -137,9 +138,9 @@ def clustered_limit(task: Task, clusters) -> ClusteredLimit:
     sigma2, channel = _task_arrays(task)
     labels = np.asarray(clusters)
     if labels.shape != sigma2.shape or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
-        raise ValueError(f"clusters must be {sigma2.size} non-negative integer labels, one per feature")
+        raise InvalidInput(f"clusters must be {sigma2.size} non-negative integer labels, one per feature")
     if labels.max() >= sigma2.size:
-        raise ValueError(
+        raise InvalidInput(
             f"cluster labels must lie in 0..{sigma2.size - 1} (at most N clusters), got {int(labels.max())}"
         )
     k = int(labels.max()) + 1

@@ -72,7 +72,7 @@ class Task:
     def __post_init__(self):
         for name in ("frequencies", "channels"):
             if not isinstance(getattr(self, name), Profile):
-                raise ValueError(f"{name} must be a theory profile, got {getattr(self, name)!r}")
+                raise InvalidInput(f"{name} must be a theory profile, got {getattr(self, name)!r}")
         n = check_count("n_features", self.n_features, maximum=MAX_FEATURES)
         object.__setattr__(self, "n_features", n)
         density = check_real("density", self.density, lower=0.0, lower_open=True, upper=float(n))
@@ -84,23 +84,23 @@ class Task:
             )
         object.__setattr__(self, "value_max", vmax)
         if self.frequencies.last_index(n) < 1:
-            raise ValueError(f"frequencies: the profile has no positive value for i in 1..{n}")
+            raise InvalidInput(f"frequencies: the profile has no positive value for i in 1..{n}")
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             try:
                 total = float(self.normaliser)
             except ValueError as exc:  # f(i) itself leaves float64
-                raise ValueError(f"frequencies: {exc}") from None
+                raise InvalidInput(f"frequencies: {exc}") from None
             try:
                 ends = self.channels_at(np.array([1.0, float(n)]))
             except ValueError as exc:
-                raise ValueError(f"channels: {exc}") from None
+                raise InvalidInput(f"channels: {exc}") from None
         if not (np.isfinite(total) and total > 0):
-            raise ValueError(
+            raise InvalidInput(
                 f"frequencies: sum of f(i) over i = 1..{n} is {total:g}, not a finite positive float64, for "
                 f"{self.frequencies!r}; use a profile that neither overflows nor underflows at n_features={n}"
             )
         if not np.all(np.isfinite(ends)):
-            raise ValueError(f"channels: A_ii is not finite at i = 1 or {n} for {self.channels!r}")
+            raise InvalidInput(f"channels: A_ii is not finite at i = 1 or {n} for {self.channels!r}")
         if not np.all(np.abs(ends) <= 1e150):  # the weights A_ii^2 lambda_i / 2 would leave float64
             raise InvalidInput(
                 f"channels: A_ii = {np.max(np.abs(ends)):g} at i = 1 or {n} for {self.channels!r} is above "
@@ -110,13 +110,13 @@ class Task:
         with np.errstate(over="ignore", under="ignore"):
             fastest = p_first * self.m2
         if not 1e-150 <= fastest <= 1e150:
-            raise ValueError(
+            raise InvalidInput(
                 f"density={density:g} and value_max={vmax:g} put the fastest rate lambda_1 = p_1 m2 = "
                 f"{fastest:g} outside [1e-150, 1e150], where its time scales and losses stay in float64; "
                 "use values nearer 1"
             )
         if p_first > 1.0:
-            raise ValueError(
+            raise InvalidInput(
                 f"density={density:g} makes p_1={p_first:.3g} > 1, which is not a probability; "
                 "lower density or use a flatter profile"
             )
@@ -141,7 +141,7 @@ class Task:
     def _index(self, index) -> np.ndarray:
         index = as_float_array("index", index)
         if np.any(index < 1) or np.any(index > self.n_features) or np.any(index != np.round(index)):
-            raise ValueError(f"index must hold whole numbers in 1..{self.n_features}")
+            raise InvalidInput(f"index must hold whole numbers in 1..{self.n_features}")
         return index
 
     def frequencies_at(self, index) -> np.ndarray:
@@ -164,7 +164,7 @@ class Task:
     # -- dense arrays (N <= MAX_DENSE_FEATURES) ---------------------------------
     def _all(self) -> np.ndarray:
         if self.n_features > MAX_DENSE_FEATURES:
-            raise ValueError(
+            raise InvalidInput(
                 f"n_features={self.n_features} is too large for per-feature arrays "
                 f"(limit {MAX_DENSE_FEATURES}); use the *_at(index) methods or superdyn.numerics.exact_loss"
             )
@@ -195,9 +195,9 @@ class Task:
             the mean term (p p^T - diag(p^2)) m1^2.
         """
         if covariance not in ("diagonal", "exact"):
-            raise ValueError(f"covariance must be 'diagonal' or 'exact', got {covariance!r}")
+            raise InvalidInput(f"covariance must be 'diagonal' or 'exact', got {covariance!r}")
         if self.n_features > MAX_MATRIX_FEATURES:
-            raise ValueError(
+            raise InvalidInput(
                 f"n_features={self.n_features} exceeds {MAX_MATRIX_FEATURES} for an N x N matrix"
             )
         p = self.p
@@ -241,12 +241,12 @@ class Task:
         with np.errstate(divide="ignore", over="ignore"):
             start, end = np.float64(1.0) / self.rate_max, np.float64(1.0) / self.rate_min
         if not np.isfinite(end):
-            raise ValueError(
+            raise InvalidInput(
                 f"the slowest rate lambda_min underflows float64 for {self.frequencies!r} at "
                 f"n_features={self.n_features}: the window has no finite end"
             )
         if not np.isfinite(start):
-            raise ValueError(
+            raise InvalidInput(
                 f"the fastest rate lambda_max={self.rate_max:g} has no finite time scale 1/lambda_max"
             )
         return float(start), float(end)

@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from .errors import InvalidInput
+
 __all__ = [
     "MAX_BATCH_SIZE",
     "as_float_array",
@@ -53,14 +55,14 @@ def check_real(
         If ``value`` is not a finite real number inside the interval.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
+        raise InvalidInput(f"{name} must be a real number, got {value!r}")
     x = float(value)
     if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise InvalidInput(f"{name} must be finite, got {value!r}")
     if lower is not None and (x < lower or (lower_open and x == lower)):
-        raise ValueError(f"{name} must be {'>' if lower_open else '>='} {lower}, got {name}={x:g}")
+        raise InvalidInput(f"{name} must be {'>' if lower_open else '>='} {lower}, got {name}={x:g}")
     if upper is not None and (x > upper or (upper_open and x == upper)):
-        raise ValueError(f"{name} must be {'<' if upper_open else '<='} {upper}, got {name}={x:g}")
+        raise InvalidInput(f"{name} must be {'<' if upper_open else '<='} {upper}, got {name}={x:g}")
     return x
 
 
@@ -71,32 +73,32 @@ def check_count(name: str, value, *, minimum: int = 1, maximum: int | None = Non
     written in scientific notation.
     """
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+        raise InvalidInput(f"{name} must be a whole number >= {minimum}, got {value!r}")
     if isinstance(value, numbers.Integral):
         n = int(value)
     elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
         n = int(value)
     else:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+        raise InvalidInput(f"{name} must be a whole number >= {minimum}, got {value!r}")
     if n < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {name}={n}")
+        raise InvalidInput(f"{name} must be >= {minimum}, got {name}={n}")
     if maximum is not None and n > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {name}={n}")
+        raise InvalidInput(f"{name} must be <= {maximum}, got {name}={n}")
     return n
 
 
 def as_float_array(name: str, value, *, allow_empty: bool = False) -> np.ndarray:
     """Return ``value`` as a float64 array, rejecting non-finite entries (and empty input)."""
     if isinstance(value, (str, bytes)) or np.asarray(value).dtype.kind in "USV":  # no numbers read from text
-        raise ValueError(f"{name} must be real numbers, got {value!r}")
+        raise InvalidInput(f"{name} must be real numbers, got {value!r}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be real numbers, got {value!r}") from exc
+        raise InvalidInput(f"{name} must be real numbers, got {value!r}") from exc
     if arr.size == 0 and not allow_empty:
-        raise ValueError(f"{name} must not be empty")
+        raise InvalidInput(f"{name} must not be empty")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got non-finite entries in {name}")
+        raise InvalidInput(f"{name} must be finite, got non-finite entries in {name}")
     return arr
 
 
@@ -106,7 +108,7 @@ def broadcast_arrays(**named):
     try:
         shapes = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
-        raise ValueError(f"{', '.join(named)} must broadcast together") from None
+        raise InvalidInput(f"{', '.join(named)} must broadcast together") from None
     return {k: np.broadcast_to(a, shapes) for k, a in arrays.items()}
 
 
@@ -125,7 +127,7 @@ def scalar_or_array(value, positive: bool = False, **inputs):
         and np.any(np.abs(np.asarray(value, dtype=np.float64)) < np.finfo(float).tiny)
     ):
         shown = ", ".join(f"{k}={np.asarray(x).ravel()[0]:g}" for k, x in inputs.items() if np.size(x))
-        raise ValueError(
+        raise InvalidInput(
             f"the result underflows float64 (below 2.2e-308) for {shown}; use values farther from the edge "
             "of the domain"
         )
@@ -133,7 +135,7 @@ def scalar_or_array(value, positive: bool = False, **inputs):
         shown = ", ".join(
             f"{k}={np.asarray(x).ravel()[0]:g}" if np.size(x) else f"{k}=[]" for k, x in inputs.items()
         )
-        raise ValueError(
+        raise InvalidInput(
             f"the result overflows float64 for {shown}; use values farther from the edge of the domain"
         )
     if all(np.ndim(x) == 0 for x in inputs.values()):
@@ -146,7 +148,7 @@ def require(condition: np.ndarray, message: str, **values) -> None:
     if not np.all(condition):
         bad = ~np.asarray(condition)
         shown = ", ".join(f"{k}={np.asarray(v)[bad].ravel()[0]:g}" for k, v in values.items())
-        raise ValueError(f"{message}, got {shown}")
+        raise InvalidInput(f"{message}, got {shown}")
 
 
 def overflow_as_inf(fn):
@@ -171,7 +173,7 @@ def check_batch_size(batch_size) -> float:
         return math.inf
     b = check_real("batch_size", batch_size, lower=1.0)
     if not (b.is_integer() and b <= MAX_BATCH_SIZE):
-        raise ValueError(f"batch_size must be a whole number in [1, 1e12] or inf, got {batch_size!r}")
+        raise InvalidInput(f"batch_size must be a whole number in [1, 1e12] or inf, got {batch_size!r}")
     return b
 
 
@@ -187,13 +189,15 @@ def check_modes(rates, weights, *, flatten: bool = False) -> tuple[np.ndarray, n
     if flatten:
         rates, weights = rates.ravel(), weights.ravel()
     elif rates.ndim != 1 or weights.ndim != 1:
-        raise ValueError(f"rates and weights must be 1-D, got shapes {rates.shape} and {weights.shape}")
+        raise InvalidInput(f"rates and weights must be 1-D, got shapes {rates.shape} and {weights.shape}")
     if rates.shape != weights.shape:
-        raise ValueError(f"rates and weights must have the same length, got {rates.size} and {weights.size}")
+        raise InvalidInput(
+            f"rates and weights must have the same length, got {rates.size} and {weights.size}"
+        )
     if np.any(rates < 0):
-        raise ValueError(f"rates must be >= 0, got min(rates)={rates.min():g}")
+        raise InvalidInput(f"rates must be >= 0, got min(rates)={rates.min():g}")
     if np.any(weights < 0):
-        raise ValueError(f"weights must be >= 0, got min(weights)={weights.min():g}")
+        raise InvalidInput(f"weights must be >= 0, got min(weights)={weights.min():g}")
     return rates, weights
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import InvalidInput
 from .task import Task
 from .validate import as_float_array, broadcast_arrays, check_count, require, scalar_or_array
 
@@ -73,10 +74,10 @@ def weak_superposition_loss(task: Task, width) -> np.ndarray | float:
     10.5
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     m = as_float_array("width", width)
     if np.any(m < 0) or np.any(m > task.n_features) or np.any(m != np.round(m)):
-        raise ValueError(f"width must hold whole numbers in 0..{task.n_features}")
+        raise InvalidInput(f"width must hold whole numbers in 0..{task.n_features}")
     check_count("n_features", task.n_features)
     per_feature = 0.5 * task.importance**2 * task.second_moment_diagonal
     tail = np.concatenate([np.cumsum(per_feature[::-1])[::-1], [0.0]])

@@ -14,7 +14,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from superdyn.theory.errors import RunFailure
+from superdyn.theory.errors import InvalidInput
+from superdyn.verify.errors import RunFailure
 
 from .claims_report import write_report
 from .experiments import at_scale, check_scale, get_experiment, plan
@@ -128,7 +129,7 @@ def reproduce(
     start = time.perf_counter()
     check_scale(scale)
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise InvalidInput(f"engine must be one of {ENGINES}, got {engine!r}")
     names = list(dict.fromkeys(get_experiment(n).name for n in (names or at_scale(scale))))
     out = Path(out)
     store = ResultStore(out / "runs")  # fails on a file before anything runs

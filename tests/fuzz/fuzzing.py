@@ -24,6 +24,8 @@ import sympy as sp
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from superdyn.numerics.fit import FitError
+from superdyn.theory.errors import DerivationError, InvalidInput
 
 #: Examples per fuzz test: 60 in the ci profile, 1000 with HYPOTHESIS_PROFILE=thorough.
 FUZZ_EXAMPLES = 60 if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else 1000
@@ -97,6 +99,10 @@ def parameter_names(function) -> tuple[str, ...]:
         return ()
 
 
+#: What a refusal may be: the one class for bad arguments, or a fit or derivation that cannot be made.
+REFUSALS = (InvalidInput, FitError, DerivationError)
+
+
 def judge(case: str, function, *args, names=(), **kwargs):
     """Call ``function``; accept a finite result or a ValueError naming a parameter.
 
@@ -121,6 +127,8 @@ def judge(case: str, function, *args, names=(), **kwargs):
             result = function(*args, **kwargs)
     except ValueError as exc:
         message = str(exc)
+        kind = type(exc).__name__
+        assert isinstance(exc, REFUSALS), f"{case}: refused with {kind}, not InvalidInput: {message}"
         assert "\n" not in message.strip(), f"{case}: a refusal is one line, got {message!r}"
         named = [
             n for n in allowed if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", message)

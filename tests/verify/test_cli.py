@@ -291,14 +291,23 @@ def test_a_derivation_that_fails_exits_3():
 
 
 @pytest.mark.parametrize(
-    "kind, status", [("InvalidInput", 2), ("DerivationError", 3), ("RunFailure", 4), ("StoreCorruption", 5)]
+    "layer, kind, status",
+    [
+        ("theory", "InvalidInput", 2),
+        ("theory", "DerivationError", 3),
+        ("verify", "RunFailure", 4),
+        ("verify", "MissingRun", 4),
+        ("verify", "StoreCorruption", 5),
+        ("verify", "RunsBusy", 7),
+    ],
 )
-def test_each_kind_of_failure_has_its_exit_status(kind, status, monkeypatch, capsys):
-    import superdyn.theory.errors
+def test_each_kind_of_failure_has_its_exit_status(layer, kind, status, monkeypatch, capsys):
+    import importlib
+
     from superdyn.verify import cli
 
     def fail(args):
-        raise getattr(superdyn.theory.errors, kind)(f"a {kind}")
+        raise getattr(importlib.import_module(f"superdyn.{layer}.errors"), kind)(f"a {kind}")
 
     monkeypatch.setattr(cli, "_cmd_exponent", fail)
     assert cli.main(["exponent", "power-law", "--a", "2"]) == status

@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from superdyn.theory.errors import RunFailure
 from superdyn.verify.claims_report import read_manifest, write_report
+from superdyn.verify.errors import RunFailure
 from superdyn.verify.experiments import ALIASES, EXPERIMENTS, get_experiment, plan
 from superdyn.verify.experiments.base import stable_lr, steps_for
 from superdyn.verify.experiments.compute import frontier, plateau_losses

@@ -8,7 +8,8 @@ import numba
 import pytest
 import torch
 from superdyn.numerics.threads import cgroup_cpu_limit, usable_cores
-from superdyn.theory.errors import InvalidInput, RunFailure
+from superdyn.theory.errors import InvalidInput
+from superdyn.verify.errors import RunFailure
 from superdyn.verify.orchestrate import estimate
 from superdyn.verify.orchestrate.batch import train_batch
 from superdyn.verify.orchestrate.sweep import POOL_MIN_WORK, run_sweep, work

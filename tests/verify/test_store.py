@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from superdyn.theory.errors import RunFailure, StoreCorruption
+from superdyn.verify.errors import RunFailure, StoreCorruption
 from superdyn.verify.orchestrate.sweep import run_sweep
 from superdyn.verify.run.config import RunConfig
 from superdyn.verify.store import CorruptResultWarning, ResultStore, load_results

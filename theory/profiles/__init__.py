@@ -6,6 +6,7 @@ configurations can build a profile from text: ``make_profile("power-law", a=1.1)
 
 from __future__ import annotations
 
+from ..errors import InvalidInput
 from .algebraic_edge import AlgebraicEdge
 from .base import Profile
 from .constant import Constant
@@ -40,10 +41,10 @@ def make_profile(name: str, **params) -> Profile:
     try:
         cls = PROFILES[name]
     except KeyError:
-        raise ValueError(
+        raise InvalidInput(
             f"name must be a known profile, one of {sorted(PROFILES)}; got unknown profile {name!r}"
         ) from None
     try:
         return cls(**params)
     except TypeError as exc:
-        raise ValueError(f"bad parameters for profile {name!r}: {exc}") from None
+        raise InvalidInput(f"bad parameters for profile {name!r}: {exc}") from None

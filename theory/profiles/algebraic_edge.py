@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from ..errors import InvalidInput
 from ..validate import check_count, check_real
 from ._sums import euler_maclaurin_sum
 from .base import DIRECT_SUM_LIMIT, Profile
@@ -67,7 +68,7 @@ class AlgebraicEdge(Profile):
         if self.edge_at is not None:
             return self.edge_at
         if n_features is None:
-            raise ValueError("n_features is needed: an AlgebraicEdge with edge=None sits at z* = N")
+            raise InvalidInput("n_features is needed: an AlgebraicEdge with edge=None sits at z* = N")
         return float(check_count("n_features", n_features))
 
     def last_index(self, n_features):

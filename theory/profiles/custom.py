@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from ..errors import InvalidInput
 from ..expressions import parse_expression, parse_expressions
 from ..validate import check_real, overflow_as_inf
 from .base import Profile
@@ -48,7 +49,7 @@ class Custom(Profile):
     def __post_init__(self):
         z = sp.Symbol(self.z, positive=True) if isinstance(self.z, str) else self.z
         if not isinstance(z, sp.Symbol):
-            raise ValueError(f"z must be a sympy Symbol or a name, got {self.z!r}")
+            raise InvalidInput(f"z must be a sympy Symbol or a name, got {self.z!r}")
         # text is parsed, never run, and in the time-limited worker (PARSE_SECONDS)
         if isinstance(self.expression, str):
             (expression,) = parse_expressions(
@@ -62,12 +63,12 @@ class Custom(Profile):
         extra = expression.free_symbols - {z}
         if extra:
             names = ", ".join(sorted(s.name for s in extra))
-            raise ValueError(f"expression must depend on {z} only; it also has {names}")
+            raise InvalidInput(f"expression must depend on {z} only; it also has {names}")
         object.__setattr__(self, "z", z)
         object.__setattr__(self, "expression", expression)
         probe = self.values(np.array([1.0, 2.0, 10.0]))
         if not np.all(np.isfinite(probe)) or np.any(probe < 0):
-            raise ValueError(f"expression must be finite and >= 0 for z >= 1, got {expression}")
+            raise InvalidInput(f"expression must be finite and >= 0 for z >= 1, got {expression}")
 
     def edge(self, n_features=None):
         return sp.oo if self.edge_at is None else sp.nsimplify(self.edge_at)

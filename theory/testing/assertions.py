@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from ..engine import derive
+from ..errors import InvalidInput
 from ..expressions import parse_expression
 from ..scaling_law import ScalingLaw
 from ..task import Task
@@ -33,14 +34,14 @@ _TRIAL = (1.37, 0.73, 2.21, 0.46, 1.83)
 def _window(window, task, alpha=None):
     if window is None:
         if task is None:
-            raise ValueError("window must be (t0, t1), got None")
+            raise InvalidInput("window must be (t0, t1), got None")
         try:
             return front_window(task, alpha=alpha)
         except ValueError as exc:
             cannot_judge(str(exc))
     lo, hi = (check_real(f"window[{i}]", w, lower=0.0, lower_open=True) for i, w in enumerate(window))
     if not lo < hi:
-        raise ValueError(f"window must be (t0, t1) with 0 < t0 < t1, got {window!r}")
+        raise InvalidInput(f"window must be (t0, t1) with 0 < t0 < t1, got {window!r}")
     return lo, hi
 
 
@@ -51,7 +52,7 @@ def _law_values(law, task, t, params):
         options = {"n_features": task.n_features} if cutoff else {}
         return law.loss(t, **options, **params), law.local_exponent(t, **options, **params)
     if not callable(law):
-        raise ValueError(f"law must be a ScalingLaw or a callable L(t), got {law!r}")
+        raise InvalidInput(f"law must be a ScalingLaw or a callable L(t), got {law!r}")
     step = 1e-4
     values = np.asarray(law(t), dtype=float)
     up, down = np.asarray(law(t * math.exp(step)), float), np.asarray(law(t * math.exp(-step)), float)
@@ -98,9 +99,9 @@ def assert_law_matches_sum(
         local exponents.
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     if rtol is None and exponent_atol is None:
-        raise ValueError("rtol and exponent_atol are both None: nothing to compare")
+        raise InvalidInput("rtol and exponent_atol are both None: nothing to compare")
     rtol = math.inf if rtol is None else check_real("rtol", rtol, lower=0.0, lower_open=True)
     atol = math.inf if exponent_atol is None else check_real("exponent_atol", exponent_atol, lower=0.0)
     lo, hi = _window(window, task, law_alpha(law, params))
@@ -139,10 +140,12 @@ def _curve(curve):
         try:
             t, loss = curve
         except (TypeError, ValueError):
-            raise ValueError(f"curve must have .t and .loss or be a pair (t, loss), got {curve!r}") from None
+            raise InvalidInput(
+                f"curve must have .t and .loss or be a pair (t, loss), got {curve!r}"
+            ) from None
     t, loss = as_float_array("t", t).ravel(), as_float_array("loss", loss).ravel()
     if t.shape != loss.shape:
-        raise ValueError(f"t and loss must have the same length, got {t.size} and {loss.size}")
+        raise InvalidInput(f"t and loss must have the same length, got {t.size} and {loss.size}")
     return t, loss
 
 
@@ -166,7 +169,9 @@ def assert_exponent(curve, alpha, *, window, atol: float = 0.02):
     lo, hi = _window(window, None)
     inside = (t >= lo) & (t <= hi) & (loss > 0)
     if np.unique(t[inside]).size < 3:
-        raise ValueError(f"window [{lo:g}, {hi:g}] holds {int(inside.sum())} points of the curve; at least 3")
+        raise InvalidInput(
+            f"window [{lo:g}, {hi:g}] holds {int(inside.sum())} points of the curve; at least 3"
+        )
     x, y = np.log(t[inside]), np.log(loss[inside])
     slope, _ = np.polyfit(x, y, 1)
     fitted = -float(slope)
@@ -205,7 +210,7 @@ def assert_law_equals(law: ScalingLaw, *, alpha, log_power=0, prefactor=None):
     the quantity, both expressions and where they differ.
     """
     if not isinstance(law, ScalingLaw):
-        raise ValueError(f"law must be a ScalingLaw, got {law!r}")
+        raise InvalidInput(f"law must be a ScalingLaw, got {law!r}")
     expected = {"alpha": alpha, "log_power": log_power}
     if prefactor is not None:
         expected["prefactor"] = prefactor

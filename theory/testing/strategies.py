@@ -17,6 +17,7 @@ import sympy as sp
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from ..errors import InvalidInput
 from ..profiles import AlgebraicEdge, Constant, PowerLaw, StretchedExponential
 from ..task import Task
 from .windows import first_true, front_window
@@ -47,7 +48,7 @@ GRID = 64
 def _values(lo: float, hi: float, simple=(0.5, 1.0, 1.5, 2.0, 3.0)):
     """Multiples of 1/64 in [lo, hi] that shrink to round values inside the range (then to lo)."""
     if not lo <= hi:
-        raise ValueError(f"empty range [{lo}, {hi}]")
+        raise InvalidInput(f"empty range [{lo}, {hi}]")
     inside = [v for v in simple if lo <= v <= hi]
     first, last = math.ceil(lo * GRID), math.floor(hi * GRID)
     if first > last:  # no multiple of 1/64 inside: the range's own end points
@@ -60,7 +61,7 @@ def _range(name: str, bounds, domain_lo: float, margin: float, hi_default: float
     lo, hi = bounds if bounds is not None else (domain_lo, hi_default)
     lo = max(float(lo), domain_lo + margin)
     if not lo <= hi:
-        raise ValueError(
+        raise InvalidInput(
             f"{name}: the bounds {bounds} leave nothing above the domain edge {domain_lo} + margin"
         )
     return lo, float(hi)
@@ -84,7 +85,7 @@ def power_law_params(draw, a=None, b=None, margin: float = 0.05) -> dict:
     if need > b_hi:  # this a needs a larger b than allowed: move a up instead
         value_a = max(value_a, math.ceil((1.0 + margin - 2.0 * b_hi) * GRID) / GRID)
         if value_a > a_hi:
-            raise ValueError(f"no (a, b) in a={a}, b={b} has a + 2b > 1 + {margin}")
+            raise InvalidInput(f"no (a, b) in a={a}, b={b} has a + 2b > 1 + {margin}")
         need = max(b_lo, (1.0 + margin - value_a) / 2.0)
     return {"a": value_a, "b": draw(_values(max(need, b_lo), b_hi, simple=(0.0, 0.25, 0.5, 1.0)))}
 
@@ -114,7 +115,7 @@ def _check_kinds(kinds) -> tuple:
     kinds = tuple(kinds)
     unknown = [k for k in kinds if k not in KINDS]
     if not kinds or unknown:
-        raise ValueError(f"kinds must be a non-empty subset of {KINDS}, got {kinds!r}")
+        raise InvalidInput(f"kinds must be a non-empty subset of {KINDS}, got {kinds!r}")
     return kinds
 
 
@@ -144,7 +145,7 @@ def _class_alpha(frequencies, b: float) -> float:
         return 1.0
     if isinstance(frequencies, AlgebraicEdge):
         return 1.0 + 1.0 / frequencies.a
-    raise ValueError(f"no closed-form exponent for {frequencies!r}")
+    raise InvalidInput(f"no closed-form exponent for {frequencies!r}")
 
 
 def _has_window(frequencies, channels, n: int, alpha: float) -> bool:
@@ -166,7 +167,7 @@ def tasks(draw, max_features: int = 4096, kinds=KINDS, min_features: int = 1, ma
     profile with none up to ``max_features`` is not drawn (``assume``).
     """
     if not 1 <= min_features <= max_features:
-        raise ValueError(f"need 1 <= min_features <= max_features, got {min_features}, {max_features}")
+        raise InvalidInput(f"need 1 <= min_features <= max_features, got {min_features}, {max_features}")
     frequencies, b = draw(_profile_and_b(kinds, margin))
     sizes = [n for n in (64, 256, 1024, 4096) if min_features <= n <= max_features]
     n = draw(
@@ -196,7 +197,7 @@ def spectra(draw, max_modes: int = 64, min_modes: int = 1) -> tuple[np.ndarray, 
 def embeddings(draw, n: int, k: int) -> np.ndarray:
     """A K x N matrix W with unit columns (Gaussian directions from a drawn seed)."""
     if not (isinstance(n, int) and isinstance(k, int) and n >= 1 and k >= 1):
-        raise ValueError(f"n and k must be integers >= 1, got n={n!r}, k={k!r}")
+        raise InvalidInput(f"n and k must be integers >= 1, got n={n!r}, k={k!r}")
     seed = draw(st.integers(0, 2**32 - 1))
     w = np.random.default_rng(seed).standard_normal((k, n))
     return w / np.linalg.norm(w, axis=0)

@@ -17,6 +17,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ..errors import InvalidInput
 from ..profiles import PowerLaw
 from ..scaling_law import ScalingLaw
 from ..task import Task
@@ -64,7 +65,7 @@ def _last_normal_index(task: Task, far: int) -> int:
     tiny = np.finfo(np.float64).tiny
     normal = lambda i: task.rates_at(np.array([float(i)]))[0] >= tiny  # noqa: E731
     if not normal(1):
-        raise ValueError(f"the first rate of {task!r} is not a normal float64")
+        raise InvalidInput(f"the first rate of {task!r} is not a normal float64")
     return last_true(1, far, normal)
 
 
@@ -90,7 +91,7 @@ def _dense_stretch(task: Task, near: float, far: float) -> tuple[float, float]:
     elif last > SPACING and last > first:  # rising: stop before it is too large
         far = last_true(near, far, dense)
     if max(_spacing(task, near), _spacing(task, far)) > SPACING:
-        raise ValueError(
+        raise InvalidInput(
             f"{task!r} has no front window: neighbouring rates differ by more than e^{SPACING:g} between "
             f"features {near:g} and {far:g} (a staircase, not the continuum the law integrates)"
         )
@@ -124,13 +125,13 @@ def front_window(
         When no window is left at this N (the law cannot be judged against the sum there).
     """
     if not isinstance(task, Task):
-        raise ValueError(f"task must be a superdyn.theory.Task, got {task!r}")
+        raise InvalidInput(f"task must be a superdyn.theory.Task, got {task!r}")
     n = task.n_features
     near = check_real("near", near, lower=1.0)
     far = check_real("far", far, lower=0.0, lower_open=True, upper=1.0) * n
     share = check_real("share", share, lower=0.0, lower_open=True, upper=0.5)
     if not far >= 10 * near:
-        raise ValueError(
+        raise InvalidInput(
             f"n_features={n}: the front window needs far * N >= 10 near (a decade), got near={near:g}, "
             f"far * N = {far:g}; pass window=(t0, t1) or a larger N"
         )
@@ -146,7 +147,7 @@ def front_window(
     if alpha is not None:
         lo *= _gamma_quantile(check_real("alpha", alpha, lower=0.0, lower_open=True), share)
     if not (math.isfinite(hi) and lo < hi):
-        raise ValueError(
+        raise InvalidInput(
             f"{task!r} has no front window: the modes that carry all but {share:g} of the law at a time t "
             f"do not fit between feature {near:g} and {far:g} at any t (t from {lo:.4g}, front at N/10 by "
             f"{hi:.4g}); a larger N has one"
@@ -166,7 +167,7 @@ def cannot_judge(reason: str):
     """Inside a hypothesis test, reject the example (the law is not testable there); else raise."""
     if hypothesis.currently_in_test_context():
         hypothesis.reject()
-    raise ValueError(reason)
+    raise InvalidInput(reason)
 
 
 def log_corrected_start(law: ScalingLaw, lo: float, hi: float, params: dict) -> float:

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from superdyn.theory.errors import InvalidInput
 
 __all__ = ["KINDS", "Alternative", "Analysis", "Claim", "agrees", "tally_verdicts"]
 
@@ -52,7 +53,7 @@ def agrees(
     True
     """
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        raise InvalidInput(f"kind must be one of {KINDS}, got {kind!r}")
     if not (np.isfinite(measured) and np.isfinite(reference) and np.isfinite(uncertainty)):
         return False  # an unknown uncertainty cannot confirm anything
     allowance = max(float(tolerance), 2.0 * float(uncertainty))
@@ -147,20 +148,22 @@ class Claim:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+            raise InvalidInput(f"kind must be one of {KINDS}, got {self.kind!r}")
         if not self.tolerance >= 0:
-            raise ValueError(f"tolerance must be >= 0, got {self.tolerance!r}")
+            raise InvalidInput(f"tolerance must be >= 0, got {self.tolerance!r}")
         if (self.paper is None) == (self.threshold is None):
-            raise ValueError(
+            raise InvalidInput(
                 f"claim {self.experiment}/{self.key}: give exactly one of paper (a number the paper states) "
                 f"and threshold (superdyn's, where the paper states none); got paper={self.paper!r}, "
                 f"threshold={self.threshold!r}"
             )
         if not self.paper_quote or not self.criterion:
-            raise ValueError(f"claim {self.experiment}/{self.key}: paper_quote and criterion must be stated")
+            raise InvalidInput(
+                f"claim {self.experiment}/{self.key}: paper_quote and criterion must be stated"
+            )
         for alternative in self.alternatives:
             if not isinstance(alternative, Alternative):
-                raise ValueError(f"alternatives must be Alternative objects, got {alternative!r}")
+                raise InvalidInput(f"alternatives must be Alternative objects, got {alternative!r}")
 
     @property
     def reference(self) -> float:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from superdyn.numerics import FitError, fit_power_law, fit_power_law_with_floor, local_exponent_profile
 from superdyn.theory.curve import LossCurve
+from superdyn.theory.errors import InvalidInput
 
 from .claims import Alternative
 
@@ -86,11 +87,11 @@ def learning_front_window(task, first=FRONT_FIRST, last_share=FRONT_LAST_SHARE) 
     z_hi = float(n) * float(last_share)
     z_lo = min(float(first), z_hi / 4)  # small N (tests): keep a factor 4 between the ends
     if not 1 <= z_lo < z_hi <= n:
-        raise ValueError(f"the learning front's range [{z_lo:g}, {z_hi:g}] must lie inside [1, N={n}]")
+        raise InvalidInput(f"the learning front's range [{z_lo:g}, {z_hi:g}] must lie inside [1, N={n}]")
     p = task.frequencies_at(np.array([round(z_lo), round(z_hi)]))
     t_lo, t_hi = (float(1.0 / (2.0 * q * task.m2)) for q in p)
     if not t_lo < t_hi:
-        raise ValueError("the frequencies do not decrease between the front's ends; no front window")
+        raise InvalidInput("the frequencies do not decrease between the front's ends; no front window")
     return t_lo, t_hi
 
 
@@ -115,7 +116,7 @@ def plateau_free_window(t, loss) -> tuple[float, float]:
     peak = int(np.argmax(profile.alpha))
     top = float(profile.alpha[peak])
     if not top > 0:
-        raise ValueError("the curve does not decay anywhere; no window")
+        raise InvalidInput("the curve does not decay anywhere; no window")
     above = profile.alpha >= HALF_MAXIMUM * top
     lo = peak
     while lo > 0 and above[lo - 1]:
@@ -125,7 +126,7 @@ def plateau_free_window(t, loss) -> tuple[float, float]:
         hi += 1
     window = (float(profile.t[lo]), float(profile.t[hi]))
     if np.log10(window[1] / window[0]) < MIN_DECADES:
-        raise ValueError(
+        raise InvalidInput(
             f"the local exponent stays above half its maximum {top:.3g} only on t in "
             f"[{window[0]:.3g}, {window[1]:.3g}], less than {MIN_DECADES} decade"
         )
@@ -337,12 +338,12 @@ def _shared_logs(curves):
     """The times every seed measured (t > 0) and ln L of each seed there: (T,), (seeds, T)."""
     curves = [_positive(t, loss) for t, loss in curves]
     if not curves:
-        raise ValueError("curves must hold at least one (t, loss) pair")
+        raise InvalidInput("curves must hold at least one (t, loss) pair")
     common = curves[0][0]
     for t, _ in curves[1:]:
         common = np.intersect1d(common, t)
     if common.size == 0:
-        raise ValueError("the seeds share no measurement time")
+        raise InvalidInput("the seeds share no measurement time")
     return common, np.array(
         [np.log(np.clip(loss[np.searchsorted(t, common)], 1e-300, None)) for t, loss in curves]
     )

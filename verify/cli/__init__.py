@@ -119,9 +119,9 @@ def _cmd_derive(args) -> int:
     from superdyn.theory.expressions import CONSTANTS, FUNCTIONS, parse_expressions
 
     if not re.fullmatch(r"[A-Za-z][A-Za-z_0-9]*", args.z) or args.z in FUNCTIONS or args.z in CONSTANTS:
-        raise ValueError(f"--z must be a plain name (not a function or constant), got {args.z!r}")
+        raise InvalidInput(f"--z must be a plain name (not a function or constant), got {args.z!r}")
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
-        raise ValueError(f"--timeout must be a finite number of seconds > 0, got {args.timeout!r}")
+        raise InvalidInput(f"--timeout must be a finite number of seconds > 0, got {args.timeout!r}")
     z = sp.Symbol(args.z, positive=True)
     # parsed, never run (superdyn.theory.expressions), inside the timed worker; every name is a
     # positive symbol
@@ -150,18 +150,18 @@ def _cmd_curve(args) -> int:
     else:
         profile = AlgebraicEdge(args.a)
     if args.out is not None and not args.out.endswith((".csv", ".parquet")):
-        raise ValueError(f"--out must end in .csv or .parquet, got {args.out!r}")
+        raise InvalidInput(f"--out must end in .csv or .parquet, got {args.out!r}")
     if not 0 < args.t_min < args.t_max:
-        raise ValueError(f"need 0 < --t-min < --t-max, got {args.t_min:g} and {args.t_max:g}")
+        raise InvalidInput(f"need 0 < --t-min < --t-max, got {args.t_min:g} and {args.t_max:g}")
     if args.points < 2:
-        raise ValueError(f"--points must be >= 2, got {args.points}")
+        raise InvalidInput(f"--points must be >= 2, got {args.points}")
     from superdyn.theory.validate import check_real
 
     task = Task(profile, PowerLaw(check_real("b", args.b, lower=0.0)), n_features=args.features)
     times = np.logspace(np.log10(args.t_min), np.log10(args.t_max), args.points)
     if args.batch_size is not None or args.lr is not None:
         if args.batch_size is None or args.lr is None:
-            raise ValueError("the SGD curve needs both --lr and --batch-size")
+            raise InvalidInput("the SGD curve needs both --lr and --batch-size")
         from superdyn.numerics import sgd_loss
 
         batch = float("inf") if args.batch_size == "inf" else _parse_batch(args.batch_size)
@@ -194,7 +194,7 @@ def _parse_batch(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"--batch-size must be a whole number >= 1 or inf, got {text!r}") from None
+        raise InvalidInput(f"--batch-size must be a whole number >= 1 or inf, got {text!r}") from None
 
 
 class _OneLineParser(argparse.ArgumentParser):

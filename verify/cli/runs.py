@@ -7,7 +7,8 @@ import json
 import time
 from pathlib import Path
 
-from superdyn.theory.errors import RunsBusy
+from superdyn.theory.errors import InvalidInput
+from superdyn.verify.errors import RunsBusy
 
 from superdyn.jsonio import dumps_strict
 
@@ -150,7 +151,7 @@ def _cmd_plot(args) -> int:
     frame = load_results(args.directory)
     out = Path(args.out)
     if out.suffix not in (".pdf", ".png", ".svg"):
-        raise ValueError(f"--out must end in .pdf, .png or .svg, got {args.out!r}")
+        raise InvalidInput(f"--out must end in .pdf, .png or .svg, got {args.out!r}")
     save_as(compare(frame, theory=args.theory, by=args.by), out)
     summary = {
         "out": str(out),

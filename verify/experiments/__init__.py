@@ -23,6 +23,8 @@ liu-width      Liu et al.'s width scaling, weak and strong regimes           --
 
 from __future__ import annotations
 
+from superdyn.theory.errors import InvalidInput
+
 from .base import SCALES, Analysis, Experiment, StoredRuns, check_scale
 from .compute import FIG7, FIG13
 from .learnable import FIG12
@@ -63,7 +65,7 @@ def get_experiment(name: str) -> Experiment:
     key = ALIASES.get(name, name)
     if key not in EXPERIMENTS:
         known = sorted(EXPERIMENTS) + sorted(ALIASES)
-        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(known)}")
+        raise InvalidInput(f"unknown experiment {name!r}; known: {', '.join(known)}")
     return EXPERIMENTS[key]
 
 

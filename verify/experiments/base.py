@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from superdyn.theory.curve import LossCurve
+from superdyn.theory.errors import InvalidInput
 
 from ..analyse.claims import Analysis, Claim
 from ..analyse.measure import ExponentMeasurement, mean_loss_curve, measure_exponent
+from ..errors import MissingRun
 from ..run.config import SCALES, RunConfig
 from ..store.runs import ResultStore
 
@@ -31,7 +33,7 @@ __all__ = [
 
 def check_scale(scale: str) -> str:
     if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise InvalidInput(f"scale must be one of {SCALES}, got {scale!r}")
     return scale
 
 
@@ -78,7 +80,7 @@ class Experiment:
 
     def configs(self, scale: str) -> list:
         if check_scale(scale) not in self.scaled_down:
-            raise ValueError(
+            raise InvalidInput(
                 f"experiment {self.name!r} has no {scale!r} scale; it runs at {', '.join(self.scales)}"
             )
         return list(self.plan(scale))
@@ -95,7 +97,7 @@ class _NamedArrays(dict):
         self.run_id = run_id
 
     def __missing__(self, key):
-        raise ValueError(f"run {self.run_id} has no array {key!r} (stored: {sorted(self)})")
+        raise MissingRun(f"run {self.run_id} has no array {key!r} (stored: {sorted(self)})")
 
 
 class StoredRuns:
@@ -128,7 +130,7 @@ class StoredRuns:
     def _completed(self, config: RunConfig) -> None:
         meta = self.meta(config)
         if meta["status"] != "completed":
-            raise ValueError(
+            raise MissingRun(
                 f"run {config.run_id()} {meta['status']} ({meta['reason']}); it is kept out of the analysis"
             )
 
@@ -140,7 +142,7 @@ class StoredRuns:
     def meta(self, config: RunConfig) -> dict:
         meta = self.store.metadata(config)
         if meta is None:
-            raise ValueError(f"run {config.run_id()} is not in the store")
+            raise MissingRun(f"run {config.run_id()} is not in the store")
         return meta
 
     def completed(self, configs) -> list:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from superdyn.numerics import local_exponent_profile
 from superdyn.numerics.fit import ols
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.paper_values import PAPER
 
 from ..analyse.claims import Claim
@@ -67,7 +68,7 @@ def frontier(curves, n_grid=60):
     """
     widths = sorted(curves)
     if len(widths) < 2:
-        raise ValueError(f"a frontier needs at least two widths, got {len(widths)}")
+        raise InvalidInput(f"a frontier needs at least two widths, got {len(widths)}")
     spans = [np.log(curves[k][0][[0, -1]]) for k in widths]
     grid = np.linspace(min(s[0] for s in spans), max(s[1] for s in spans), n_grid)
     logs = np.full((len(widths), n_grid), np.nan)

@@ -14,6 +14,7 @@ the window.
 from __future__ import annotations
 
 import numpy as np
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.paper_values import PAPER, QUOTES
 
 from ..analyse.claims import Claim
@@ -50,7 +51,7 @@ def _window_means(results, fixed, learn):
     common = np.intersect1d(t, tl)
     inside = common[(common >= FIXED_WINDOW[0]) & (common <= FIXED_WINDOW[1])]
     if inside.size == 0:
-        raise ValueError(f"fig12: no measured time in the window {FIXED_WINDOW}")
+        raise InvalidInput(f"fig12: no measured time in the window {FIXED_WINDOW}")
     return inside, lf[np.searchsorted(t, inside)], ll[np.searchsorted(tl, inside)]
 
 

@@ -24,6 +24,7 @@ from superdyn.theory import (
     alpha_power_law,
     log_power_exponential,
 )
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.paper_values import PAPER
 
 from ..analyse.claims import Alternative, Claim
@@ -40,7 +41,7 @@ def inner_window(task: Task, t_max: float) -> tuple[float, float]:
     """[10 / lambda_max, min(t_max, 0.1 / lambda_min)]: a decade inside the mid-training window."""
     lo, hi = 10.0 / task.rate_max, min(t_max, 0.1 / task.rate_min)
     if not hi > 3 * lo:
-        raise ValueError(f"the task's mid-training window is too short for a fit: [{lo:.3g}, {hi:.3g}]")
+        raise InvalidInput(f"the task's mid-training window is too short for a fit: [{lo:.3g}, {hi:.3g}]")
     return lo, hi
 
 

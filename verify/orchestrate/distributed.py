@@ -16,7 +16,8 @@ and the device is not ``"cpu"``. Ray is an optional extra: ``pip install
 
 from __future__ import annotations
 
-from superdyn.theory.errors import RunFailure
+from superdyn.theory.errors import InvalidInput
+from superdyn.verify.errors import RunFailure
 
 from ..run.device import check_device_name
 from ..store.runs import ResultStore
@@ -33,7 +34,7 @@ def _ray():
     try:
         import ray
     except ImportError:
-        raise ValueError(
+        raise InvalidInput(
             "the ray engine needs Ray, which is not installed; install it with "
             "pip install 'superdyn[distributed]'"
         ) from None
@@ -87,7 +88,7 @@ def run_batches_on_ray(
     ------
     ValueError
         Ray is not installed.
-    superdyn.theory.RunFailure
+    superdyn.verify.errors.RunFailure
         A batch failed after its retries.
     """
     ray = _ray()

@@ -16,7 +16,8 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from superdyn.theory.errors import RunFailure
+from superdyn.theory.errors import InvalidInput
+from superdyn.verify.errors import RunFailure
 from tqdm.auto import tqdm
 
 from ..run.config import TRAINING_REVISION, RunConfig
@@ -107,11 +108,11 @@ def plan_batches(configs, store: ResultStore, max_batch: int) -> tuple[list, lis
         Run ids already in the store.
     """
     if max_batch < 1:
-        raise ValueError(f"max_batch must be >= 1, got {max_batch}")
+        raise InvalidInput(f"max_batch must be >= 1, got {max_batch}")
     configs = list(dict.fromkeys(configs))  # drop repeats, keep order
     for config in configs:
         if not isinstance(config, RunConfig):
-            raise ValueError(f"configs must be RunConfig objects, got {config!r}")
+            raise InvalidInput(f"configs must be RunConfig objects, got {config!r}")
     skipped = []
     for config in configs:
         meta, problem = store.inspect(config)
@@ -177,7 +178,7 @@ def run_sweep(
 
     Raises
     ------
-    superdyn.theory.RunFailure
+    superdyn.verify.errors.RunFailure
         A worker process died (killed, out of memory); the runs stored until then stay, and a
         new sweep resumes from them. (Python's rule for processes applies: a script that runs
         a parallel sweep guards it with ``if __name__ == "__main__":``.)
@@ -195,11 +196,11 @@ def run_sweep(
     2
     """
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise InvalidInput(f"engine must be one of {ENGINES}, got {engine!r}")
     if address is not None and engine != "ray":
-        raise ValueError(f"address={address!r} applies to engine='ray' only")
+        raise InvalidInput(f"address={address!r} applies to engine='ray' only")
     if on_error not in ("raise", "continue"):
-        raise ValueError(f"on_error must be 'raise' or 'continue', got {on_error!r}")
+        raise InvalidInput(f"on_error must be 'raise' or 'continue', got {on_error!r}")
     policy = thread_policy(threads)  # a bad threads= or SUPERDYN_THREADS fails before any work
     if not isinstance(store, ResultStore):
         store = ResultStore(store)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from superdyn.theory.errors import InvalidInput
+
 from ..run.threads import apply_threads
 from .batch import train_batch, train_claimed
 
@@ -86,7 +88,7 @@ class WorkerPool:
 
     def __init__(self, workers: int, threads: int = 1, device: str = "cpu"):
         if workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers}")
+            raise InvalidInput(f"workers must be >= 1, got {workers}")
         self.workers = workers
         self.threads = threads
         self.device = device

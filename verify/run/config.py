@@ -137,17 +137,17 @@ class RunConfig:
 
     def __post_init__(self):
         if self.model not in MODEL_NAMES:
-            raise ValueError(f"model must be one of {MODEL_NAMES}, got {self.model!r}")
+            raise InvalidInput(f"model must be one of {MODEL_NAMES}, got {self.model!r}")
         n = check_count("n_features", self.n_features, maximum=1_000_000)
         k = check_count("width", self.width)
         if self.model == "linear":
             k = n if self.width in (None, n) else k
             if k != n:
-                raise ValueError(
+                raise InvalidInput(
                     f"the linear model has no bottleneck: width must equal n_features={n}, got {k}"
                 )
         if k > n:
-            raise ValueError(f"width must be <= n_features={n}, got width={k}")
+            raise InvalidInput(f"width must be <= n_features={n}, got width={k}")
         object.__setattr__(self, "n_features", n)
         object.__setattr__(self, "width", k)
         check_real("a", self.a, lower=0.0)
@@ -164,11 +164,11 @@ class RunConfig:
         check_count("eval_samples", self.eval_samples)
         check_real("divergence_factor", self.divergence_factor, lower=1.0, lower_open=True)
         if self.optimizer not in _OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
+            raise InvalidInput(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
         if self.dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {_DTYPES}, got {self.dtype!r}")
+            raise InvalidInput(f"dtype must be one of {_DTYPES}, got {self.dtype!r}")
         if self.embedding not in ("gaussian", "orthogonal"):
-            raise ValueError(f"embedding must be 'gaussian' or 'orthogonal', got {self.embedding!r}")
+            raise InvalidInput(f"embedding must be 'gaussian' or 'orthogonal', got {self.embedding!r}")
         self._refuse_ignored_options()
         times = tuple(float(check_real("snapshot_times", s, lower=0.0)) for s in self.snapshot_times)
         object.__setattr__(self, "snapshot_times", times)

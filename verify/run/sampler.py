@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from numba import njit
+from superdyn.theory.errors import InvalidInput
 
 __all__ = ["SparseBatch", "SparseSampler"]
 
@@ -73,7 +74,7 @@ class SparseSampler:
     def __init__(self, frequencies, value_max, device, dtype):
         p = np.atleast_2d(np.asarray(frequencies, dtype=np.float64))
         if np.any(p < 0) or np.any(p >= 1):
-            raise ValueError("frequencies must lie in [0, 1) to be sampled")
+            raise InvalidInput("frequencies must lie in [0, 1) to be sampled")
         mu = -np.log1p(-p)
         self.total = torch.as_tensor(mu.sum(axis=1), device=device)
         cdf = np.cumsum(mu, axis=1) / mu.sum(axis=1, keepdims=True)

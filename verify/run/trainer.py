@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from superdyn.theory.curve import LossCurve
+from superdyn.theory.errors import InvalidInput
 from tqdm.auto import tqdm
 
 from .config import RunConfig, measurement_steps
@@ -218,7 +219,7 @@ class Recorder:
         if k == 0 and model.relu and not self.population:
             dead = [c.seed for c, a in zip(self.configs, active.tolist(), strict=True) if a == 0.0]
             if dead:
-                raise ValueError(
+                raise InvalidInput(
                     f"dead start (seeds {dead}): no ReLU output is on at initialisation, so no gradient "
                     "flows; use init_scale > 0 (B(0) = 0 with bias(0) <= 0 never learns)"
                 )
@@ -324,9 +325,9 @@ def train(configs, *, device="auto", progress=True, model_options=None) -> list[
     """
     configs = list(configs)
     if not configs:
-        raise ValueError("configs must not be empty")
+        raise InvalidInput("configs must not be empty")
     if len({c.shape_key for c in configs}) != 1:
-        raise ValueError("configs in one batch must share shape_key; group them (verify.run_sweep does)")
+        raise InvalidInput("configs in one batch must share shape_key; group them (verify.run_sweep does)")
     device = device if isinstance(device, torch.device) else resolve_device(device)
     first = configs[0]
     dtype = torch.float64 if first.dtype == "float64" else torch.float32

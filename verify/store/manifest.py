@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+from superdyn.theory.errors import InvalidInput
+
 from superdyn.jsonio import dumps_strict
 
 from ..run.config import code_version
@@ -24,13 +26,13 @@ def read_manifest(directory) -> dict:
     """{experiment name: scale} of a reproduction directory."""
     path = Path(directory) / MANIFEST
     if not path.is_file():
-        raise ValueError(
+        raise InvalidInput(
             f"{str(directory)!r} holds no {MANIFEST}; run `superdyn reproduce --out {directory}` first"
         )
     try:
         return dict(json.loads(path.read_text())["experiments"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a reproduction manifest ({type(exc).__name__}: {exc})") from None
+        raise InvalidInput(f"{path} is not a reproduction manifest ({type(exc).__name__}: {exc})") from None
 
 
 def update_manifest(directory, names, scale: str, device: str) -> dict:

@@ -40,10 +40,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from superdyn.theory.errors import RunFailure, StoreCorruption
+from superdyn.theory.errors import InvalidInput
+from superdyn.verify.errors import RunFailure, StoreCorruption
 
 from superdyn.jsonio import dumps_strict
 
+from ..errors import MissingRun
 from ..run.config import TRAINING_REVISION, RunConfig, code_version
 from .locks import lock_holder, take_lock
 from .revisions import describe_revision, stored_revision
@@ -117,11 +119,11 @@ class ResultStore:
     def __init__(self, directory):
         self.directory = Path(directory)
         if self.directory.exists() and not self.directory.is_dir():
-            raise ValueError(f"the result store {str(self.directory)!r} is a file, not a directory")
+            raise InvalidInput(f"the result store {str(self.directory)!r} is a file, not a directory")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a parent that is a file, no permission
-            raise ValueError(
+            raise InvalidInput(
                 f"the result store {str(self.directory)!r} cannot be created: {exc.strerror}"
             ) from None
         self._checked: dict = {}
@@ -303,7 +305,7 @@ class ResultStore:
         ------
         ValueError
             When the run is not stored.
-        superdyn.theory.StoreCorruption
+        superdyn.verify.errors.StoreCorruption
             When its files are damaged (a ValueError too).
         """
         meta, problem = self.inspect(config)
@@ -311,7 +313,7 @@ class ResultStore:
             what = f"run {config.run_id()} ({config.model}, K={config.width})"
             if problem:
                 raise StoreCorruption(f"{what} is damaged ({problem})")
-            raise ValueError(f"{what} is not in the store")
+            raise MissingRun(f"{what} is not in the store")
         return pd.read_parquet(self.directory / f"{config.run_id()}.parquet")
 
     def arrays(self, run_id: str) -> dict:
@@ -381,7 +383,7 @@ def locate_store(directory) -> ResultStore:
     """The result store at ``directory``: a store itself, or the ``runs/`` of a reproduction folder."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise ValueError(f"no result store at {str(directory)!r}")
+        raise InvalidInput(f"no result store at {str(directory)!r}")
     store = ResultStore(directory)
     if not store.metadata_files() and (directory / "runs").is_dir():  # a reproduction folder
         store = ResultStore(directory / "runs")

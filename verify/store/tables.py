@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from superdyn.theory.errors import InvalidInput
 
 from .runs import locate_store
 
@@ -38,13 +39,13 @@ def load_results(directory) -> pd.DataFrame:
     store = locate_store(directory)
     found = len(store.metadata_files())
     if not found:
-        raise ValueError(
+        raise InvalidInput(
             f"no runs in {str(directory)!r}: a result store holds <run id>.json files "
             "(superdyn train --out), a reproduction folder holds them in runs/ (superdyn reproduce --out)"
         )
     frame = store.load()
     if frame.empty:
-        raise ValueError(
+        raise InvalidInput(
             f"none of the {found} runs in {str(store.directory)!r} can be used (see the warnings)"
         )
     return frame

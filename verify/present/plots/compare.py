@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from superdyn.theory.errors import InvalidInput
 
 from ...analyse.measure import average_curve, learning_front_window, measure_exponent
 from ...run.config import MODEL_NAMES, RunConfig
@@ -40,7 +41,7 @@ def group_runs(frame: pd.DataFrame) -> list:
     """[(RunConfig of seed 0's kind, [(t, loss) per seed])]: completed runs grouped over seeds."""
     done = frame[frame["status"] == "completed"]
     if done.empty:
-        raise ValueError("no completed run to compare (every run diverged or failed)")
+        raise InvalidInput("no completed run to compare (every run diverged or failed)")
     groups: dict = {}
     for _, run in done.groupby("run", sort=False):
         first = run.iloc[0]
@@ -136,7 +137,7 @@ def compare(results, theory: bool = True, *, by: str | None = None, title: str =
         results = load_results(Path(results))
     groups = group_runs(results)
     if by is not None and by not in _CONFIG:
-        raise ValueError(f"by must be a RunConfig field ({', '.join(_CONFIG)}), got {by!r}")
+        raise InvalidInput(f"by must be a RunConfig field ({', '.join(_CONFIG)}), got {by!r}")
     models = sorted({c.model for c, _ in groups}, key=MODEL_NAMES.index)
     fig, axes = new_figure(len(models), height=2.7, sharey=True)
     for ax, model in zip(axes, models, strict=True):

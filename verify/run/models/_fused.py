@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from numba import njit
+from superdyn.theory.errors import InvalidInput
 
 __all__ = ["Readout", "fused_readout"]
 
@@ -151,7 +152,7 @@ def _readout(
         on[c] += count
         first = last
     if first != nnz:
-        raise ValueError("the batch's entries must be sorted by row")
+        raise InvalidInput("the batch's entries must be sorted by row")
 
 
 def fused_readout(
@@ -181,14 +182,14 @@ def fused_readout(
         feature into ``dleft`` (then M = K): the x^T (g R) term of a tied encoder.
     """
     if gather not in _GATHER:
-        raise ValueError(f"gather must be one of {list(_GATHER)}, got {gather!r}")
+        raise InvalidInput(f"gather must be one of {list(_GATHER)}, got {gather!r}")
     if gather == "entries" and local is None:
-        raise ValueError('gather="entries" needs local, the slot of each entry')
+        raise InvalidInput('gather="entries" needs local, the slot of each entry')
     if gather == "left" and (left is None or left.shape[1] != right.shape[2]):
-        raise ValueError('gather="left" needs left with as many columns as right')
+        raise InvalidInput('gather="left" needs left with as many columns as right')
     evaluate = right is None
     if evaluate and (left is not None or gather is not None):
-        raise ValueError("left and gather need right (they are gradient products)")
+        raise InvalidInput("left and gather need right (they are gradient products)")
     c, n = bias.shape
     dtype, size = bias.dtype, batch.batch
     right = torch.empty(c, n, 0, dtype=dtype) if evaluate else right
