@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import superdyn.verify.orchestrate.distributed
+from superdyn.theory.errors import MissingDependency
 from superdyn.verify import RunConfig, run_sweep
 from superdyn.verify.store import ResultStore
 
@@ -95,6 +96,7 @@ def test_engine_arguments_are_checked(tmp_path):
 
 
 def test_without_ray_the_error_says_how_to_install(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
-    with pytest.raises(ValueError, match=r"pip install 'superdyn\[distributed\]'"):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ModuleNotFoundError
+    with pytest.raises(MissingDependency, match=r"pip install 'superdyn\[distributed\]'") as caught:
         run_sweep(_configs()[:1], tmp_path, engine="ray", progress=False)
+    assert caught.value.exit_code == 6  # the CLI's status for a missing extra

@@ -155,13 +155,14 @@ def run_sweep(
     progress : bool or "runs"
         True: the trainer's progress bar for each batch (in this process; with worker
         processes, the line of ``"runs"``); "runs": one line for the whole sweep (runs done,
-        stored, trained, failed, to go, ETA; local engine); False: silent.
+        stored, trained, failed, to go, ETA); False: silent.
     engine : {"local", "ray"}
-        ``"ray"`` sends each batch to a Ray task (see :mod:`superdyn.verify.orchestrate.distributed`).
+        ``"ray"`` sends each batch to a Ray task (:class:`superdyn.verify.orchestrate.distributed.RayPool`),
+        with the same progress line and ``on_error``.
     address : str, optional
         The Ray cluster to join (``engine="ray"`` only).
     on_error : {"raise", "continue"}
-        What a run that raises does (local engine): stop the sweep, or be reported in
+        What a run that raises does: stop the sweep, or be reported in
         ``SweepReport.failed`` (with ``progress="runs"``, also printed with its id and reason)
         while the other runs go on. A failed batch is retried run by run, so only the run
         that fails is lost.
@@ -206,19 +207,21 @@ def run_sweep(
         store = ResultStore(store)
     batches, skipped = plan_batches(configs, store, max_batch)
     stale = _announce_stale(stale_runs(store, [c for batch in batches for c in batch]), label, progress)
-    if engine == "ray":
-        from .distributed import run_batches_on_ray
+    if engine == "ray":  # the same loop, progress line and on_error, with Ray's tasks as the executor
+        from .distributed import RayPool
 
         name = device if isinstance(device, str) else device.type
         if batches:
             store.check_writable()
-        done = run_batches_on_ray(batches, store, device=name, address=address, progress=progress)
-        return SweepReport(
-            trained=tuple(done["trained"]),
-            skipped=tuple(skipped + done["skipped"]),
-            busy=tuple(done["busy"]),
-            stale=stale,
-        )
+        total = len(skipped) + sum(map(len, batches))
+        line = RunsProgress(label, total, len(skipped), enabled=bool(progress))
+        tally = {"trained": [], "skipped": skipped, "busy": [], "failed": []}
+        try:
+            with RayPool(name, address) as ray_pool:
+                _drain(ray_pool, batches, store, on_error, line, tally)
+        finally:
+            line.close()
+        return _report(tally, stale)
     device = resolve_device(device) if isinstance(device, str) else device
     if batches:
         store.check_writable()  # a read-only or full store fails here, before any training
@@ -243,6 +246,10 @@ def run_sweep(
                 _drain(InProcess(device, progress is True), batches, store, on_error, line, tally)
     finally:
         line.close()
+    return _report(tally, stale)
+
+
+def _report(tally: dict, stale: tuple) -> SweepReport:
     return SweepReport(
         trained=tuple(tally["trained"]),
         skipped=tuple(tally["skipped"]),
