@@ -17,13 +17,25 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from superdyn.theory import PowerLaw, Task, alpha_power_law
+from superdyn.theory.closed_form import decay_exponent
 from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import as_float_array, check_count
 
 from .exact import exact_loss
 from .fit import check_window, fit_power_law
 
-__all__ = ["FIG3_A", "FIG3_B", "ExponentRow", "ExponentTable", "power_law_exponent_table"]
+__all__ = [
+    "FIG3_A",
+    "FIG3_B",
+    "FIG11_A",
+    "ExponentRow",
+    "ExponentTable",
+    "decay_class_table",
+    "power_law_exponent_table",
+]
+
+#: The exponents a of the exponential and algebraic-edge classes in the decay-class table (paper Fig. 11).
+FIG11_A = (0.5, 1.0, 2.0)
 
 #: superdyn's grid over the ranges of paper Fig. 3 (the paper states a in [1.1, 2], b in [0, 0.5]).
 FIG3_A, FIG3_B = (1.1, 1.25, 1.5, 2.0), (0.0, 0.25, 0.5)
@@ -127,3 +139,37 @@ def power_law_exponent_table(
                 )
             )
     return ExponentTable(tuple(rows), int(n_features), (lo, hi), int(points_per_decade))
+
+
+def decay_class_table(n_features: int = 1024, window=(1e3, 1e4)) -> list[dict]:
+    """Rows of closed-form exponents of every decay class; the power laws also fitted on ``window``.
+
+    The power-law rows are :func:`power_law_exponent_table`'s (paper Fig. 3's grid), with the
+    exponent fitted to the exact N-feature sum over ``window`` in the column ``alpha_N<N>``;
+    the exponential and algebraic rows (a in ``FIG11_A``, b = 0) have the closed form only
+    (None in that column).
+
+    Examples
+    --------
+    >>> rows = decay_class_table(n_features=256)
+    >>> [r["class"] for r in rows[-2:]], rows[-1]["alpha"]
+    (['algebraic', 'algebraic'], 1.5)
+    """
+    finite = f"alpha_N{n_features}"
+    table = power_law_exponent_table(n_features=n_features, window=window)
+    rows = [
+        {
+            "class": "power-law",
+            "a": r.a,
+            "b": r.b,
+            "alpha": r.alpha_theory,
+            "log_power": 0.0,
+            finite: r.alpha_fit,
+        }
+        for r in table.rows
+    ]
+    for decay in ("exponential", "algebraic"):
+        rows += [
+            {"class": decay, "a": a, "b": 0.0, **decay_exponent(decay, a), finite: None} for a in FIG11_A
+        ]
+    return rows

@@ -53,7 +53,9 @@ __all__ = ["MAX_SGD_STEPS", "sgd_loss", "sgd_moments", "sgd_stability_limit"]
 MAX_SGD_STEPS = 100_000_000
 #: Largest N for the exact (N x N) recursion.
 MAX_EXACT_FEATURES = 8192
-_COVARIANCES = ("exact", "diagonal")
+_COVARIANCES = ("exact", "diagonal", "auto")
+#: ``covariance="auto"``: the full recursion up to this many features, the diagonal model beyond.
+AUTO_EXACT_MAX_FEATURES = 2048
 
 
 def sgd_moments(task: Task) -> dict:
@@ -302,8 +304,10 @@ def sgd_loss(
         Learning rate, > 0 and below the recursion's stability limit.
     batch_size : int or inf
         Fresh samples per step (inf: full-batch gradient descent).
-    covariance : {"exact", "diagonal"}
-        The full recursion (O(N^2) a step, N <= 8192) or the paper's diagonal model (O(N)).
+    covariance : {"exact", "diagonal", "auto"}
+        The full recursion (O(N^2) a step, N <= 8192), the paper's diagonal model (O(N)), or
+        ``"auto"``: the full recursion for N <= ``AUTO_EXACT_MAX_FEATURES`` (2048), the diagonal
+        model beyond.
     init_scale : float
         B(0) ~ N(0, init_scale^2) entrywise (0: the trainer's B(0) = 0); E[M(0)] = A^T A +
         N init_scale^2 I.
@@ -337,6 +341,8 @@ def sgd_loss(
     """
     if covariance not in _COVARIANCES:
         raise InvalidInput(f"covariance must be one of {_COVARIANCES}, got {covariance!r}")
+    if covariance == "auto":
+        covariance = "exact" if task.n_features <= AUTO_EXACT_MAX_FEATURES else "diagonal"
     task = _checked_task(task, covariance)
     lr = check_real("lr", lr, lower=0.0, lower_open=True)
     batch = check_batch_size(batch_size)

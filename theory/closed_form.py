@@ -24,13 +24,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InvalidInput
 from .validate import as_float_array, broadcast_arrays, check_real, require, scalar_or_array
 
 __all__ = [
+    "DECAY_CLASSES",
     "PhaseDiagram",
     "alpha_algebraic",
     "alpha_exponential",
     "alpha_power_law",
+    "decay_exponent",
     "log_power_exponential",
     "phase_diagram",
     "prefactor_algebraic",
@@ -114,6 +117,33 @@ def alpha_algebraic(a):
     v = broadcast_arrays(a=a)
     require(v["a"] > 0, "a must be > 0", a=v["a"])
     return scalar_or_array(1 + 1 / v["a"], a=a)
+
+
+#: The decay classes of the frequencies with a closed-form exponent (paper Eqs. 8, 19, 20).
+DECAY_CLASSES = ("power-law", "exponential", "algebraic")
+
+
+def decay_exponent(decay: str, a, b=0.0) -> dict:
+    """alpha and the log power of a decay class: ``{"alpha": ..., "log_power": ...}``.
+
+    ``power-law`` (p ∝ i^-a, Eq. 8), ``exponential`` (p ∝ exp(-kappa i^a), Eq. 19: alpha and the
+    power of the logarithm do not depend on kappa) and ``algebraic`` (p ∝ (z* - i)^a near a
+    finite edge, Eq. 20; b does not enter).
+
+    Examples
+    --------
+    >>> decay_exponent("power-law", 1.5, 0.25)
+    {'alpha': 0.6666666666666666, 'log_power': 0.0}
+    >>> decay_exponent("algebraic", 1.0)
+    {'alpha': 2.0, 'log_power': 0.0}
+    """
+    if decay == "power-law":
+        return {"alpha": alpha_power_law(a, b), "log_power": 0.0}
+    if decay == "exponential":
+        return {"alpha": alpha_exponential(a, b), "log_power": log_power_exponential(a, b)}
+    if decay == "algebraic":
+        return {"alpha": alpha_algebraic(a), "log_power": 0.0}
+    raise InvalidInput(f"decay must be one of {DECAY_CLASSES}, got {decay!r}")
 
 
 @_quiet

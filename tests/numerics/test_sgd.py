@@ -6,8 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from superdyn.numerics import sgd_loss, sgd_stability_limit, spectral_loss
 from superdyn.numerics.reference import sgd_loss_dense
-from superdyn.numerics.sgd import _diagonal_radius, _diagonal_run, sgd_moments
+from superdyn.numerics.sgd import AUTO_EXACT_MAX_FEATURES, _diagonal_radius, _diagonal_run, sgd_moments
 from superdyn.theory import PowerLaw, Task
+from superdyn.theory.errors import InvalidInput
 from superdyn.theory.testing import power_law_params
 
 INF = float("inf")
@@ -100,3 +101,15 @@ def test_bad_input_names_the_parameter(kwargs, message):
     task = Task(PowerLaw(1.5), n_features=8)
     with pytest.raises(ValueError, match=message):
         sgd_loss(task, **{"t": [1.0], "lr": 0.5, "batch_size": 1, **kwargs})
+
+
+def test_auto_covariance_is_the_full_recursion_up_to_2048_features_and_the_diagonal_beyond():
+    times = [10.0, 100.0]
+    edge = AUTO_EXACT_MAX_FEATURES
+    for n, expected in ((edge, "sgd-exact"), (edge + 1, "sgd-diagonal")):
+        task = Task(PowerLaw(1.5), n_features=n)
+        auto = sgd_loss(task, times, lr=0.5, batch_size=64, covariance="auto")
+        chosen = sgd_loss(task, times, lr=0.5, batch_size=64, covariance=expected.removeprefix("sgd-"))
+        assert auto.method == expected and np.array_equal(auto.loss, chosen.loss)
+    with pytest.raises(InvalidInput, match="covariance must be one of"):
+        sgd_loss(task, times, lr=0.5, batch_size=64, covariance="full")

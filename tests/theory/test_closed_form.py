@@ -9,6 +9,7 @@ from superdyn.theory import (
     log_power_exponential,
     phase_diagram,
 )
+from superdyn.theory.errors import InvalidInput
 
 positive = st.floats(0.05, 5.0)
 channel = st.floats(0.0, 1.0)
@@ -73,3 +74,23 @@ def test_phase_diagram_orders_the_classes():
     assert np.all(d.algebraic > 1)
     assert d.power_law_a.min() > 1
     assert not np.any(np.isnan(d.power_law))
+
+
+@given(a=st.floats(0.3, 4.0), b=st.floats(0.0, 2.0))
+def test_each_decay_class_has_its_exponent_and_its_profile(a, b):
+    from superdyn.theory.closed_form import DECAY_CLASSES, decay_exponent
+    from superdyn.theory.profiles import decay_profile
+
+    if a + 2 * b > 1:  # a summable power law
+        assert decay_exponent("power-law", a, b) == {"alpha": alpha_power_law(a, b), "log_power": 0.0}
+    else:
+        with pytest.raises(InvalidInput, match=r"a power law needs a \+ 2b > 1"):
+            decay_exponent("power-law", a, b)
+    exponential = decay_exponent("exponential", a, b)
+    assert exponential["alpha"] == 1.0 and exponential["log_power"] == pytest.approx((1 - 2 * b) / a - 1)
+    assert decay_exponent("algebraic", a, b) == {"alpha": 1 + 1 / a, "log_power": 0.0}  # b does not enter
+    names = [decay_profile(d, a).name for d in DECAY_CLASSES]
+    assert names == ["power-law", "stretched-exponential", "algebraic-edge"]
+    for bad in (decay_exponent, decay_profile):
+        with pytest.raises(InvalidInput, match="decay must be one of"):
+            bad("gaussian", a)

@@ -22,12 +22,32 @@ __all__ = [
     "PowerLaw",
     "Profile",
     "StretchedExponential",
+    "decay_profile",
     "make_profile",
 ]
 
 PROFILES: dict[str, type[Profile]] = {
     cls.name: cls for cls in (PowerLaw, StretchedExponential, AlgebraicEdge, Constant, Custom)
 }
+
+
+def decay_profile(decay: str, a: float, kappa: float = 1.0) -> Profile:
+    """The frequency profile of a decay class (``superdyn.theory.closed_form.DECAY_CLASSES``).
+
+    ``power-law``: p ∝ i^-a; ``exponential``: p ∝ exp(-kappa i^a); ``algebraic``: p ∝ (z* - i)^a.
+
+    Examples
+    --------
+    >>> decay_profile("exponential", 0.5, kappa=2.0)
+    StretchedExponential(kappa=2.0, a=0.5)
+    """
+    if decay == "power-law":
+        return PowerLaw(a)
+    if decay == "exponential":
+        return StretchedExponential(kappa, a)
+    if decay == "algebraic":
+        return AlgebraicEdge(a)
+    raise InvalidInput(f"decay must be one of ('power-law', 'exponential', 'algebraic'), got {decay!r}")
 
 
 def make_profile(name: str, **params) -> Profile:

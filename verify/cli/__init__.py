@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 from superdyn.numerics.threads import set_numba_threads
+from superdyn.theory.closed_form import DECAY_CLASSES
 from superdyn.theory.errors import InvalidInput, SuperdynError, missing_extra
 
 from superdyn.jsonio import dumps_strict
@@ -23,45 +24,8 @@ from .runs import add_run_commands, add_threads_option
 
 __all__ = ["main"]
 
-#: The exponential and linear-edge classes of the paper's Fig. 11 (the power-law grid is Fig. 3's,
-#: ``superdyn.numerics.exponent_table.FIG3_A`` x ``FIG3_B``).
-_OTHER_A = (0.5, 1.0, 2.0)
 _PAPER_N = 1024
 _PAPER_WINDOW = (1e3, 1e4)
-
-
-def exponent_table(n_features: int = _PAPER_N, window=_PAPER_WINDOW) -> list[dict]:
-    """Rows of closed-form exponents; for the power laws, the exponent fitted on ``window``.
-
-    The finite-N column is ``superdyn.numerics.power_law_exponent_table``'s: the OLS fit of ln L on
-    ln t over ``window`` of the exact N-feature sum (paper Fig. 3's grid). The other
-    classes have the closed form only.
-    """
-    from superdyn.numerics import power_law_exponent_table
-    from superdyn.theory import alpha_algebraic, alpha_exponential, log_power_exponential
-
-    finite = f"alpha_N{n_features}"
-    table = power_law_exponent_table(n_features=n_features, window=window)
-    rows = [
-        {
-            "class": "power-law",
-            "a": r.a,
-            "b": r.b,
-            "alpha": r.alpha_theory,
-            "log_power": 0.0,
-            finite: r.alpha_fit,
-        }
-        for r in table.rows
-    ]
-    for kind, alpha, log_power in (
-        ("exponential", alpha_exponential, log_power_exponential),
-        ("algebraic", alpha_algebraic, lambda a: 0.0),
-    ):
-        rows += [
-            {"class": kind, "a": a, "b": 0.0, "alpha": alpha(a), "log_power": log_power(a), finite: None}
-            for a in _OTHER_A
-        ]
-    return rows
 
 
 def _print_table(rows: list[dict], window) -> None:
@@ -84,7 +48,9 @@ def _print_table(rows: list[dict], window) -> None:
 
 
 def _cmd_exponents(args) -> int:
-    rows = exponent_table(args.features)
+    from superdyn.numerics.exponent_table import decay_class_table
+
+    rows = decay_class_table(args.features, _PAPER_WINDOW)
     if args.json:
         print(dumps_strict({"rows": rows}, indent=2))
     else:
@@ -93,18 +59,9 @@ def _cmd_exponents(args) -> int:
 
 
 def _cmd_exponent(args) -> int:
-    from superdyn.theory import alpha_algebraic, alpha_exponential, alpha_power_law, log_power_exponential
+    from superdyn.theory.closed_form import decay_exponent
 
-    if args.decay == "power-law":
-        result = {"alpha": alpha_power_law(args.a, args.b), "log_power": 0.0}
-    elif args.decay == "exponential":
-        result = {
-            "alpha": alpha_exponential(args.a, args.b),
-            "log_power": log_power_exponential(args.a, args.b),
-        }
-    else:
-        result = {"alpha": alpha_algebraic(args.a), "log_power": 0.0}
-    result = {"class": args.decay, "a": args.a, "b": args.b, **result}
+    result = {"class": args.decay, "a": args.a, "b": args.b, **decay_exponent(args.decay, args.a, args.b)}
     print(
         dumps_strict(result)
         if args.json
@@ -141,14 +98,10 @@ def _cmd_derive(args) -> int:
 
 def _cmd_curve(args) -> int:
     from superdyn.numerics import exact_loss
-    from superdyn.theory import AlgebraicEdge, PowerLaw, StretchedExponential, Task
+    from superdyn.theory import PowerLaw, Task
+    from superdyn.theory.profiles import decay_profile
 
-    if args.profile == "power-law":
-        profile = PowerLaw(args.a)
-    elif args.profile == "exponential":
-        profile = StretchedExponential(args.kappa, args.a)
-    else:
-        profile = AlgebraicEdge(args.a)
+    profile = decay_profile(args.profile, args.a, kappa=args.kappa)
     if args.out is not None and not args.out.endswith((".csv", ".parquet")):
         raise InvalidInput(f"--out must end in .csv or .parquet, got {args.out!r}")
     if not 0 < args.t_min < args.t_max:
@@ -165,8 +118,7 @@ def _cmd_curve(args) -> int:
         from superdyn.numerics import sgd_loss
 
         batch = float("inf") if args.batch_size == "inf" else _parse_batch(args.batch_size)
-        covariance = "exact" if args.features <= 2048 else "diagonal"
-        curve = sgd_loss(task, times, lr=args.lr, batch_size=batch, covariance=covariance)
+        curve = sgd_loss(task, times, lr=args.lr, batch_size=batch, covariance="auto")
     else:
         curve = exact_loss(task, times)
     columns = {"t": curve.t, "loss": curve.loss, "local_exponent": curve.local_exponent}
@@ -221,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_exponents)
 
     p = sub.add_parser("exponent", help="closed-form exponent of one decay class")
-    p.add_argument("decay", choices=["power-law", "exponential", "algebraic"])
+    p.add_argument("decay", choices=DECAY_CLASSES)
     p.add_argument("--a", type=float, required=True, help="decay parameter a")
     p.add_argument("--b", type=float, default=0.0, help="channel decay b (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -239,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_derive)
 
     p = sub.add_parser("curve", help="exact no-superposition loss curve and local exponent to CSV/Parquet")
-    p.add_argument("profile", choices=["power-law", "exponential", "algebraic"])
+    p.add_argument("profile", choices=DECAY_CLASSES)
     p.add_argument("--a", type=float, required=True, help="decay parameter a")
     p.add_argument("--b", type=float, default=0.0, help="channel decay b (default 0)")
     p.add_argument("--kappa", type=float, default=1.0, help="exponential: p ∝ exp(-kappa i^a) (default 1)")
