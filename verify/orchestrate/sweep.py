@@ -14,6 +14,7 @@ import sys
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from superdyn.theory.errors import InvalidInput
@@ -207,46 +208,39 @@ def run_sweep(
         store = ResultStore(store)
     batches, skipped = plan_batches(configs, store, max_batch)
     stale = _announce_stale(stale_runs(store, [c for batch in batches for c in batch]), label, progress)
-    if engine == "ray":  # the same loop, progress line and on_error, with Ray's tasks as the executor
-        from .distributed import RayPool
-
-        name = device if isinstance(device, str) else device.type
-        if batches:
-            store.check_writable()
-        total = len(skipped) + sum(map(len, batches))
-        line = RunsProgress(label, total, len(skipped), enabled=bool(progress))
-        tally = {"trained": [], "skipped": skipped, "busy": [], "failed": []}
-        try:
-            with RayPool(name, address) as ray_pool:
-                _drain(ray_pool, batches, store, on_error, line, tally)
-        finally:
-            line.close()
-        return _report(tally, stale)
-    device = resolve_device(device) if isinstance(device, str) else device
     if batches:
         store.check_writable()  # a read-only or full store fails here, before any training
-    if pool is not None:
-        workers = pool.workers
-    elif sum(map(work, batches)) < POOL_MIN_WORK:  # seconds of work: the workers' start costs more
-        workers = 1
-    else:
-        workers = policy.workers(len(batches), device)
     total = len(skipped) + sum(map(len, batches))
-    shown = progress == "runs" or (progress is True and workers > 1)  # workers show no bars of their own
-    line = RunsProgress(label, total, len(skipped), enabled=shown)
     tally = {"trained": [], "skipped": skipped, "busy": [], "failed": []}
-    try:
-        if pool is not None:
-            _drain(pool, batches, store, on_error, line, tally)
-        elif workers > 1:
-            with WorkerPool(workers, policy.threads(workers), device.type) as own:
-                _drain(own, batches, store, on_error, line, tally)
-        else:
-            with using_threads(policy.threads(1)):
-                _drain(InProcess(device, progress is True), batches, store, on_error, line, tally)
-    finally:
-        line.close()
+    with ExitStack() as stack:
+        executor = _executor(stack, engine, device, address, pool, policy, batches, progress)
+        # one line for the sweep, unless the trainer shows its own bar for each batch here
+        shown = progress == "runs" or (progress is True and not isinstance(executor, InProcess))
+        line = RunsProgress(label, total, len(skipped), enabled=shown)
+        try:
+            _drain(executor, batches, store, on_error, line, tally)
+        finally:
+            line.close()
     return _report(tally, stale)
+
+
+def _executor(stack: ExitStack, engine, device, address, pool, policy, batches, progress):
+    """Where the batches train: Ray's tasks, the given pool, worker processes (one per core, for
+    sweeps worth their start) or this process; closed with ``stack``."""
+    if engine == "ray":
+        from .distributed import RayPool
+
+        return stack.enter_context(RayPool(device if isinstance(device, str) else device.type, address))
+    if pool is not None:
+        return pool
+    device = resolve_device(device) if isinstance(device, str) else device
+    workers = 1
+    if sum(map(work, batches)) >= POOL_MIN_WORK:  # below: seconds of work, less than the workers' start
+        workers = policy.workers(len(batches), device)
+    if workers > 1:
+        return stack.enter_context(WorkerPool(workers, policy.threads(workers), device.type))
+    stack.enter_context(using_threads(policy.threads(1)))
+    return InProcess(device, progress is True)
 
 
 def _report(tally: dict, stale: tuple) -> SweepReport:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 from superdyn.theory.errors import InvalidInput
 
@@ -29,27 +30,19 @@ from .batch import train_batch, train_claimed
 __all__ = ["InProcess", "WorkerPool", "using_threads"]
 
 
-class using_threads:
+@contextmanager
+def using_threads(threads: int):
     """Compute with ``threads`` threads inside the block; restore torch's and numba's counts after."""
+    import numba
+    import torch
 
-    def __init__(self, threads: int):
-        self.threads = threads
-
-    def __enter__(self):
-        import numba
-        import torch
-
-        self._saved = (torch.get_num_threads(), numba.get_num_threads())
-        apply_threads(self.threads)
-        return self
-
-    def __exit__(self, *exc):
-        import numba
-        import torch
-
-        torch.set_num_threads(self._saved[0])
-        numba.set_num_threads(self._saved[1])
-        return False
+    saved = torch.get_num_threads(), numba.get_num_threads()
+    apply_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved[0])
+        numba.set_num_threads(saved[1])
 
 
 class InProcess:
