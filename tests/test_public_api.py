@@ -236,4 +236,4 @@ def test_bad_arguments_raise_the_one_documented_class_and_errors_live_in_their_l
     assert not {"RunFailure", "RunsBusy", "StoreCorruption"} & set(shared.__all__)
     for name in own.__all__:
         cls = getattr(own, name)
-        assert issubclass(cls, shared.SuperdynError) and cls.exit_code in (4, 5, 7), name
+        assert issubclass(cls, shared.SuperdynError) and cls.exit_code in (4, 5, 7, 8), name

@@ -36,7 +36,7 @@ def build_report(directory) -> list:
     for name, scale in manifest.items():
         experiment = get_experiment(name)
         try:
-            out.append((experiment, scale, experiment.analyse(results, scale)))
+            out.append((experiment, scale, experiment.evaluate(results, scale)))
         except ValueError as exc:  # a run missing from the store, a fit that cannot be made
             out.append((experiment, scale, f"could not be analysed: {exc}"))
     return out

@@ -14,6 +14,8 @@ class                         exit    raised when
 :class:`StoreCorruption`      5       a stored run is damaged (checksum, config, files)
 :class:`RunsBusy`             7       runs asked for are being trained by another
                                       process (``superdyn train --wait`` waits for them)
+:class:`ClaimRegistration`    8       an experiment measures a claim it did not declare,
+                                      or leaves a declared one unmeasured without a reason
 ============================  ======  ==================================================
 """
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from superdyn.theory.errors import SuperdynError
 
-__all__ = ["MissingRun", "RunFailure", "RunsBusy", "StoreCorruption"]
+__all__ = ["ClaimRegistration", "MissingRun", "RunFailure", "RunsBusy", "StoreCorruption"]
 
 
 class RunFailure(SuperdynError, RuntimeError):
@@ -46,3 +48,9 @@ class StoreCorruption(SuperdynError, ValueError):
     """A stored run is damaged: it is reported, never used, and recomputed by the next sweep."""
 
     exit_code = 5
+
+
+class ClaimRegistration(SuperdynError, RuntimeError):
+    """An experiment's measurements do not match the claims it declared before measuring."""
+
+    exit_code = 8

@@ -12,9 +12,9 @@ from superdyn.verify.experiments import plan
 SCRIPT = shutil.which("superdyn")
 
 
-def run(*args, timeout=120):
+def run(*args, timeout=120, cwd=None):
     command = [SCRIPT, *args] if SCRIPT else [sys.executable, "-m", "superdyn.verify.cli", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
 def test_exponents_table_json():
@@ -101,6 +101,22 @@ def test_train_rejects_a_file_as_store_and_unknown_models(tmp_path):
     assert result.returncode == 2 and "is a file" in result.stderr
     unknown = run("train", "--model", "mlp")
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+
+
+def test_claims_lists_the_preregistered_claims_without_training(tmp_path):
+    from superdyn.verify.experiments import at_scale, declared_claims
+
+    result = run("claims", "--scale", "quick", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    declared = declared_claims(at_scale("quick"), "quick")
+    assert [(c["experiment"], c["key"]) for c in listed] == [(s.experiment, s.key) for s in declared]
+    assert all(c["criterion"] and (c["paper"] is None) != (c["threshold"] is None) for c in listed)
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written
+    text = run("claims", "fig13", "--scale", "medium")
+    assert text.returncode == 0 and "beta: The final plateau loss scales as K^-beta" in text.stdout
+    assert "against the paper's 1.3" in text.stdout and "1 claims pre-registered" in text.stdout
+    assert run("claims", "fig99").returncode == 2
 
 
 def test_reproduce_and_report_through_the_console_script(tmp_path):

@@ -3,13 +3,14 @@
 import json
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from superdyn.verify.claims_report import read_manifest, write_report
 from superdyn.verify.errors import RunFailure
-from superdyn.verify.experiments import ALIASES, EXPERIMENTS, get_experiment, plan
+from superdyn.verify.experiments import ALIASES, EXPERIMENTS, declared_claims, get_experiment, plan
 from superdyn.verify.experiments.base import stable_lr, steps_for
 from superdyn.verify.experiments.compute import frontier, plateau_losses
 from superdyn.verify.experiments.theory_checks import inner_window
@@ -58,6 +59,41 @@ def test_every_experiment_runs_and_reports(tiny):
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(list((out / "figures").glob("*.png")))
     assert 'src="figures/' not in html  # standalone
+
+
+GOLDEN_CLAIMS = Path(__file__).parent / "golden" / "claims_tiny.json"
+#: What a claim's verdict and numbers are; the words of a criterion or method may be reworded.
+JUDGED = (
+    "experiment",
+    "key",
+    "verdict",
+    "paper",
+    "threshold",
+    "reference",
+    "tolerance",
+    "kind",
+    "measured",
+    "uncertainty",
+    "theory",
+    "alternatives",
+    "undecided",
+)
+
+
+def test_the_tiny_report_keeps_every_verdict_and_number(tiny):
+    """The tiny scale's claims, as the code before pre-registration judged them (recorded then)."""
+    before = json.loads(GOLDEN_CLAIMS.read_text())
+    now = _claims(tiny[0])
+    assert [(c["experiment"], c["key"]) for c in now] == [(c["experiment"], c["key"]) for c in before]
+    for old, new in zip(before, now, strict=True):
+        for field in JUDGED:
+            assert new[field] == old[field], (old["experiment"], old["key"], field)
+
+
+def test_every_declared_claim_is_measured_at_the_tiny_scale(tiny):
+    reported = [(c["experiment"], c["key"]) for c in _claims(tiny[0])]
+    declared = [(s.experiment, s.key) for s in declared_claims(EXPERIMENTS, "tiny")]
+    assert sorted(reported) == sorted(declared)
 
 
 def test_numerics_claims_state_their_conditions(tiny):
@@ -273,10 +309,16 @@ class _NoWindowFor:
 
 def test_with_three_seeds_fig5_gives_each_seed_its_alpha(tmp_path):
     from superdyn.verify.experiments.base import StoredRuns
-    from superdyn.verify.experiments.superposition import _sensitivity_row, superposition_configs
+    from superdyn.verify.experiments.superposition import (
+        SCALES_SUPERPOSITION,
+        _sensitivity_row,
+        superposition_configs,
+    )
     from superdyn.verify.orchestrate.sweep import run_sweep
 
-    seeds = superposition_configs("tiny", widths=(16,), grid=((1.1, 0.0),), seeds=(0, 1, 2))
+    seeds = superposition_configs(
+        SCALES_SUPERPOSITION["tiny"], widths=(16,), grid=((1.1, 0.0),), seeds=(0, 1, 2)
+    )
     run_sweep(seeds, tmp_path, device="cpu", progress=False)
     stored = StoredRuns(tmp_path)
     row = _sensitivity_row(seeds[0].replace(seed=0), stored.exponent(seeds), seeds, stored)

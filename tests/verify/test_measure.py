@@ -9,8 +9,9 @@ from superdyn.verify.analyse.measure import (
     EQ9,
     FIXED_WINDOW,
     PURE,
-    average_curve,
+    arithmetic_mean_curve,
     learning_front_window,
+    mean_loss_curve,
     measure_exponent,
     plateau_free_window,
 )
@@ -75,14 +76,21 @@ def test_the_learning_front_window_follows_the_frequencies():
         learning_front_window(task, last_share=2.0)
 
 
-def test_average_curve_uses_common_times_and_geometric_mean():
-    t, loss = average_curve([(T, np.full(T.size, 4.0)), (T[::2], np.full(T[::2].size, 1.0))])
-    assert np.array_equal(t, T[::2]) and np.allclose(loss, 2.0)
+def test_seed_means_use_common_times_and_say_which_mean():
+    curves = [(T, np.full(T.size, 4.0)), (T[::2], np.full(T[::2].size, 1.0))]
+    geometric, arithmetic = mean_loss_curve(curves), arithmetic_mean_curve(curves)
+    for mean in (geometric, arithmetic):
+        assert np.array_equal(mean.t, T[::2])
+    assert np.allclose(geometric.loss, 2.0) and np.allclose(arithmetic.loss, 2.5)
+    # the standard errors: of ln L for the geometric mean, of L for the arithmetic one
+    assert np.allclose(geometric.error_estimate, 2.0 * np.std(np.log([4.0, 1.0]), ddof=1) / np.sqrt(2))
+    assert np.allclose(arithmetic.error_estimate, np.std([4.0, 1.0], ddof=1) / np.sqrt(2))
     t0 = np.concatenate([[0.0], T])
-    t, _ = average_curve([(t0, np.ones(t0.size))])  # t = 0 (the initial loss) is dropped
-    assert t[0] > 0
-    with pytest.raises(ValueError, match="at least one"):
-        average_curve([])
+    for mean_of in (mean_loss_curve, arithmetic_mean_curve):
+        one = mean_of([(t0, np.ones(t0.size))])  # t = 0 (the initial loss) is dropped
+        assert one.t[0] > 0 and one.error_estimate is None
+        with pytest.raises(ValueError, match="at least one"):
+            mean_of([])
 
 
 def test_a_rising_loss_is_a_failed_headline_with_its_estimate():

@@ -3,20 +3,14 @@
 import numpy as np
 import pytest
 from superdyn.numerics import sgd_loss
-from superdyn.verify.experiments import sgd_noise
-from superdyn.verify.experiments.sgd_noise import (
-    SCALES_SGD_NOISE,
-    _analyse,
-    _grid,
-    _tracking,
-    predicted_limit,
-)
+from superdyn.verify.experiments.base import StoredRuns
+from superdyn.verify.experiments.sgd_noise import SCALES_SGD_NOISE, SGD_NOISE, predicted_limit
 
 
-class PlantedResults:
+class PlantedResults(StoredRuns):
     """Seed curves made from sgd_loss times a per-run factor; some runs 'stopped'."""
 
-    def __init__(self, scale, factor, stopped=()):
+    def __init__(self, scale, factor, stopped=()):  # no store: curves come from the factor
         self.scale, self.factor, self.stopped = scale, factor, set(stopped)
 
     def curve(self, config):
@@ -38,7 +32,15 @@ class TimeOnlyResults(PlantedResults):
 
 
 def _claims(results, scale="tiny"):
-    return {c.key: c for c in _analyse(results, scale).claims}
+    return {c.key: c for c in SGD_NOISE.evaluate(results, scale).claims}
+
+
+def _grid(scale):
+    return SGD_NOISE.plan(scale)["grid"]
+
+
+def _tracking(scale):
+    return SGD_NOISE.plan(scale)["tracking"]
 
 
 def _noise(config, t):  # a seed-dependent scatter of +-2% around the exact expectation
@@ -47,7 +49,7 @@ def _noise(config, t):  # a seed-dependent scatter of +-2% around the exact expe
 
 def test_seeds_on_the_exact_theory_are_reproduced_and_a_planted_excess_is_not():
     claims = _claims(PlantedResults("tiny", _noise))
-    for batch in SCALES_SGD_NOISE["tiny"]["batches"]:
+    for batch in SCALES_SGD_NOISE["tiny"].batches:
         assert claims[f"theory[b={batch}, lr=0.25 eta_max]"].verdict == "reproduced"
     excess = _claims(PlantedResults("tiny", lambda c, t: _noise(c, t) * (1.10 if c.batch_size == 1 else 1.0)))
     claim = excess["theory[b=1, lr=0.25 eta_max]"]
@@ -89,7 +91,7 @@ def test_a_stopped_seed_leaves_the_tracking_claim_undecided():
 
 def test_learning_rates_are_fractions_of_the_predicted_limit():
     for (batch, fraction), seeds in _tracking("tiny").items():
-        limit = predicted_limit(SCALES_SGD_NOISE["tiny"]["n"], batch)
+        limit = predicted_limit(SCALES_SGD_NOISE["tiny"].n, batch)
         assert seeds[0].lr == pytest.approx(fraction * limit, rel=1e-3)
-        assert seeds[0].lr * seeds[0].steps >= SCALES_SGD_NOISE["tiny"]["t_end"]
-    assert sgd_noise.SGD_NOISE.configs("tiny")  # registered and planned
+        assert seeds[0].lr * seeds[0].steps >= SCALES_SGD_NOISE["tiny"].t_end
+    assert SGD_NOISE.configs("tiny")  # registered and planned

@@ -92,41 +92,40 @@ def _plain(value):
     return float(value) if isinstance(value, float | np.floating | np.integer) else value
 
 
+def check_declaration(claim) -> None:
+    """Refuse a claim (or its declaration) that hides whose number it is, or what test it applies.
+
+    Raises
+    ------
+    InvalidInput
+        ``kind`` unknown, ``tolerance`` < 0, not exactly one of ``paper`` and ``threshold``, or no
+        ``paper_quote`` or ``criterion``.
+    """
+    where = f"claim {claim.experiment}/{claim.key}"
+    if claim.kind not in KINDS:
+        raise InvalidInput(f"{where}: kind must be one of {KINDS}, got {claim.kind!r}")
+    if not claim.tolerance >= 0:
+        raise InvalidInput(f"{where}: tolerance must be >= 0, got {claim.tolerance!r}")
+    if (claim.paper is None) == (claim.threshold is None):
+        raise InvalidInput(
+            f"{where}: give exactly one of paper (a number the paper states) and threshold "
+            f"(superdyn's, where the paper states none); got paper={claim.paper!r}, "
+            f"threshold={claim.threshold!r}"
+        )
+    if not claim.paper_quote or not claim.criterion:
+        raise InvalidInput(f"{where}: paper_quote and criterion must be stated")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Claim:
-    """One claim of the paper, measured (built with keywords only).
+    """One claim of the paper, judged: a declaration and its measurement (keywords only).
 
-    Attributes
-    ----------
-    experiment, key : str
-        Where it comes from and a short identifier.
-    statement : str
-        The claim in words.
-    paper : float or None
-        The number the paper states (or its bound, see ``kind``); None when it states none.
-    paper_quote : str
-        The paper's words, with the section or figure they come from.
-    criterion : str
-        The test superdyn applies, in words; for a claim without a paper number it says why
-        ``threshold`` is what it is.
-    threshold : float or None
-        superdyn's reference where ``paper`` is None (required then, refused otherwise).
-    measured, uncertainty : float
-        superdyn's measurement and its one-sigma uncertainty (0 for exact numerics).
-    method : str
-        How it was measured.
-    tolerance : float
-        Stated agreement tolerance (absolute), fixed before measuring.
-    theory : float or None
-        superdyn's theory value, where one exists.
-    kind : {"value", "at_least", "at_most"}
-    alternatives : tuple of Alternative
-        Other measurements, in an order fixed before measuring; used only when the headline
-        disagrees.
-    undecided : str
-        Why the data cannot decide the claim (the verdict is then "inconclusive").
-    context : str
-        A sentence with the numbers that explain a disagreement.
+    An experiment builds none itself: ``superdyn.verify.analyse.registered.judge`` joins a
+    ``ClaimSpec`` (experiment, key, statement, paper or threshold, paper_quote, criterion,
+    tolerance, kind; see there) and a ``Measurement`` (``measured`` is its value; uncertainty,
+    method, theory, alternatives, undecided, context). The verdict follows from the fields
+    alone (the module docstring says how); ``explanation`` says in numbers why a claim is not
+    reproduced.
     """
 
     experiment: str
@@ -147,20 +146,7 @@ class Claim:
     context: str = ""
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise InvalidInput(f"kind must be one of {KINDS}, got {self.kind!r}")
-        if not self.tolerance >= 0:
-            raise InvalidInput(f"tolerance must be >= 0, got {self.tolerance!r}")
-        if (self.paper is None) == (self.threshold is None):
-            raise InvalidInput(
-                f"claim {self.experiment}/{self.key}: give exactly one of paper (a number the paper states) "
-                f"and threshold (superdyn's, where the paper states none); got paper={self.paper!r}, "
-                f"threshold={self.threshold!r}"
-            )
-        if not self.paper_quote or not self.criterion:
-            raise InvalidInput(
-                f"claim {self.experiment}/{self.key}: paper_quote and criterion must be stated"
-            )
+        check_declaration(self)
         for alternative in self.alternatives:
             if not isinstance(alternative, Alternative):
                 raise InvalidInput(f"alternatives must be Alternative objects, got {alternative!r}")
@@ -289,7 +275,10 @@ class Analysis:
 
     Attributes
     ----------
+    measurements : dict of str -> Measurement or NotMeasured
+        What the analysis measured, keyed by the experiment's declared claims.
     claims : list of Claim
+        The declared claims judged on those measurements (filled by ``Experiment.evaluate``).
     figures : dict of str -> matplotlib Figure
         Keyed by file stem (``fig5``, ``fig6``...).
     notes : list of str
@@ -298,6 +287,7 @@ class Analysis:
         Small tables shown in the report (rows with the same keys).
     """
 
+    measurements: dict = field(default_factory=dict)
     claims: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)

@@ -47,7 +47,7 @@ __all__ = [
     "FIXED_WINDOW",
     "ExponentMeasurement",
     "FitResult",
-    "average_curve",
+    "arithmetic_mean_curve",
     "eq9_alpha",
     "fit_one",
     "learning_front_window",
@@ -322,20 +322,14 @@ def _positive(t, loss):
     return t[keep], loss[keep]
 
 
-def average_curve(curves) -> tuple[np.ndarray, np.ndarray]:
-    """Geometric mean over seeds at the times every seed measured.
-
-    Parameters
-    ----------
-    curves : sequence of (t, loss)
-        One pair of arrays per seed.
-    """
+def _geometric_mean(curves) -> tuple[np.ndarray, np.ndarray]:
+    """(t, exp(mean_s ln L_s)) at the times every seed measured (t > 0)."""
     common, logs = _shared_logs(curves)
     return common, np.exp(np.mean(logs, axis=0))
 
 
-def _shared_logs(curves):
-    """The times every seed measured (t > 0) and ln L of each seed there: (T,), (seeds, T)."""
+def _shared_times(curves):
+    """The seeds' curves at t > 0 and the times every seed measured."""
     curves = [_positive(t, loss) for t, loss in curves]
     if not curves:
         raise InvalidInput("curves must hold at least one (t, loss) pair")
@@ -344,16 +338,36 @@ def _shared_logs(curves):
         common = np.intersect1d(common, t)
     if common.size == 0:
         raise InvalidInput("the seeds share no measurement time")
+    return curves, common
+
+
+def _shared_logs(curves):
+    """The times every seed measured (t > 0) and ln L of each seed there: (T,), (seeds, T)."""
+    curves, common = _shared_times(curves)
     return common, np.array(
         [np.log(np.clip(loss[np.searchsorted(t, common)], 1e-300, None)) for t, loss in curves]
     )
+
+
+def arithmetic_mean_curve(curves, method: str = "seed mean (arithmetic)") -> LossCurve:
+    """The seeds' arithmetic-mean loss as a :class:`~superdyn.theory.curve.LossCurve`, with its
+    standard error.
+
+    L(t) = mean_s L_s(t) at the times every seed measured (t > 0): the expected loss that an
+    exact theory of the runs (``superdyn.numerics.sgd_loss``) predicts. The error estimate is
+    sd_s(L_s(t)) / sqrt(S) (None for one seed).
+    """
+    curves, common = _shared_times(curves)
+    losses = np.array([loss[np.searchsorted(t, common)] for t, loss in curves])
+    error = losses.std(0, ddof=1) / np.sqrt(len(losses)) if len(losses) > 1 else None
+    return LossCurve.from_samples(common, losses.mean(0), error=error, method=f"{method} of {len(losses)}")
 
 
 def mean_loss_curve(curves, method: str = "seed mean") -> LossCurve:
     """The seeds' geometric-mean loss as a :class:`~superdyn.theory.curve.LossCurve`, with its standard error.
 
     L(t) = exp(mean_s ln L_s(t)) at the times every seed measured; the error estimate is
-    L(t) sd_s(ln L_s(t)) / sqrt(S) (None for one seed). The same mean as :func:`average_curve`.
+    L(t) sd_s(ln L_s(t)) / sqrt(S) (None for one seed). The mean the exponent fits use.
     """
     common, logs = _shared_logs(curves)
     mean = np.exp(np.mean(logs, axis=0))
@@ -382,7 +396,7 @@ def measure_exponent(curves, physics_window=None, *, fixed_window=FIXED_WINDOW) 
     >>> round(m.alpha, 6), round(m.seed_spread, 10)
     (0.8, 0.0)
     """
-    averaged = average_curve(curves)
+    averaged = _geometric_mean(curves)
     seeds = [_positive(t, loss) for t, loss in curves]
     rule = "set by the learning front, z_c in [10, N/10]"
     if physics_window is None:

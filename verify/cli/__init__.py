@@ -20,6 +20,7 @@ from superdyn.theory.errors import InvalidInput, SuperdynError, missing_extra
 from superdyn.jsonio import dumps_strict
 
 from ..run.threads import thread_policy
+from .claims import add_claims_command
 from .runs import add_run_commands, add_threads_option
 
 __all__ = ["main"]
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_curve)
 
     add_run_commands(sub)
+    add_claims_command(sub)
     return parser
 
 

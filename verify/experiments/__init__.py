@@ -1,7 +1,8 @@
 """The registry of experiments that reproduce the paper's figures.
 
-Each experiment is a named sweep (``plan(scale)``) and an analysis (``analyse(results,
-scale)`` -> claims, figures, tables); see :mod:`superdyn.verify.experiments.base`.
+Each experiment is declared in one module: its scales (frozen dataclasses), its plan, its
+pre-registered claims and its analysis; see :mod:`superdyn.verify.experiments.base`.
+``declared_claims(names, scale)`` lists what the experiments will claim without training.
 
 =============  ============================================================  ==========
 name           what                                                          figures
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from superdyn.theory.errors import InvalidInput
 
-from .base import SCALES, Analysis, Experiment, StoredRuns, check_scale
+from .base import SCALES, Analysis, Experiment, Plan, StoredRuns, check_scale
 from .compute import FIG7, FIG13
 from .learnable import FIG12
 from .liu import LIU_WIDTH
@@ -41,8 +42,10 @@ __all__ = [
     "SCALES",
     "Analysis",
     "Experiment",
+    "Plan",
     "StoredRuns",
     "at_scale",
+    "declared_claims",
     "get_experiment",
     "plan",
 ]
@@ -78,7 +81,7 @@ def at_scale(scale: str) -> list:
     ['fig4', 'fig5', 'fig7', 'fig12', 'fig13']
     """
     check_scale(scale)
-    return [name for name, e in EXPERIMENTS.items() if scale in e.scaled_down]
+    return [name for name, e in EXPERIMENTS.items() if scale in e.scales]
 
 
 def plan(names, scale: str) -> list:
@@ -88,3 +91,16 @@ def plan(names, scale: str) -> list:
     for name in names:
         configs.extend(get_experiment(name).configs(scale))
     return list(dict.fromkeys(configs))
+
+
+def declared_claims(names, scale: str) -> list:
+    """The pre-registered claims (``ClaimSpec``) of the experiments ``names`` at ``scale``, built from
+    their plans alone: nothing is trained or read.
+
+    Examples
+    --------
+    >>> [c.key for c in declared_claims(["fig11"], "quick")]
+    ['exponential', 'linear']
+    """
+    check_scale(scale)
+    return [spec for name in names for spec in get_experiment(name).declared(scale)]

@@ -1,30 +1,37 @@
-"""What an experiment is: a named sweep at a given scale, and the analysis of its results.
+"""What an experiment is: its scales, its plan, its pre-registered claims and its analysis.
 
-An :class:`Experiment` has a ``plan`` (scale -> run configurations; empty for experiments
-that need only theory and numerics) and an ``analyse`` step (stored results -> claims,
-figures and notes). Experiments share runs through the result store: two experiments that
-plan the same configuration train it once.
+An :class:`Experiment` is declared in one module: its scales (frozen dataclasses, one per
+scale), ``plan`` (settings -> the runs, grouped in named parts; no runs for experiments of
+theory and numerics), ``claims`` (plan -> the :class:`~superdyn.verify.analyse.registered.ClaimSpec`
+it will judge, built before any run is read) and ``analyse`` (stored runs, plan ->
+measurements keyed by claim, figures, tables, notes). :meth:`Experiment.evaluate` joins them:
+the verdicts come from the declarations alone. Experiments share runs through the result
+store: two experiments that plan the same configuration train it once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from superdyn.theory.curve import LossCurve
 from superdyn.theory.errors import InvalidInput
 
-from ..analyse.claims import Analysis, Claim
-from ..analyse.measure import ExponentMeasurement, mean_loss_curve, measure_exponent
+from ..analyse.claims import Analysis
+from ..analyse.measure import ExponentMeasurement, arithmetic_mean_curve, mean_loss_curve, measure_exponent
+from ..analyse.registered import Measurement, judge_all
 from ..errors import MissingRun
 from ..run.config import SCALES, RunConfig
 from ..store.runs import ResultStore
+from .setup import describe
 
 __all__ = [
     "SCALES",
     "Analysis",
     "Experiment",
+    "Plan",
     "StoredRuns",
     "stable_lr",
     "steps_for",
@@ -53,6 +60,41 @@ def steps_for(t_end: float, lr: float) -> int:
     return int(np.ceil(t_end / lr))
 
 
+def _flatten(part) -> list:
+    if isinstance(part, dict):
+        return [c for value in part.values() for c in _flatten(value)]
+    if isinstance(part, RunConfig):
+        return [part]
+    return [c for value in part for c in _flatten(value)]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an experiment runs at one scale, computed once and handed to its claims and analysis.
+
+    Attributes
+    ----------
+    experiment, scale : str
+    setup : dataclass
+        The scale's settings.
+    parts : dict
+        Named groups of runs (a list of RunConfig, or a dict of such lists).
+    """
+
+    experiment: str
+    scale: str
+    setup: object
+    parts: dict = field(default_factory=dict)
+
+    @cached_property
+    def configs(self) -> list:
+        """Every run of the plan, each once, in the order of the parts."""
+        return list(dict.fromkeys(_flatten(self.parts)))
+
+    def __getitem__(self, part: str):
+        return self.parts[part]
+
+
 @dataclass(frozen=True)
 class Experiment:
     """A registered experiment.
@@ -64,31 +106,56 @@ class Experiment:
     title : str
     figures : tuple of str
         The paper's figures it reproduces.
-    plan : callable (scale) -> list of RunConfig
-    analyse : callable (StoredRuns, scale) -> Analysis
-    scaled_down : dict of scale -> str
-        What the scale changes with respect to the paper; the experiment runs at exactly
-        the scales it names (every experiment has tiny, quick and paper).
+    scales : dict of scale -> settings dataclass
+        The scales it runs at (every experiment has tiny, quick and paper).
+    plan_runs : callable (settings) -> dict of part -> runs
+    claims : callable (Plan) -> list of ClaimSpec
+        The pre-registered claims; reads the plan only.
+    analyse : callable (StoredRuns, Plan) -> Analysis
+        Fills ``Analysis.measurements`` (key -> Measurement or NotMeasured), figures, tables, notes.
     """
 
     name: str
     title: str
     figures: tuple
-    plan: Callable
+    scales: dict
+    plan_runs: Callable
+    claims: Callable
     analyse: Callable
-    scaled_down: dict
+
+    def plan(self, scale: str) -> Plan:
+        if check_scale(scale) not in self.scales:
+            raise InvalidInput(
+                f"experiment {self.name!r} has no {scale!r} scale; it runs at {', '.join(self.scale_names)}"
+            )
+        setup = self.scales[scale]
+        return Plan(self.name, scale, setup, dict(self.plan_runs(setup)))
 
     def configs(self, scale: str) -> list:
-        if check_scale(scale) not in self.scaled_down:
-            raise InvalidInput(
-                f"experiment {self.name!r} has no {scale!r} scale; it runs at {', '.join(self.scales)}"
-            )
-        return list(self.plan(scale))
+        return list(self.plan(scale).configs)
+
+    def declared(self, scale: str) -> list:
+        """The claims this experiment will judge at ``scale``, built without reading a run."""
+        return list(self.claims(self.plan(scale)))
+
+    def describe(self, scale: str) -> str:
+        """What the scale sets, generated from its settings (the paper's, then superdyn's)."""
+        return describe(self.plan(scale).setup)
+
+    def evaluate(self, stored, scale: str) -> Analysis:
+        """Analyse the stored runs and judge every declared claim (see ``judge_all``)."""
+        plan = self.plan(scale)
+        specs = self.claims(plan)
+        analysis = self.analyse(stored, plan)
+        claims, notes = judge_all(specs, analysis.measurements)
+        analysis.claims = claims
+        analysis.notes.extend(notes)
+        return analysis
 
     @property
-    def scales(self) -> tuple:
+    def scale_names(self) -> tuple:
         """The scales this experiment runs at, in the order of ``SCALES``."""
-        return tuple(s for s in SCALES if s in self.scaled_down)
+        return tuple(s for s in SCALES if s in self.scales)
 
 
 class _NamedArrays(dict):
@@ -117,11 +184,20 @@ class StoredRuns:
         frame = self.store.curve(config)
         return frame["t"].to_numpy(float), frame[column].to_numpy(float)
 
-    def loss_curve(self, configs) -> LossCurve:
+    def loss_curve(self, configs, mean: str = "geometric") -> LossCurve:
         """The seed mean of the completed runs ``configs`` (one configuration's seeds, or one run)
-        as a :class:`~superdyn.theory.curve.LossCurve` with its standard error (``mean_loss_curve``)."""
+        as a :class:`~superdyn.theory.curve.LossCurve` with its standard error.
+
+        ``mean="geometric"``: exp(mean_s ln L_s) (``mean_loss_curve``), the mean the fits use;
+        ``"arithmetic"``: mean_s L_s, the expected loss that an exact theory of the runs predicts.
+        """
         configs = [configs] if isinstance(configs, RunConfig) else list(configs)
-        return mean_loss_curve([self.curve(c) for c in configs])
+        curves = [self.curve(c) for c in configs]
+        if mean == "geometric":
+            return mean_loss_curve(curves)
+        if mean == "arithmetic":
+            return arithmetic_mean_curve(curves)
+        raise InvalidInput(f"mean must be 'geometric' or 'arithmetic', got {mean!r}")
 
     def frame(self, config: RunConfig):
         self._completed(config)
@@ -185,36 +261,17 @@ def seeds_at_width(configs, model: str, width: int) -> list:
     return [c for c in configs if c.model == model and c.width == width]
 
 
-def exponent_claim(
-    *,
-    experiment,
-    key,
-    statement,
-    paper,
-    paper_quote,
-    measured: ExponentMeasurement,
-    tolerance,
-    criterion,
-    theory=None,
-    context="",
-) -> Claim:
-    """A claim about a training exponent measured by ``superdyn.verify.analyse.measure``.
+def exponent_measurement(measured: ExponentMeasurement, *, theory=None, context: str = "") -> Measurement:
+    """A training exponent measured by ``superdyn.verify.analyse.measure`` as a claim's measurement.
 
     The headline (the Eq. 9 fit on the physics window) decides; the other methods are the
-    claim's alternatives, in ``superdyn.verify.analyse.measure``'s order; a failed headline fit leaves the
-    claim undecided.
+    claim's alternatives, in ``superdyn.verify.analyse.measure``'s order; a failed headline fit
+    leaves the claim undecided.
     """
-    return Claim(
-        experiment=experiment,
-        key=key,
-        statement=statement,
-        paper=float(paper),
-        paper_quote=paper_quote,
-        criterion=criterion,
-        measured=float(measured.alpha),
+    return Measurement(
+        value=float(measured.alpha),
         uncertainty=float(measured.uncertainty),
         method=measured.method,
-        tolerance=float(tolerance),
         theory=theory,
         alternatives=measured.claim_alternatives(),
         undecided=measured.failure,

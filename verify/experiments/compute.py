@@ -19,26 +19,58 @@ C = t K^2. Methods (stated before measuring):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from superdyn.numerics import local_exponent_profile
 from superdyn.numerics.fit import ols
 from superdyn.theory.errors import InvalidInput
 from superdyn.theory.paper_values import PAPER
 
-from ..analyse.claims import Claim
+from ..analyse.registered import ClaimSpec, Measurement, NotMeasured
 from ..present import plots
 from .base import Analysis, Experiment, StoredRuns
-from .superposition import superposition_configs
+from .setup import count, setting
+from .superposition import SCALES_SUPERPOSITION, SuperpositionScale, superposition_configs
 
-__all__ = ["FIG7", "FIG13", "SCALES_COMPUTE", "frontier", "plateau_losses"]
+__all__ = ["FIG7", "FIG13", "SCALES_COMPUTE", "ComputeScale", "frontier", "plateau_losses"]
 
-#: Widths and end time; N, batch and evaluation set are those of the superposition runs of the
-#: same scale, so the runs at the widths they share (a = 1.1, b = 0, seed 0) are trained once.
+
+@dataclass(frozen=True)
+class ComputeScale:
+    """The width sweep at one scale. N, batch and evaluation set are those of the superposition
+    runs of the same scale, so the runs at the widths they share (a = 1.1, b = 0, seed 0) are
+    trained once."""
+
+    n: int = setting("N = {}", source=1024)
+    point: tuple = setting("(a, b) = {}", show=lambda ab: f"({ab[0]:g}, {ab[1]:g})", source=(1.1, 0.0))
+    widths: tuple = setting("K in {}", source=(32, 64, 128, 256, 512, 1024))
+    seeds: tuple = setting("{}", show=count("seed"))
+    batch: int = setting("batch {}")
+    eval: int = setting("evaluation set {}")
+    t_end: float = setting("t <= {}")
+
+    @classmethod
+    def sharing(cls, runs: SuperpositionScale, widths: tuple, t_end: float) -> ComputeScale:
+        return cls(
+            n=runs.n,
+            point=(1.1, 0.0),
+            widths=widths,
+            seeds=(0,),
+            batch=runs.batch,
+            eval=runs.eval,
+            t_end=t_end,
+        )
+
+
 SCALES_COMPUTE = {
-    "tiny": dict(widths=(8, 16, 32), t_end=3e3),
-    "quick": dict(widths=(32, 64, 128, 256), t_end=1e4),
-    "medium": dict(widths=(32, 64, 128, 256, 512), t_end=3e4),
-    "paper": dict(widths=(32, 64, 128, 256, 512, 1024), t_end=1e6),
+    scale: ComputeScale.sharing(SCALES_SUPERPOSITION[scale], widths, t_end)
+    for scale, widths, t_end in (
+        ("tiny", (8, 16, 32), 3e3),
+        ("quick", (32, 64, 128, 256), 1e4),
+        ("medium", (32, 64, 128, 256, 512), 3e4),
+        ("paper", (32, 64, 128, 256, 512, 1024), 1e6),
+    )
 }
 #: superdyn's tolerances and rules, fixed before measuring.
 KOPT_TOLERANCE, BETA_TOLERANCE = 0.05, 0.1
@@ -46,9 +78,38 @@ PLATEAU_SHARE, FLAT_EXPONENT = 0.2, 0.1
 MIN_INTERIOR_WIDTHS, MIN_PLATEAU_WIDTHS = 3, 3
 
 
-def _plan(scale):
-    s = SCALES_COMPUTE[scale]
-    return superposition_configs(scale, widths=s["widths"], grid=((1.1, 0.0),), seeds=(0,), t_end=s["t_end"])
+def _plan(setup: ComputeScale):
+    return {"runs": superposition_configs(setup, widths=setup.widths, grid=(setup.point,), seeds=setup.seeds)}
+
+
+def _claims_frontier(plan) -> list:
+    quoted = PAPER["fig14_kopt_exponent"]
+    return [
+        ClaimSpec.quoting(
+            quoted,
+            experiment="fig7",
+            key="kopt-exponent",
+            statement="The compute-optimal width grows as K_opt ∝ C^x",
+            criterion=f"superdyn's tolerance {KOPT_TOLERANCE} (or 2 sigma, jackknife over widths); at least "
+            f"{MIN_INTERIOR_WIDTHS} distinct interior optima",
+            tolerance=KOPT_TOLERANCE,
+        )
+    ]
+
+
+def _claims_plateau(plan) -> list:
+    quoted = PAPER["fig13_beta"]
+    return [
+        ClaimSpec.quoting(
+            quoted,
+            experiment="fig13",
+            key="beta",
+            statement="The final plateau loss scales as K^-beta",
+            criterion=f"superdyn's tolerance {BETA_TOLERANCE} (or 2 sigma), over at least "
+            f"{MIN_PLATEAU_WIDTHS} widths K < N whose plateau is reached",
+            tolerance=BETA_TOLERANCE,
+        )
+    ]
 
 
 def frontier(curves, n_grid=60):
@@ -101,9 +162,9 @@ def plateau_losses(t, loss):
     return float(loss[late].mean()), float(np.mean(profile.alpha[profile.t >= t[late][0]]))
 
 
-def _curves(results, scale):
+def _curves(results, plan):
     out = {}
-    for config in results.completed(_plan(scale)):
+    for config in results.completed(plan.configs):
         t, loss = results.curve(config)
         out[config.width] = (t[t > 0], loss[t > 0])
     return out
@@ -146,17 +207,15 @@ def _jackknife(compute) -> float:
     return float(np.sqrt((n - 1) / n * np.sum((slopes - slopes.mean()) ** 2)))
 
 
-def _analyse_compute_frontier(results: StoredRuns, scale: str) -> Analysis:
+def _analyse_compute_frontier(results: StoredRuns, plan) -> Analysis:
     analysis = Analysis()
-    curves = _curves(results, scale)
+    curves = _curves(results, plan)
     if len(curves) < 3:
-        analysis.notes.append("fig7: fewer than three widths completed; no frontier")
+        analysis.measurements["kopt-exponent"] = NotMeasured("fewer than three widths completed; no frontier")
         return analysis
     compute = {k: (t * k**2, loss) for k, (t, loss) in curves.items()}
     slope, intercept, distinct, grid, best, k_opt = kopt_exponent(compute)
     inside = np.isfinite(k_opt)
-    stderr = _jackknife(compute)
-    quoted = PAPER["fig14_kopt_exponent"]
     c_range = (grid[inside][0], grid[inside][-1]) if inside.any() else (np.nan, np.nan)
     undecided = ""
     if distinct < MIN_INTERIOR_WIDTHS:
@@ -164,24 +223,14 @@ def _analyse_compute_frontier(results: StoredRuns, scale: str) -> Analysis:
             f"the optimum is interior at only {distinct} distinct width(s) of {len(curves)} "
             f"(at least {MIN_INTERIOR_WIDTHS} are needed to fix an exponent)."
         )
-    analysis.claims.append(
-        Claim(
-            experiment="fig7",
-            key="kopt-exponent",
-            statement="The compute-optimal width grows as K_opt ∝ C^x",
-            paper=quoted.value,
-            paper_quote=quoted.cited,
-            criterion=f"superdyn's tolerance {KOPT_TOLERANCE} (or 2 sigma, jackknife over widths); at least "
-            f"{MIN_INTERIOR_WIDTHS} distinct interior optima",
-            measured=slope,
-            uncertainty=stderr,
-            method=f"parabolic K_opt on the frontier of {len(curves)} widths, OLS in ln C over "
-            f"C in [{c_range[0]:.3g}, {c_range[1]:.3g}], jackknife over widths",
-            tolerance=KOPT_TOLERANCE,
-            undecided=undecided,
-            context=f"The frontier has an interior optimum at {int(inside.sum())} of {grid.size} compute "
-            f"values, at {distinct} distinct best width(s).",
-        )
+    analysis.measurements["kopt-exponent"] = Measurement(
+        value=slope,
+        uncertainty=_jackknife(compute),
+        method=f"parabolic K_opt on the frontier of {len(curves)} widths, OLS in ln C over "
+        f"C in [{c_range[0]:.3g}, {c_range[1]:.3g}], jackknife over widths",
+        undecided=undecided,
+        context=f"The frontier has an interior optimum at {int(inside.sum())} of {grid.size} compute "
+        f"values, at {distinct} distinct best width(s).",
     )
     analysis.figures.update(_frontier_figures(compute, grid, best, k_opt, slope, intercept))
     return analysis
@@ -216,10 +265,10 @@ def _frontier_figures(compute, grid, best, k_opt, slope, intercept) -> dict:
     return figures
 
 
-def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
+def _analyse_plateau_scaling(results: StoredRuns, plan) -> Analysis:
     analysis = Analysis()
-    curves = _curves(results, scale)
-    n = max((c.n_features for c in _plan(scale)), default=0)
+    curves = _curves(results, plan)
+    n = plan.setup.n
     rows = []
     for k, (t, loss) in sorted(curves.items()):
         plateau, late_alpha = plateau_losses(t, loss)
@@ -234,6 +283,7 @@ def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
         )
     analysis.tables["fig13 plateaus"] = rows
     if len(rows) < 2:
+        analysis.measurements["beta"] = NotMeasured("fewer than two widths completed")
         return analysis
     counted = [r for r in rows if r["counts"]]
     slope = intercept = stderr = np.nan
@@ -241,7 +291,6 @@ def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
         slope, intercept, stderr, _ = ols(
             np.log([r["K"] for r in counted]), np.log([r["plateau_loss"] for r in counted])
         )
-    quoted = PAPER["fig13_beta"]
     waiting = [r["K"] for r in rows if not r["plateau reached"]]
     undecided = ""
     if len(counted) < MIN_PLATEAU_WIDTHS:
@@ -249,22 +298,12 @@ def _analyse_plateau_scaling(results: StoredRuns, scale: str) -> Analysis:
             f"only {len(counted)} width(s) reached a plateau (local exponent < {FLAT_EXPONENT} over "
             f"the last {PLATEAU_SHARE:.0%} of ln t); still decaying: {waiting}."
         )
-    analysis.claims.append(
-        Claim(
-            experiment="fig13",
-            key="beta",
-            statement="The final plateau loss scales as K^-beta",
-            paper=quoted.value,
-            paper_quote=quoted.cited,
-            criterion=f"superdyn's tolerance {BETA_TOLERANCE} (or 2 sigma), over at least "
-            f"{MIN_PLATEAU_WIDTHS} widths K < N whose plateau is reached",
-            measured=-slope,
-            uncertainty=stderr,
-            method=f"OLS of ln L_plateau on ln K, K in {[r['K'] for r in counted]}, plateau = mean over "
-            f"the last {PLATEAU_SHARE:.0%} of ln t",
-            tolerance=BETA_TOLERANCE,
-            undecided=undecided,
-        )
+    analysis.measurements["beta"] = Measurement(
+        value=-slope,
+        uncertainty=stderr,
+        method=f"OLS of ln L_plateau on ln K, K in {[r['K'] for r in counted]}, plateau = mean over "
+        f"the last {PLATEAU_SHARE:.0%} of ln t",
+        undecided=undecided,
     )
     analysis.figures["fig13"] = _plateau_figure(rows, slope, intercept)
     return analysis
@@ -287,23 +326,21 @@ def _plateau_figure(rows, slope, intercept):
     )
 
 
-_SCALED = {
-    "tiny": "N = 64, K in {8, 16, 32}, t <= 3e3",
-    "quick": "N = 1024, a = 1.1, b = 0 (the paper's); superdyn's choices: K in {32, ..., 256} (the paper's "
-    "range reaches 1024), batch 64, one seed, t <= 1e4 (the plateau is not reached)",
-    "medium": "N = 1024, a = 1.1, b = 0 (the paper's); superdyn's choices: K in {32, ..., 512} (the paper's "
-    "range reaches 1024), batch 64, one seed, t <= 3e4",
-    "paper": "N = 1024, a = 1.1, b = 0, K in {32, ..., 1024} (the paper's); superdyn's batch 1024, one seed, "
-    "t <= 1e6",
-}
 FIG7 = Experiment(
     "fig7",
     "Optimal-compute frontier and K_opt(C) (with Fig. 14)",
     ("fig7", "fig14"),
+    SCALES_COMPUTE,
     _plan,
+    _claims_frontier,
     _analyse_compute_frontier,
-    _SCALED,
 )
 FIG13 = Experiment(
-    "fig13", "Plateau loss against width", ("fig13",), _plan, _analyse_plateau_scaling, _SCALED
+    "fig13",
+    "Plateau loss against width",
+    ("fig13",),
+    SCALES_COMPUTE,
+    _plan,
+    _claims_plateau,
+    _analyse_plateau_scaling,
 )

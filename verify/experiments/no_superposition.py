@@ -18,32 +18,46 @@ the run, i.e. the theory and the runs differ by no more than the seeds can tell.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from superdyn.numerics import sgd_loss, spectral_loss
 from superdyn.numerics.exponent_table import FIG3_A, FIG3_B
 from superdyn.theory import alpha_power_law
 from superdyn.theory.paper_values import QUOTES
 
-from ..analyse.claims import Claim
 from ..analyse.measure import eq9_alpha, learning_front_window
+from ..analyse.registered import ClaimSpec, Measurement, NotMeasured
 from ..present import plots
 from ..run.config import RunConfig
-from .base import Analysis, Experiment, StoredRuns, exponent_claim, group_seeds, stable_lr, steps_for
+from .base import Analysis, Experiment, StoredRuns, exponent_measurement, group_seeds, stable_lr, steps_for
+from .setup import count, setting
 
-__all__ = ["FIG3", "SCALES_FIG3"]
+__all__ = ["FIG3", "LinearScale", "linear_configs"]
 
-#: Per scale: N, (a, b) grid, batch size, end time, seeds (all superdyn's choices: the paper
-#: states N = 1024 and the ranges a in [1.1, 2], b in [0, 0.5], nothing else).
+
+@dataclass(frozen=True)
+class LinearScale:
+    """The linear model's settings at one scale (the paper states N = 1024 and the ranges
+    a in [1.1, 2], b in [0, 0.5]; nothing else)."""
+
+    n: int = setting("N = {}", source=1024)
+    grid: tuple = setting("(a, b) in {}")
+    batch: int = setting("batch {}")
+    seeds: tuple = setting("{}", show=count("seed"))
+    t_end: float = setting("t <= {}")
+
+
 SCALES_FIG3 = {
-    "tiny": dict(n=64, grid=((1.1, 0.0), (2.0, 0.5)), batch=32, t_end=1e3, seeds=(0, 1)),
-    "quick": dict(
+    "tiny": LinearScale(n=64, grid=((1.1, 0.0), (2.0, 0.5)), batch=32, t_end=1e3, seeds=(0, 1)),
+    "quick": LinearScale(
         n=1024,
         grid=((1.1, 0.0), (1.5, 0.0), (2.0, 0.0), (1.5, 0.25), (1.1, 0.5)),
         batch=128,
         t_end=1e4,
         seeds=(0, 1, 2, 3),
     ),
-    "paper": dict(
+    "paper": LinearScale(
         n=1024,
         grid=tuple((a, b) for a in FIG3_A for b in FIG3_B),
         batch=1024,
@@ -58,75 +72,111 @@ LR_FRACTION, LR_CEILING = 0.5, 10.0
 EXPONENT_TOLERANCE, CURVE_SIGMAS, CURVE_DECADES = 0.05, 3.0, 2.0
 
 
-def linear_configs(scale: str, grid=None, **extra) -> list:
-    """Linear-model runs of ``scale`` (the stability rule sets lr, and lr the steps)."""
-    s = SCALES_FIG3[scale]
+def linear_configs(setup: LinearScale, grid=None, **extra) -> list:
+    """Linear-model runs of ``setup`` (the stability rule sets lr, and lr the steps)."""
     configs = []
-    for a, b in grid or s["grid"]:
+    for a, b in grid or setup.grid:
         base = RunConfig(
             model="linear",
-            n_features=s["n"],
-            width=s["n"],
+            n_features=setup.n,
+            width=setup.n,
             a=a,
             b=b,
-            batch_size=s["batch"],
+            batch_size=setup.batch,
             eval_samples=256,
             **extra,
         )
         lr = stable_lr(base, LR_FRACTION, LR_CEILING)
-        for seed in s["seeds"]:
-            configs.append(base.replace(lr=lr, steps=steps_for(s["t_end"], lr), seed=seed))
+        for seed in setup.seeds:
+            configs.append(base.replace(lr=lr, steps=steps_for(setup.t_end, lr), seed=seed))
     return configs
 
 
-def _plan(scale):
-    return linear_configs(scale)
+def _plan(setup):
+    return {"runs": linear_configs(setup)}
+
+
+def _label(base) -> str:
+    return f"a={base.a:g}, b={base.b:g}"
+
+
+def _claims(plan) -> list:
+    """Per (a, b): its exponent against Eq. 8, and its seed mean against the exact SGD theory."""
+    specs = []
+    for base in group_seeds(plan.configs):
+        label = _label(base)
+        specs.append(
+            ClaimSpec(
+                experiment="fig3",
+                key=f"alpha[{label}]",
+                statement=f"Without superposition the fitted exponent is (a+2b-1)/a ({label})",
+                paper=alpha_power_law(base.a, base.b),
+                paper_quote=QUOTES["fig3_law"],
+                criterion=f"the headline exponent within {EXPONENT_TOLERANCE} (or 2 sigma) of Eq. 8",
+                tolerance=EXPONENT_TOLERANCE,
+            )
+        )
+        specs.append(
+            ClaimSpec(
+                experiment="fig3",
+                key=f"curve[{label}]",
+                statement=f"SGD tracks the exact theory ({label}; worst relative deviation of the seed mean)",
+                paper=None,
+                paper_quote=QUOTES["fig3_curves"],
+                criterion=f"superdyn's: the mean of {len(plan.setup.seeds)} seeds within {CURVE_SIGMAS:g} "
+                "standard errors (largest over t) of the exact SGD theory (superdyn.numerics.sgd_loss at the "
+                f"run's lr and batch), at every measured t in the last {CURVE_DECADES:g} decades",
+                threshold=0.0,
+                noise_sigmas=CURVE_SIGMAS,
+                kind="at_most",
+            )
+        )
+    return specs
 
 
 def _front_window(config):
     return learning_front_window(config.task)
 
 
-def _curve_deviation(results, seeds, exact_of):
-    """(worst |mean/GD - 1|, its standard error, the t where it is, max relative SE) over the late stretch."""
-    t, _ = results.curve(seeds[0])
-    losses = np.array([results.curve(c)[1] for c in seeds])
-    late = (t > 0) & (t >= t[-1] / 10**CURVE_DECADES)
-    t, losses = t[late], losses[:, late]
+def _curve_deviation(mean, exact_of):
+    """(worst |mean/theory - 1|, its standard error, the t where it is, max relative SE), late in t."""
+    late = mean.t >= mean.t[-1] / 10**CURVE_DECADES
+    t = mean.t[late]
     exact = exact_of(t)
-    deviation = losses.mean(0) / exact - 1
-    if len(seeds) > 1:
-        rel_se = losses.std(0, ddof=1) / np.sqrt(len(seeds)) / exact
+    deviation = mean.loss[late] / exact - 1
+    if mean.error_estimate is not None:
+        rel_se = mean.error_estimate[late] / exact
     else:
         rel_se = np.full(t.size, np.nan)  # one seed: no noise estimate, the claim stays undecided
     worst = int(np.argmax(np.abs(deviation)))
     return float(abs(deviation[worst])), float(rel_se[worst]), float(t[worst]), float(np.max(rel_se))
 
 
-def _analyse(results: StoredRuns, scale: str) -> Analysis:
-    s = SCALES_FIG3[scale]
+def _analyse(results: StoredRuns, plan) -> Analysis:
     analysis = Analysis()
     measured, theory_curves, rows = [], [], []
-    found = results.exponents(_plan(scale), _front_window)
-    measured_bases = {b for b, _, _ in found}
-    for base in (b for b in group_seeds(_plan(scale)) if b not in measured_bases):
-        analysis.notes.append(f"fig3: a={base.a}, b={base.b} diverged for every seed; left out")
-    for base, m, seeds in found:
-        curves, row, claims = _analyse_point(results, base, m, seeds)
+    found = {base: (m, seeds) for base, m, seeds in results.exponents(plan.configs, _front_window)}
+    for base in group_seeds(plan.configs):
+        label = _label(base)
+        if base not in found:
+            for key in (f"alpha[{label}]", f"curve[{label}]"):
+                analysis.measurements[key] = NotMeasured("every seed diverged")
+            continue
+        curves, row, measurements = _analyse_point(results, base, *found[base])
         measured.append(curves[0])
         theory_curves.append(curves[1])
         rows.append(row)
-        analysis.claims += claims
+        analysis.measurements.update(measurements)
     analysis.tables["fig3 exponents"] = rows
     if rows:
-        analysis.figures.update(_figures(measured, theory_curves, rows, s["n"]))
+        analysis.figures.update(_figures(measured, theory_curves, rows, plan.setup.n))
     return analysis
 
 
 def _analyse_point(results, base, m, seeds):
-    """One (a, b): its curves for Fig. 3a, its table row, and its exponent and curve claims."""
-    t, _loss = results.curve(seeds[0])
-    t = t[t > 0]
+    """One (a, b): its curves for Fig. 3a, its table row, and its exponent and curve measurements."""
+    mean = results.loss_curve(seeds, mean="arithmetic")  # the expected loss the exact theories give
+    t = mean.t
     modes = base.task.modes()  # the exact discrete theory: gradient descent at the run's lr
 
     def exact_of(times, modes=modes, lr=base.lr):
@@ -142,10 +192,9 @@ def _analyse_point(results, base, m, seeds):
     exact = exact_of(t)
     alpha_inf = alpha_power_law(base.a, base.b)
     exact_m = eq9_alpha(t, exact, m.window)
-    against_sgd = _curve_deviation(results, seeds, sgd_of)
-    against_gd = _curve_deviation(results, seeds, exact_of)
-    mean_loss = np.mean([results.curve(c)[1][1:] for c in seeds], axis=0)  # row 0 is t = 0
-    curves = ((t, mean_loss, alpha_inf, f"a = {base.a:g}, b = {base.b:g}"), (t, sgd_of(t), alpha_inf))
+    against_sgd = _curve_deviation(mean, sgd_of)
+    against_gd = _curve_deviation(mean, exact_of)
+    curves = ((mean, alpha_inf, f"a = {base.a:g}, b = {base.b:g}"), (t, sgd_of(t), alpha_inf))
     row = {
         "a": base.a,
         "b": base.b,
@@ -157,25 +206,18 @@ def _analyse_point(results, base, m, seeds):
         "its standard error": against_sgd[1],
         "max |mean/GD - 1|": against_gd[0],
     }
-    claims = [
-        _exponent_claim(base, m, alpha_inf, exact_m),
-        _curve_claim(base, seeds, t, against_sgd, against_gd),
-    ]
-    return curves, row, claims
+    label = _label(base)
+    measurements = {
+        f"alpha[{label}]": _exponent_measurement(base, m, exact_m),
+        f"curve[{label}]": _curve_measurement(base, seeds, t, against_sgd, against_gd),
+    }
+    return curves, row, measurements
 
 
-def _exponent_claim(base, m, alpha_inf, exact_m) -> Claim:
-    label = f"a={base.a:g}, b={base.b:g}"
+def _exponent_measurement(base, m, exact_m) -> Measurement:
     cutoff = 1.0 / base.task.rate_min
-    return exponent_claim(
-        experiment="fig3",
-        key=f"alpha[{label}]",
-        statement=f"Without superposition the fitted exponent is (a+2b-1)/a ({label})",
-        paper=alpha_inf,
-        paper_quote=QUOTES["fig3_law"],
-        criterion=f"the headline exponent within {EXPONENT_TOLERANCE} (or 2 sigma) of Eq. 8",
-        measured=m,
-        tolerance=EXPONENT_TOLERANCE,
+    return exponent_measurement(
+        m,
         theory=exact_m,
         context=(
             f"The exact discrete sum at N={base.n_features} gives {exact_m:.3f} by the same fit on "
@@ -186,27 +228,15 @@ def _exponent_claim(base, m, alpha_inf, exact_m) -> Claim:
     )
 
 
-def _curve_claim(base, seeds, t, against_sgd, against_gd) -> Claim:
-    label = f"a={base.a:g}, b={base.b:g}"
+def _curve_measurement(base, seeds, t, against_sgd, against_gd) -> Measurement:
     deviation, dev_se, dev_t, max_se = against_sgd
     gd_deviation, gd_se, gd_t, _ = against_gd
-    tolerance = CURVE_SIGMAS * max_se
-    return Claim(
-        experiment="fig3",
-        key=f"curve[{label}]",
-        statement=f"SGD tracks the exact theory ({label}; worst relative deviation of the seed mean)",
-        paper=None,
-        paper_quote=QUOTES["fig3_curves"],
-        criterion=f"superdyn's: the mean of {len(seeds)} seeds within {CURVE_SIGMAS:g} standard "
-        f"errors (largest over t) of the exact SGD theory (superdyn.numerics.sgd_loss at the run's lr and "
-        f"batch), at every measured t in the last {CURVE_DECADES:g} decades",
-        threshold=0.0,
-        measured=deviation,
+    return Measurement(
+        value=deviation,
         uncertainty=0.0 if np.isnan(dev_se) else dev_se,
+        noise=max_se,
         method=f"max |mean_seeds L / sgd_loss - 1| over t in [{t[-1] / 10**CURVE_DECADES:.3g}, "
         f"{t[-1]:.3g}] (worst at t = {dev_t:.3g}), {len(seeds)} seed(s)",
-        tolerance=0.0 if np.isnan(tolerance) else tolerance,
-        kind="at_most",
         undecided="" if len(seeds) > 1 else "one seed gives no standard error.",
         context=f"Against gradient descent at the same lr (the paper's theory in t = lr * steps) "
         f"the seed mean deviates by up to {gd_deviation:.3g} ± {gd_se:.2g} (at t = {gd_t:.3g}): "
@@ -243,12 +273,8 @@ FIG3 = Experiment(
     "fig3",
     "No superposition: SGD against the exact theory",
     ("fig3",),
+    SCALES_FIG3,
     _plan,
+    _claims,
     _analyse,
-    {
-        "tiny": "N = 64, two (a, b), two seeds, t <= 1e3",
-        "quick": "N = 1024 (the paper's); superdyn's choices: five (a, b), batch 128, four seeds, t <= 1e4",
-        "paper": "N = 1024 (the paper's); superdyn's choices: a 4 x 3 grid over the paper's ranges, "
-        "batch 1024, four seeds, t <= 1e5",
-    },
 )

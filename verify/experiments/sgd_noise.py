@@ -24,6 +24,7 @@ survivors is biased low).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -31,19 +32,34 @@ from superdyn.numerics import sgd_loss, sgd_stability_limit
 from superdyn.theory import PowerLaw, Task
 from superdyn.theory.paper_values import QUOTES
 
-from ..analyse.claims import Claim
+from ..analyse.registered import ClaimSpec, Measurement, NotMeasured
 from ..present import plots
 from ..run.config import RunConfig
 from .base import Analysis, Experiment, StoredRuns, steps_for
+from .setup import setting
 
-__all__ = ["SCALES_SGD_NOISE", "SGD_NOISE"]
+__all__ = ["SCALES_SGD_NOISE", "SGD_NOISE", "SgdNoiseScale"]
 
 #: The task (superdyn's choice: a shifted-regime task, 2b < a, so the exponent survives).
 A, B = 1.5, 0.25
-#: Per scale: N, batch sizes, lr fractions of eta_max for the curves and for the stability grid,
-#: seeds of each, and end times (all superdyn's choices).
+
+
+@dataclass(frozen=True)
+class SgdNoiseScale:
+    """The sweep at one scale (the paper runs no such sweep: every setting is superdyn's)."""
+
+    n: int = setting("N = {}")
+    batches: tuple = setting("batches {}")
+    track: tuple = setting("lr / eta_max in {} for the curves")
+    seeds: int = setting("{} seeds each")
+    t_end: float = setting("t <= {}")
+    grid: tuple = setting("lr / eta_max in {} for the stability grid")
+    grid_seeds: int = setting("{} seeds each")
+    grid_t_end: float = setting("t <= {}")
+
+
 SCALES_SGD_NOISE = {
-    "tiny": dict(
+    "tiny": SgdNoiseScale(
         n=32,
         batches=(1, 8),
         track=(0.25, 0.5),
@@ -53,7 +69,7 @@ SCALES_SGD_NOISE = {
         t_end=300.0,
         grid_t_end=200.0,
     ),
-    "quick": dict(
+    "quick": SgdNoiseScale(
         n=256,
         batches=(1, 8, 64, 1024),
         track=(0.25, 0.5),
@@ -63,7 +79,7 @@ SCALES_SGD_NOISE = {
         t_end=3e3,
         grid_t_end=1e3,
     ),
-    "paper": dict(
+    "paper": SgdNoiseScale(
         n=1024,
         batches=(1, 8, 64, 1024),
         track=(0.25, 0.5),
@@ -87,11 +103,11 @@ def predicted_limit(n: int, batch: int) -> float:
 
 
 def _config(s, batch, fraction, t_end, seed) -> RunConfig:
-    lr = float(f"{fraction * predicted_limit(s['n'], batch):.4g}")
+    lr = float(f"{fraction * predicted_limit(s.n, batch):.4g}")
     return RunConfig(
         model="linear",
-        n_features=s["n"],
-        width=s["n"],
+        n_features=s.n,
+        width=s.n,
         a=A,
         b=B,
         lr=lr,
@@ -102,39 +118,81 @@ def _config(s, batch, fraction, t_end, seed) -> RunConfig:
     )
 
 
-def _groups(scale, fractions: str, seeds: str, t_end: str) -> dict:
+def _groups(s, fractions, seeds, t_end) -> dict:
     """Seed groups keyed by (batch, lr / eta_max) for one of the scale's two sweeps."""
-    s = SCALES_SGD_NOISE[scale]
     return {
-        (b, f): [_config(s, b, f, s[t_end], seed) for seed in range(s[seeds])]
-        for b in s["batches"]
-        for f in s[fractions]
+        (b, f): [_config(s, b, f, t_end, seed) for seed in range(seeds)] for b in s.batches for f in fractions
     }
 
 
-def _tracking(scale):
-    return _groups(scale, "track", "seeds", "t_end")
+def _plan(s: SgdNoiseScale):
+    return {
+        "tracking": _groups(s, s.track, s.seeds, s.t_end),
+        "grid": _groups(s, s.grid, s.grid_seeds, s.grid_t_end),
+    }
 
 
-def _grid(scale):
-    return _groups(scale, "grid", "grid_seeds", "grid_t_end")
+def _claims(plan) -> list:
+    """Each tracked (batch, lr) against sgd_loss; then per batch the collapse in t and the stability."""
+    s, tracking = plan.setup, plan["tracking"]
+    specs = [_track_spec(batch, fraction, seeds[0].lr) for (batch, fraction), seeds in tracking.items()]
+    for batch in s.batches:
+        slow, fast = (tracking[(batch, f)][0].lr for f in s.track)
+        specs.append(_collapse_spec(batch, slow, fast, s.track))
+        specs.append(_stability_spec(batch, predicted_limit(s.n, batch)))
+    return specs
 
 
-def _plan(scale):
-    return [c for group in (*_tracking(scale).values(), *_grid(scale).values()) for c in group]
+def _track_spec(batch, fraction, lr) -> ClaimSpec:
+    return ClaimSpec(
+        experiment="sgd-noise",
+        key=f"theory[b={batch}, lr={fraction:g} eta_max]",
+        statement=f"The exact SGD theory (superdyn.numerics.sgd_loss) gives the seed-mean loss "
+        f"(batch {batch}, lr = {lr:g} = {fraction:g} eta_max)",
+        paper=None,
+        paper_quote=QUOTES["time_grouping"],
+        criterion=f"superdyn's: the mean of the seeds within {CURVE_SIGMAS:g} standard errors (largest over "
+        f"t) of sgd_loss at every measured t in the last {CURVE_DECADES:g} decades",
+        threshold=0.0,
+        noise_sigmas=CURVE_SIGMAS,
+        kind="at_most",
+    )
+
+
+def _collapse_spec(batch, slow_lr, fast_lr, track) -> ClaimSpec:
+    lo, hi = track
+    return ClaimSpec(
+        experiment="sgd-noise",
+        key=f"collapse[b={batch}]",
+        statement=f"Loss curves depend on lr and steps only through t = lr * steps (batch {batch}, lr "
+        f"{slow_lr:g} vs {fast_lr:g})",
+        paper=None,
+        paper_quote=QUOTES["time_grouping"],
+        criterion=f"superdyn's: the seed means at lr = {hi:g} and {lo:g} eta_max agree within "
+        f"{CURVE_SIGMAS:g} standard errors of their ratio (largest over t) at every measured t in the "
+        f"last {CURVE_DECADES:g} decades",
+        threshold=0.0,
+        noise_sigmas=CURVE_SIGMAS,
+        kind="at_most",
+    )
+
+
+def _stability_spec(batch, limit) -> ClaimSpec:
+    return ClaimSpec(
+        experiment="sgd-noise",
+        key=f"stability[b={batch}]",
+        statement=f"SGD with batch {batch} is stable below eta_max = {limit:.4g} (of the expected loss)",
+        paper=None,
+        paper_quote=QUOTES["continuous_time"],
+        criterion=f"superdyn's: the lr at which half of the seeds are stopped by the divergence rule "
+        f"(linear interpolation on the grid) within {STABILITY_TOLERANCE:.0%} of eta_max",
+        threshold=1.0,
+        tolerance=STABILITY_TOLERANCE,
+    )
 
 
 def _late(t, t_end):
     return (t > 0) & (t >= t_end / 10**CURVE_DECADES)
-
-
-def _seed_mean(results, seeds):
-    """(t, mean, relative standard error) of the seeds' curves, t > 0."""
-    t, _ = results.curve(seeds[0])
-    losses = np.array([results.curve(c)[1] for c in seeds])
-    keep = t > 0
-    mean = losses.mean(0)[keep]
-    return t[keep], mean, losses.std(0, ddof=1)[keep] / np.sqrt(len(seeds)) / mean
 
 
 def _theory(config, t, batch=None):
@@ -143,18 +201,18 @@ def _theory(config, t, batch=None):
     ).loss
 
 
-def _track_claim(results, key, seeds, s, analysis):
+def _track(results, key, seeds, analysis):
+    """The seed mean of one (batch, lr) against sgd_loss, and its row of the curves table."""
     batch, fraction = key
     done = results.completed(seeds)
     stopped = len(seeds) - len(done)
     if len(done) < 2:
-        note = f"sgd-noise: b={batch}, lr={fraction} eta_max: {len(done)} seed(s) left, no claim"
-        analysis.notes.append(note)
-        return None
-    t, mean, rel_se = _seed_mean(results, done)
+        return NotMeasured(f"{len(done)} seed(s) left after the divergence rule; a mean needs two")
+    mean = results.loss_curve(done, mean="arithmetic")
+    t, rel_se = mean.t, mean.error_estimate / mean.loss
     theory, flow = _theory(done[0], t), _theory(done[0], t, batch=float("inf"))
     late = _late(t, t[-1])
-    deviation = mean[late] / theory[late] - 1
+    deviation = mean.loss[late] / theory[late] - 1
     worst = int(np.argmax(np.abs(deviation)))
     row = {
         "batch": batch,
@@ -164,27 +222,16 @@ def _track_claim(results, key, seeds, s, analysis):
         "stopped": stopped,
         "max |mean/sgd_loss - 1|": float(abs(deviation[worst])),
         "3 SE": float(CURVE_SIGMAS * rel_se[late].max()),
-        "mean/GD at t_end": float(mean[-1] / flow[-1]),
+        "mean/GD at t_end": float(mean.loss[-1] / flow[-1]),
         "sgd_loss/GD at t_end": float(theory[-1] / flow[-1]),
     }
     analysis.tables.setdefault("sgd-noise curves", []).append(row)
-    return Claim(
-        experiment="sgd-noise",
-        key=f"theory[b={batch}, lr={fraction:g} eta_max]",
-        statement=f"The exact SGD theory (superdyn.numerics.sgd_loss) gives the seed-mean loss "
-        f"(batch {batch}, "
-        f"lr = {done[0].lr:g} = {fraction:g} eta_max)",
-        paper=None,
-        paper_quote=QUOTES["time_grouping"],
-        criterion=f"superdyn's: the mean of the seeds within {CURVE_SIGMAS:g} standard errors (largest over "
-        f"t) of sgd_loss at every measured t in the last {CURVE_DECADES:g} decades",
-        threshold=0.0,
-        measured=row["max |mean/sgd_loss - 1|"],
+    return Measurement(
+        value=row["max |mean/sgd_loss - 1|"],
         uncertainty=float(rel_se[late][worst]),
+        noise=float(rel_se[late].max()),
         method=f"max |mean_seeds L / sgd_loss - 1| over t in [{t[-1] / 10**CURVE_DECADES:.3g}, {t[-1]:.3g}] "
         f"(worst at t = {t[late][worst]:.3g}), {len(done)} seeds",
-        tolerance=row["3 SE"],
-        kind="at_most",
         undecided=f"{stopped} of {len(seeds)} seeds were stopped by the divergence rule; the mean of the "
         "others is biased low"
         if stopped
@@ -194,38 +241,29 @@ def _track_claim(results, key, seeds, s, analysis):
     )
 
 
-def _collapse_claim(results, batch, groups, s):
-    slow, fast = (groups[(batch, f)] for f in s["track"])
+def _collapse(results, batch, groups, s):
+    """The seed means at the two tracked learning rates, compared in t = lr * steps."""
+    slow, fast = (groups[(batch, f)] for f in s.track)
     slow, fast = results.completed(slow), results.completed(fast)
     if len(slow) < 2 or len(fast) < 2:
-        return None
-    t, mean_slow, se_slow = _seed_mean(results, slow)
-    t_fast, mean_fast, se_fast = _seed_mean(results, fast)
+        return NotMeasured("fewer than two seeds left at one of the learning rates")
+    slow_mean = results.loss_curve(slow, mean="arithmetic")
+    fast_mean = results.loss_curve(fast, mean="arithmetic")
+    t, t_fast = slow_mean.t, fast_mean.t
+    se_slow, se_fast = (m.error_estimate / m.loss for m in (slow_mean, fast_mean))
     late = _late(t, t[-1]) & (t <= t_fast[-1])
     t = t[late]
-    interp = np.exp(np.interp(np.log(t), np.log(t_fast), np.log(mean_fast)))
-    ratio = interp / mean_slow[late] - 1
+    interp = np.exp(np.interp(np.log(t), np.log(t_fast), np.log(fast_mean.loss)))
+    ratio = interp / slow_mean.loss[late] - 1
     se = np.hypot(se_slow[late], np.interp(np.log(t), np.log(t_fast), se_fast))
     worst = int(np.argmax(np.abs(ratio)))
     predicted = _theory(fast[0], t) / _theory(slow[0], t) - 1
-    lo, hi = s["track"]
-    return Claim(
-        experiment="sgd-noise",
-        key=f"collapse[b={batch}]",
-        statement=f"Loss curves depend on lr and steps only through t = lr * steps (batch {batch}, lr "
-        f"{slow[0].lr:g} vs {fast[0].lr:g})",
-        paper=None,
-        paper_quote=QUOTES["time_grouping"],
-        criterion=f"superdyn's: the seed means at lr = {hi:g} and {lo:g} eta_max agree within "
-        f"{CURVE_SIGMAS:g} standard errors of their ratio (largest over t) at every measured t in the "
-        f"last {CURVE_DECADES:g} decades",
-        threshold=0.0,
-        measured=float(abs(ratio[worst])),
+    return Measurement(
+        value=float(abs(ratio[worst])),
         uncertainty=float(se[worst]),
+        noise=float(se.max()),
         method=f"max |L(lr_hi, t) / L(lr_lo, t) - 1| over t in [{t[0]:.3g}, {t[-1]:.3g}] (worst at t = "
         f"{t[worst]:.3g}), seed means of {len(fast)} and {len(slow)} runs, lr_hi interpolated in log t",
-        tolerance=float(CURVE_SIGMAS * se.max()),
-        kind="at_most",
         theory=float(abs(predicted[worst])),
         context=f"sgd_loss predicts the ratio L(lr_hi)/L(lr_lo) - 1 = {predicted[worst]:+.3g} at that t "
         f"(measured {ratio[worst]:+.3g}): the SGD noise grows with lr / b, so t = lr * steps collapses "
@@ -233,8 +271,9 @@ def _collapse_claim(results, batch, groups, s):
     )
 
 
-def _stability_claim(results, batch, groups, s):
-    fractions = np.array(s["grid"])
+def _stability(results, batch, groups, s):
+    """The learning rate at which half of the seeds are stopped, and the stopped share per lr."""
+    fractions = np.array(s.grid)
     runs = [groups[(batch, f)] for f in fractions]
     stopped = np.array([1 - len(results.completed(seeds)) / len(seeds) for seeds in runs])
     crossing = np.flatnonzero((stopped[:-1] < 0.5) & (stopped[1:] >= 0.5))
@@ -245,56 +284,45 @@ def _stability_claim(results, batch, groups, s):
         f50 = fractions[i] + share * (fractions[i + 1] - fractions[i])
     else:
         f50 = np.nan
-    limit = predicted_limit(s["n"], batch)
     shares = ", ".join(f"{f:g}: {x:.2f}" for f, x in zip(fractions, stopped, strict=True))
-    claim = Claim(
-        experiment="sgd-noise",
-        key=f"stability[b={batch}]",
-        statement=f"SGD with batch {batch} is stable below eta_max = {limit:.4g} (of the expected loss)",
-        paper=None,
-        paper_quote=QUOTES["continuous_time"],
-        criterion=f"superdyn's: the lr at which half of the seeds are stopped by the divergence rule "
-        f"(linear interpolation on the grid) within {STABILITY_TOLERANCE:.0%} of eta_max",
-        threshold=1.0,
-        measured=float(f50),
+    measurement = Measurement(
+        value=float(f50),
         uncertainty=0.0,
         method=f"share of {len(groups[(batch, fractions[0])])} seeds stopped at lr / eta_max = {shares}",
-        tolerance=STABILITY_TOLERANCE,
         undecided=undecided,
         context="eta_max bounds the growth of the expected loss; the divergence rule stops a single run "
         "whose loss rises above 1.5x its start, which SGD noise can do below eta_max.",
     )
-    return claim, stopped
+    return measurement, stopped
 
 
-def _analyse(results: StoredRuns, scale: str) -> Analysis:
-    s = SCALES_SGD_NOISE[scale]
+def _analyse(results: StoredRuns, plan) -> Analysis:
+    s, tracking, grid = plan.setup, plan["tracking"], plan["grid"]
     analysis = Analysis()
-    tracking, grid = _tracking(scale), _grid(scale)
     for key, seeds in tracking.items():
-        claim = _track_claim(results, key, seeds, s, analysis)
-        if claim is not None:
-            analysis.claims.append(claim)
+        batch, fraction = key
+        analysis.measurements[f"theory[b={batch}, lr={fraction:g} eta_max]"] = _track(
+            results, key, seeds, analysis
+        )
     shares = {}
-    for batch in s["batches"]:
-        claim = _collapse_claim(results, batch, tracking, s)
-        if claim is not None:
-            analysis.claims.append(claim)
-        claim, shares[batch] = _stability_claim(results, batch, grid, s)
-        analysis.claims.append(claim)
+    for batch in s.batches:
+        analysis.measurements[f"collapse[b={batch}]"] = _collapse(results, batch, tracking, s)
+        analysis.measurements[f"stability[b={batch}]"], shares[batch] = _stability(results, batch, grid, s)
     panels = []
     for key, seeds in tracking.items():
         done = results.completed(seeds)
         if len(done) >= 2:
-            t, mean, rel_se = _seed_mean(results, done)
-            flow = _theory(done[0], t, batch=float("inf"))
-            panels.append((key, t, mean / flow, rel_se * mean / flow, _theory(done[0], t) / flow))
+            mean = results.loss_curve(done, mean="arithmetic")
+            flow = _theory(done[0], mean.t, batch=float("inf"))
+            panels.append(
+                (key, mean.t, mean.loss / flow, mean.error_estimate / flow, _theory(done[0], mean.t) / flow)
+            )
     analysis.figures["sgd-noise"] = plots.sgd_noise_figure(
-        panels, {b: (np.array(s["grid"]), x) for b, x in shares.items()}, n_features=s["n"]
+        panels, {b: (np.array(s.grid), x) for b, x in shares.items()}, n_features=s.n
     )
     analysis.notes.append(
-        f"sgd-noise: the linear model at N = {s['n']}, p ∝ i^-{A:g}, A_ii = i^-{B:g}; eta_max(b) = "
-        + ", ".join(f"{predicted_limit(s['n'], b):.4g} (b = {b})" for b in s["batches"])
+        f"sgd-noise: the linear model at N = {s.n}, p ∝ i^-{A:g}, A_ii = i^-{B:g}; eta_max(b) = "
+        + ", ".join(f"{predicted_limit(s.n, b):.4g} (b = {b})" for b in s.batches)
     )
     return analysis
 
@@ -303,12 +331,8 @@ SGD_NOISE = Experiment(
     "sgd-noise",
     "Online SGD against its exact theory, across batch sizes and learning rates",
     ("sgd-noise",),
+    SCALES_SGD_NOISE,
     _plan,
+    _claims,
     _analyse,
-    {
-        "tiny": "N = 32, batches 1 and 8, four seeds, t <= 300",
-        "quick": "N = 256, batches 1, 8, 64, 1024, 16 seeds (8 on the stability grid), t <= 3e3",
-        "paper": "N = 1024, batches 1, 8, 64, 1024, 64 seeds (32 on the stability grid), t <= 1e4 "
-        "(the paper runs no such sweep; all superdyn's)",
-    },
 )

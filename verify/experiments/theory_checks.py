@@ -27,9 +27,11 @@ from superdyn.theory import (
 from superdyn.theory.errors import InvalidInput
 from superdyn.theory.paper_values import PAPER
 
-from ..analyse.claims import Alternative, Claim
+from ..analyse.claims import Alternative
+from ..analyse.registered import ClaimSpec, Measurement
 from ..present import plots
 from .base import Analysis, Experiment
+from .setup import TheoryOnly
 
 __all__ = ["FIG10", "FIG11", "inner_window"]
 
@@ -72,7 +74,25 @@ def _classes():
     ]
 
 
-def _analyse_phase_diagram(results, scale: str) -> Analysis:
+def _claims_phase_diagram(plan) -> list:
+    """One claim per decay class: the exponent of its exact sum against the closed form."""
+    return [
+        ClaimSpec(
+            experiment="fig10",
+            key=f"class[{label}]",
+            statement=f"Exact sums follow the phase diagram: {label} gives alpha = {alpha:.4g}",
+            paper=alpha,
+            paper_quote='Appendix A.1.5, Eqs. 21-23: "L ~ t^-(1-1/a)", "L ~ t^-1 (log t)^delta", '
+            '"L ~ t^-(1+1/a)" (Fig. 10)',
+            criterion=f"superdyn's tolerance {CLASS_TOLERANCE} (or 2 sigma) on a fit of the exact sum",
+            tolerance=CLASS_TOLERANCE,
+            theory=alpha,
+        )
+        for label, _, alpha, _ in _classes()
+    ]
+
+
+def _analyse_phase_diagram(results, plan) -> Analysis:
     analysis = Analysis()
     points, rows = [], []
     for label, task, alpha, delta in _classes():
@@ -91,7 +111,7 @@ def _analyse_phase_diagram(results, scale: str) -> Analysis:
             }
         )
         points.append((label, task.frequencies.a, fit.alpha, fit.stderr))
-        analysis.claims.append(_class_claim(label, task, alpha, delta, window, fit, corrected))
+        analysis.measurements[f"class[{label}]"] = _class_measurement(task, delta, window, fit, corrected)
     analysis.tables["fig10 classes"] = rows
     grid = np.linspace(0.2, 3.0, 141)
     power = grid > 1
@@ -108,27 +128,16 @@ def _analyse_phase_diagram(results, scale: str) -> Analysis:
     return analysis
 
 
-def _class_claim(label, task, alpha, delta, window, fit, corrected) -> Claim:
-    """One decay class of Fig. 10: the exponent fitted on the exact sum against the closed form."""
-    return Claim(
-        experiment="fig10",
-        key=f"class[{label}]",
-        statement=f"Exact sums follow the phase diagram: {label} gives alpha = {alpha:.4g}",
-        paper=alpha,
-        paper_quote='Appendix A.1.5, Eqs. 21-23: "L ~ t^-(1-1/a)", "L ~ t^-1 (log t)^delta", '
-        '"L ~ t^-(1+1/a)" (Fig. 10)',
-        criterion=f"superdyn's tolerance {CLASS_TOLERANCE} (or 2 sigma) on a fit of the exact sum",
-        measured=fit.alpha,
+def _class_measurement(task, delta, window, fit, corrected) -> Measurement:
+    """One decay class of Fig. 10: the exponent fitted on the exact sum (and without its log factor)."""
+    return Measurement(
+        value=fit.alpha,
         uncertainty=fit.stderr,
         method=f"OLS on the exact sum, N = {task.n_features:.3g}, t in [{window[0]:.3g}, {window[1]:.3g}]",
-        tolerance=CLASS_TOLERANCE,
-        theory=alpha,
         alternatives=(
             (
                 Alternative(
-                    f"the log factor (ln 2t)^{delta:g} is divided out",
-                    corrected.alpha,
-                    corrected.stderr,
+                    f"the log factor (ln 2t)^{delta:g} is divided out", corrected.alpha, corrected.stderr
                 ),
             )
             if delta
@@ -143,51 +152,60 @@ def _class_claim(label, task, alpha, delta, window, fit, corrected) -> Claim:
     )
 
 
-def _analyse_profile_fits(results, scale: str) -> Analysis:
+#: Fig. 11's profiles (N = 1024) and the keys of the paper's quoted exponents.
+PROFILE_CASES = (
+    ("exponential", StretchedExponential(0.5, 1.0), "fig11_exponential_alpha"),
+    ("linear", AlgebraicEdge(1.0), "fig11_linear_alpha"),
+)
+
+
+def _claims_profile_fits(plan) -> list:
+    return [
+        ClaimSpec.quoting(
+            PAPER[key],
+            experiment="fig11",
+            key=name,
+            statement=f"The exact sum for the {name} profile (N = 1024) has exponent {PAPER[key].value}",
+            criterion="within twice the paper's stated error (superdyn's), the paper giving no window",
+            tolerance=2 * PAPER[key].stderr,
+            theory=round(PAPER[key].value),
+        )
+        for name, _, key in PROFILE_CASES
+    ]
+
+
+def _analyse_profile_fits(results, plan) -> Analysis:
     analysis = Analysis()
     t_all = np.logspace(-2, 8, 10 * POINTS_PER_DECADE + 1)
-    cases = [
-        ("exponential", Task(StretchedExponential(0.5, 1.0), n_features=1024), "fig11_exponential_alpha"),
-        ("linear", Task(AlgebraicEdge(1.0), n_features=1024), "fig11_linear_alpha"),
-    ]
     curves, fits = [], []
-    for name, task, key in cases:
+    for name, profile, key in PROFILE_CASES:
+        task = Task(profile, n_features=1024)
         quoted = PAPER[key]
         loss = exact_loss(task, t_all).loss
         window = inner_window(task, 1e8)
         fit = fit_power_law(t_all, loss, window)
         found = [f for f in matching_windows(t_all, loss, quoted.value, quoted.stderr) if f.stderr < 0.01]
         widest = max(found, key=lambda f: f.window[1] / f.window[0], default=None)
-        analysis.claims.append(
-            Claim(
-                experiment="fig11",
-                key=name,
-                statement=f"The exact sum for the {name} profile (N = 1024) has exponent {quoted.value}",
-                paper=quoted.value,
-                paper_quote=quoted.cited,
-                criterion="within twice the paper's stated error (superdyn's), the paper giving no window",
-                measured=fit.alpha,
-                uncertainty=fit.stderr,
-                method=f"OLS on the exact sum, t in [{window[0]:.3g}, {window[1]:.3g}] (inner window)",
-                tolerance=2 * quoted.stderr,
-                theory=round(quoted.value),
-                alternatives=(
-                    (
-                        Alternative(
-                            f"the fit window is t in [{widest.window[0]:.3g}, {widest.window[1]:.3g}] "
-                            "(the widest "
-                            f"of {len(found)} windows >= 1 decade that give the paper's number)",
-                            widest.alpha,
-                            widest.stderr,
-                        ),
-                    )
-                    if widest
-                    else ()
-                ),
-                context=f"The asymptotic exponent is {round(quoted.value)}; the paper's value is a "
-                "pre-asymptotic "
-                "window effect.",
-            )
+        analysis.measurements[name] = Measurement(
+            value=fit.alpha,
+            uncertainty=fit.stderr,
+            method=f"OLS on the exact sum, t in [{window[0]:.3g}, {window[1]:.3g}] (inner window)",
+            alternatives=(
+                (
+                    Alternative(
+                        f"the fit window is t in [{widest.window[0]:.3g}, {widest.window[1]:.3g}] "
+                        "(the widest "
+                        f"of {len(found)} windows >= 1 decade that give the paper's number)",
+                        widest.alpha,
+                        widest.stderr,
+                    ),
+                )
+                if widest
+                else ()
+            ),
+            context=f"The asymptotic exponent is {round(quoted.value)}; the paper's value is a "
+            "pre-asymptotic "
+            "window effect.",
         )
         curves.append((t_all, loss, round(quoted.value)))
         inside = t_all[(t_all >= window[0]) & (t_all <= window[1])]
@@ -202,19 +220,26 @@ def _analyse_profile_fits(results, scale: str) -> Analysis:
     return analysis
 
 
-def _no_runs(scale):
-    return []
+def _no_runs(setup):
+    return {}
 
 
-_SCALED = {scale: "theory and numerics only; the same at every scale" for scale in ("tiny", "quick", "paper")}
+THEORY_SCALES = dict.fromkeys(("tiny", "quick", "paper"), TheoryOnly())
 FIG10 = Experiment(
-    "fig10", "Phase diagram of the decay classes", ("fig10",), _no_runs, _analyse_phase_diagram, _SCALED
+    "fig10",
+    "Phase diagram of the decay classes",
+    ("fig10",),
+    THEORY_SCALES,
+    _no_runs,
+    _claims_phase_diagram,
+    _analyse_phase_diagram,
 )
 FIG11 = Experiment(
     "fig11",
     "Exact-sum fits for exponential and linear profiles",
     ("fig11",),
+    THEORY_SCALES,
     _no_runs,
+    _claims_profile_fits,
     _analyse_profile_fits,
-    _SCALED,
 )

@@ -121,7 +121,7 @@ def _experiment_blocks(experiment, scale, analysis) -> list:
     """One experiment's section: its scale, figures, tables and notes (or why it has none)."""
     blocks = [
         ("h2", f"{experiment.name}: {experiment.title}"),
-        ("p", f"Scale {scale}: {experiment.scaled_down.get(scale, '')}."),
+        ("p", f"Scale {scale}: {experiment.describe(scale)}."),
     ]
     if not isinstance(analysis, Analysis):
         return [*blocks, ("p", analysis)]

@@ -25,8 +25,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from superdyn.theory.errors import InvalidInput
 
-from ...analyse.measure import average_curve, learning_front_window, measure_exponent
+from ...analyse.measure import learning_front_window, mean_loss_curve, measure_exponent
 from ...run.config import MODEL_NAMES, RunConfig
+from .figures import seed_band
 from .style import LOSS_LABEL, MEASURED, THEORY, TIME_LABEL, new_figure, parameter_colours, positive, styled
 
 __all__ = ["compare", "group_runs"]
@@ -166,7 +167,8 @@ def compare(results, theory: bool = True, *, by: str | None = None, title: str =
 
 def _draw_group(ax, config: RunConfig, curves, colour, label: str, theory: bool) -> str | None:
     """Draw one configuration's seed mean (and its theory); return the theory's label, if any."""
-    t, loss = average_curve(curves)
+    mean = mean_loss_curve(curves)
+    t, loss = mean.t, mean.loss
     window = None  # the plateau-free window: with superposition, or where N is too small for a front
     if config.model == "linear":
         try:
@@ -178,6 +180,7 @@ def _draw_group(ax, config: RunConfig, curves, colour, label: str, theory: bool)
         label += rf": $\alpha$ = {measured.alpha:.3f} ± {measured.uncertainty:.2g}"
     seeds = f" ({len(curves)} seeds)" if len(curves) > 1 else ""
     ax.plot(*positive(t, loss), color=colour, label=label + seeds, **MEASURED)
+    seed_band(ax, mean, colour)
     if not theory:
         return None
     own = own_theory(config, t)

@@ -52,6 +52,15 @@ def _split(item):
     return x, y, value, (label[0] if label else None)
 
 
+def seed_band(ax, curve, colour) -> None:
+    """Shade a measured LossCurve's seed band, L ± its standard error (where it has one)."""
+    if not isinstance(curve, LossCurve) or curve.error_estimate is None:
+        return
+    low, high = curve.loss - curve.error_estimate, curve.loss + curve.error_estimate
+    keep = low > 0
+    ax.fill_between(curve.t[keep], low[keep], high[keep], color=colour, alpha=0.2, lw=0)
+
+
 @styled
 def curves_figure(
     measured,
@@ -73,7 +82,8 @@ def curves_figure(
     Parameters
     ----------
     measured, theory : sequence of (x, y, value[, label]) or (LossCurve, value[, label])
-        Curves and the parameter value they are coloured by; a legend entry reads ``label``
+        Curves and the parameter value they are coloured by (a measured LossCurve with an
+        error estimate is drawn with its seed band, ± one standard error); a legend entry reads ``label``
         or "``colour_label`` = value". A theory curve whose value no measured curve has
         (or None) is drawn black and named by its label.
     colour_label : str
@@ -100,6 +110,7 @@ def curves_figure(
     for item in measured:
         x, y, value, label = _split(item)
         (line,) = ax.loglog(*positive(x, y), color=colour[float(value)], **MEASURED)
+        seed_band(ax, item[0], colour[float(value)])
         if mapper is None and label is None:
             label = f"{colour_label} = {value:g}"
         if mapper is None and label not in [h.get_label() for h in handles]:
