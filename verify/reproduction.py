@@ -93,7 +93,7 @@ def reproduce(
     names : sequence of str, optional
         Registry names (``fig3`` ... ``liu-width``; ``fig6``/``fig14`` name their experiment).
         Default: every experiment with the scale (``medium`` has fig4, fig5, fig7, fig12, fig13).
-    scale : {"tiny", "quick", "medium", "paper"}
+    scale : {"tiny", "quick", "medium", "long", "paper"}
     out : path
         The reproduction directory (created; must not be a file).
     device : {"auto", "cpu", "cuda"}

@@ -83,7 +83,8 @@ JUDGED = (
 def test_the_tiny_report_keeps_every_verdict_and_number(tiny):
     """The tiny scale's claims, as the code before pre-registration judged them (recorded then)."""
     before = json.loads(GOLDEN_CLAIMS.read_text())
-    now = _claims(tiny[0])
+    recorded = {c["experiment"] for c in before}  # experiments added since bring their own claims
+    now = [c for c in _claims(tiny[0]) if c["experiment"] in recorded]
     assert [(c["experiment"], c["key"]) for c in now] == [(c["experiment"], c["key"]) for c in before]
     for old, new in zip(before, now, strict=True):
         for field in JUDGED:
@@ -330,3 +331,15 @@ def test_with_three_seeds_fig5_gives_each_seed_its_alpha(tmp_path):
     assert failed["sd over seeds"] == pytest.approx(np.std([alone[0], alone[2]], ddof=1))
     two = _sensitivity_row(seeds[0], stored.exponent(seeds[:2]), seeds[:2], stored)
     assert "alpha by seed" not in two  # the quick scale's two seeds: no spread column
+
+
+def test_the_long_scale_reaches_t_1e6_at_the_lr_the_invariance_check_allows():
+    from superdyn.verify.experiments.compute import LONG_LR
+
+    configs = get_experiment("fig13").configs("long")
+    assert configs == get_experiment("fig7").configs("long")
+    assert sorted({c.width for c in configs}) == [32, 48, 64, 96, 128, 192, 256, 384, 512]
+    assert {(c.lr, c.lr * c.steps, c.a, c.b) for c in configs} == {(LONG_LR, 1e6, 1.1, 0.0)}
+    # lr = 2 is one the lr-invariance experiment tests at (1.1, 0) with the long runs' batch
+    groups = get_experiment("lr-invariance").plan("medium")["groups"]
+    assert (128, 1.1, 0.0, 64, LONG_LR) in groups and (512, 1.1, 0.0, 64, LONG_LR) in groups

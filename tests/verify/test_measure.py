@@ -98,3 +98,17 @@ def test_a_rising_loss_is_a_failed_headline_with_its_estimate():
     assert m.failure and "does not decay" in m.failure
     assert m.by_method(PURE, fixed=True).alpha == pytest.approx(-0.5)
     assert m.headline.method == EQ9
+
+
+def test_the_window_free_local_exponent_has_a_seed_band():
+    from superdyn.verify.analyse.local import seed_local_exponent
+
+    t = np.logspace(0, 4, 41)
+    profile = seed_local_exponent(
+        [(t, t**-0.4), (t, t**-0.6), (np.concatenate([[0.0], t]), np.concatenate([[1.0], t**-0.5]))]
+    )
+    assert profile.n_seeds == 3 and np.allclose(profile.mean, 0.5)
+    assert np.allclose(profile.stderr, np.std([0.4, 0.6, 0.5], ddof=1) / np.sqrt(3))
+    assert profile.late() == pytest.approx((0.5, np.std([0.4, 0.6, 0.5], ddof=1) / np.sqrt(3)))
+    steeper = seed_local_exponent([(t, np.where(t < 100, t**-0.5, 10 * t**-1.0))])
+    assert steeper.late()[0] == pytest.approx(1.0, abs=0.02) and steeper.stderr.max() == 0.0

@@ -19,6 +19,8 @@ fig12          learnable against fixed embeddings                            12
 fig13          plateau loss against K                                        13
 sgd-noise      online SGD against its exact theory, batch and lr             --
 liu-width      Liu et al.'s width scaling, weak and strong regimes           --
+lr-invariance  the superposition model's loss in t = lr * steps, across lr   --
+fig5-batch     fig5's exponents at batch 64 and 1024                          --
 =============  ============================================================  ==========
 """
 
@@ -27,9 +29,11 @@ from __future__ import annotations
 from superdyn.theory.errors import InvalidInput
 
 from .base import SCALES, Analysis, Experiment, Plan, StoredRuns, check_scale
+from .batch_study import BATCH_STUDY
 from .compute import FIG7, FIG13
 from .learnable import FIG12
 from .liu import LIU_WIDTH
+from .lr_invariance import LR_INVARIANCE
 from .mechanism import FIG8, FIG9
 from .no_superposition import FIG3
 from .sgd_noise import SGD_NOISE
@@ -51,7 +55,23 @@ __all__ = [
 ]
 
 EXPERIMENTS = {
-    e.name: e for e in (FIG3, FIG4, FIG5, FIG7, FIG8, FIG9, FIG10, FIG11, FIG12, FIG13, LIU_WIDTH, SGD_NOISE)
+    e.name: e
+    for e in (
+        FIG3,
+        FIG4,
+        FIG5,
+        FIG7,
+        FIG8,
+        FIG9,
+        FIG10,
+        FIG11,
+        FIG12,
+        FIG13,
+        LIU_WIDTH,
+        SGD_NOISE,
+        LR_INVARIANCE,
+        BATCH_STUDY,
+    )
 }
 #: Figures produced by an experiment registered under another name.
 ALIASES = {"fig6": "fig5", "fig14": "fig7"}
@@ -78,7 +98,7 @@ def at_scale(scale: str) -> list:
     Examples
     --------
     >>> at_scale("medium")
-    ['fig4', 'fig5', 'fig7', 'fig12', 'fig13']
+    ['fig4', 'fig5', 'fig7', 'fig12', 'fig13', 'lr-invariance', 'fig5-batch']
     """
     check_scale(scale)
     return [name for name, e in EXPERIMENTS.items() if scale in e.scales]

@@ -19,7 +19,7 @@ C = t K^2. Methods (stated before measuring):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from superdyn.numerics import local_exponent_profile
@@ -49,6 +49,7 @@ class ComputeScale:
     batch: int = setting("batch {}")
     eval: int = setting("evaluation set {}")
     t_end: float = setting("t <= {}")
+    lr: float | None = setting("lr = {} (the largest lr-invariance passed)", default=None)
 
     @classmethod
     def sharing(cls, runs: SuperpositionScale, widths: tuple, t_end: float) -> ComputeScale:
@@ -72,6 +73,14 @@ SCALES_COMPUTE = {
         ("paper", (32, 64, 128, 256, 512, 1024), 1e6),
     )
 }
+#: t to 1e6 on a CPU: nine widths 1.5x apart (three interior optima need at least five), at
+#: lr = 2, the largest lr whose loss and exponent the medium lr-invariance check found
+#: unchanged at (1.1, 0) for K = 128 and 512 and batches 64 and 1024 (lr = 4 raised the loss
+#: 2.7-10x); 5e5 steps per run.
+LONG_LR = 2.0
+SCALES_COMPUTE["long"] = replace(
+    SCALES_COMPUTE["medium"], widths=(32, 48, 64, 96, 128, 192, 256, 384, 512), t_end=1e6, lr=LONG_LR
+)
 #: superdyn's tolerances and rules, fixed before measuring.
 KOPT_TOLERANCE, BETA_TOLERANCE = 0.05, 0.1
 PLATEAU_SHARE, FLAT_EXPONENT = 0.2, 0.1
@@ -79,7 +88,10 @@ MIN_INTERIOR_WIDTHS, MIN_PLATEAU_WIDTHS = 3, 3
 
 
 def _plan(setup: ComputeScale):
-    return {"runs": superposition_configs(setup, widths=setup.widths, grid=(setup.point,), seeds=setup.seeds)}
+    runs = superposition_configs(
+        setup, widths=setup.widths, grid=(setup.point,), seeds=setup.seeds, lr=setup.lr
+    )
+    return {"runs": runs}
 
 
 def _claims_frontier(plan) -> list:
@@ -163,11 +175,20 @@ def plateau_losses(t, loss):
 
 
 def _curves(results, plan):
+    """{K: (t, L)}: each width's mean loss over its completed seeds (arithmetic: the expected loss)."""
     out = {}
-    for config in results.completed(plan.configs):
-        t, loss = results.curve(config)
-        out[config.width] = (t[t > 0], loss[t > 0])
+    for width, seeds in group_widths(results.completed(plan.configs)).items():
+        mean = results.loss_curve(seeds, mean="arithmetic")
+        out[width] = (mean.t, mean.loss)
     return out
+
+
+def group_widths(configs) -> dict:
+    """Configurations keyed by width (order kept)."""
+    groups: dict = {}
+    for config in configs:
+        groups.setdefault(config.width, []).append(config)
+    return groups
 
 
 def kopt_exponent(compute) -> tuple:

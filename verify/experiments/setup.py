@@ -79,7 +79,7 @@ def describe(setup) -> str:
         if "label" not in f.metadata:
             continue
         value = getattr(setup, f.name)
-        if value == ():
+        if value == () or value is None:
             continue
         text = f.metadata["label"].format(f.metadata["show"](value))
         (

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from superdyn.numerics import exact_loss, fit_power_law_with_floor
+from superdyn.numerics import exact_loss
 from superdyn.theory import alpha_power_law
 from superdyn.theory.paper_values import PAPER, QUOTES
 
@@ -25,6 +25,7 @@ from ..present import plots
 from ..run.config import RunConfig
 from .base import Analysis, Experiment, StoredRuns, stable_lr, steps_for
 from .setup import count, setting
+from .superposition_figures import alpha_figures, window_free_view
 
 __all__ = ["FIG4", "FIG5", "SCALES_SUPERPOSITION", "SuperpositionScale", "superposition_configs"]
 
@@ -96,11 +97,19 @@ ALPHA_TOLERANCE = 0.1
 
 
 def superposition_configs(
-    setup: SuperpositionScale, widths=None, grid=None, model="superposition", seeds=None, t_end=None, **extra
+    setup: SuperpositionScale,
+    widths=None,
+    grid=None,
+    model="superposition",
+    seeds=None,
+    t_end=None,
+    lr=None,
+    **extra,
 ) -> list:
     """ReLU-model runs of ``setup``, every (a, b) with the scale's seeds.
 
     With the default widths, the scale's ``extra_widths`` are added for the first (a, b) only.
+    The learning rate is the stability rule's (``stable_lr``) unless ``lr`` is given.
     """
     t_end = t_end or setup.t_end
     grid = grid or setup.grid
@@ -120,9 +129,9 @@ def superposition_configs(
                 eval_samples=setup.eval,
                 **extra,
             )
-            lr = stable_lr(base, LR_FRACTION, LR_CEILING)
+            rate = lr or stable_lr(base, LR_FRACTION, LR_CEILING)
             for seed in seeds or setup.seeds:
-                configs.append(base.replace(lr=lr, steps=steps_for(t_end, lr), seed=seed))
+                configs.append(base.replace(lr=rate, steps=steps_for(t_end, rate), seed=seed))
     return configs
 
 
@@ -197,13 +206,16 @@ def _analyse_alpha_universality(results: StoredRuns, plan) -> Analysis:
     for k in _widths(plan):
         mine = [(b, m) for b, m, _ in found if b.width == k]
         key = f"alpha[K={k}]"
-        analysis.measurements[key] = _worst_alpha(mine) if mine else NotMeasured("every seed diverged")
+        analysis.measurements[key] = worst_alpha(mine) if mine else NotMeasured("every seed diverged")
     if found:
-        analysis.figures.update(_alpha_figures(found, results, max(plan.setup.widths)))
+        analysis.figures.update(alpha_figures(found, results, max(plan.setup.widths)))
+        figures, rows = window_free_view(found, results, plan.setup.n)
+        analysis.figures.update(figures)
+        analysis.tables["fig5 late local exponent (window-free)"] = rows
     return analysis
 
 
-def _worst_alpha(mine) -> Measurement:
+def worst_alpha(mine) -> Measurement:
     """The exponent farthest from 1 over one width's (a, b), and the worst of each alternative method."""
     _worst_base, worst = max(
         mine, key=lambda bm: abs(bm[1].alpha - 1.0) if np.isfinite(bm[1].alpha) else np.inf
@@ -229,49 +241,6 @@ def _worst_alpha(mine) -> Measurement:
         undecided=" ".join(failures),
         context=f"By (a, b): {spread}.",
     )
-
-
-def _alpha_figures(found, results, k_max) -> dict:
-    """Fig. 5 (alpha against a at b = 0 and against b at a = 1.1, per K) and Fig. 6 (the curves at
-    the largest width with their Eq. 9 fits)."""
-    figures = {}
-    panels = []
-    for xname, fixed in (("a", ("b", 0.0)), ("b", ("a", 1.1))):
-        series = []
-        for k in sorted({b.width for b, _, _ in found}):
-            pts = sorted(
-                (getattr(b, xname), m.alpha, m.uncertainty)
-                for b, m, _ in found
-                if b.width == k and getattr(b, fixed[0]) == fixed[1] and np.isfinite(m.alpha)
-            )
-            if pts:
-                series.append((f"K={k}", *map(list, zip(*pts, strict=True))))
-        if series:
-            xs = [x for _, xs_, _, _ in series for x in xs_]
-            theory = [("alpha = 1", [min(xs), max(xs)], [1.0, 1.0])]
-            panels.append(
-                {"xlabel": f"{xname} ({fixed[0]} = {fixed[1]:g})", "series": series, "theory": theory}
-            )
-    if panels:
-        figures["fig5"] = plots.exponents_figure(panels, title="Fig. 5: Eq. 9 fits")
-    curves, fits = [], []
-    for b, m, seeds in found:
-        if b.width == k_max and m.headline.ok:
-            mean = results.loss_curve(seeds)
-            curves.append((mean, b.a + 2 * b.b))
-            ts = np.logspace(*np.log10(m.window), 12)
-            fits.append((ts, _eq9_curve(mean.t, mean.loss, m.window)(ts)))
-    figures["fig6"] = plots.curves_figure(
-        curves,
-        colour_label="a + 2b",
-        fits=fits,
-        title=f"Fig. 6: K = {k_max}, Eq. 9 fits",
-    )
-    return figures
-
-
-def _eq9_curve(t, loss, window):
-    return fit_power_law_with_floor(t, loss, window).predict
 
 
 #: Fig. 4's task: "a = 1.1, b = 0", where Eq. 8 gives alpha ≈ 0.09.

@@ -26,7 +26,7 @@ MODEL_NAMES = ("linear", "superposition", "learnable", "autoencoder")
 #: ``medium``: the central claims (fig4, fig5, fig7, fig12, fig13) at three seeds and t <= 3e4, sized
 #: to finish within 90 minutes on a 2-core CPU; ``paper``: a GPU, with the sizes the paper states
 #: (N, K) and superdyn's choices where it states none (grids, batches, seeds, run lengths).
-SCALES = ("tiny", "quick", "medium", "paper")
+SCALES = ("tiny", "quick", "medium", "long", "paper")
 _OPTIMIZERS = ("sgd", "adamw")
 _DTYPES = ("float32", "float64")
 #: Options a model does not read: the linear model starts from B = 0 and has no embedding; only the

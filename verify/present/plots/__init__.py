@@ -13,6 +13,8 @@ from .figures import (
     scaling_figure,
     sgd_noise_figure,
 )
+from .invariance import ratio_figure
+from .local import local_exponent_figure
 from .style import LOSS_LABEL, STYLE, TIME_LABEL, save, save_as
 
 __all__ = [
@@ -22,9 +24,11 @@ __all__ = [
     "compare",
     "curves_figure",
     "exponents_figure",
+    "local_exponent_figure",
     "matrices_figure",
     "per_feature_figure",
     "phase_figure",
+    "ratio_figure",
     "save",
     "save_as",
     "scaling_figure",
