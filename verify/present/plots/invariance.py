@@ -37,6 +37,7 @@ def ratio_figure(
         settings = list(dict.fromkeys(label for *_, label in lines))
         for value, t, ratio, label in lines:
             ax.plot(t, ratio, color=colour[value], ls=styles[settings.index(label) % len(styles)], lw=0.9)
+        ax.set_yscale("symlog", linthresh=tolerance)  # linear inside the band, logarithmic beyond
         ax.set(xscale="log", xlabel=TIME_LABEL, title=panel_title)
     axes[0].set_ylabel(f"L / L({reference_label}) - 1")
     for value in values:
