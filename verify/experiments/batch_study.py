@@ -175,7 +175,7 @@ def _analyse(results: StoredRuns, plan) -> Analysis:
             [
                 {
                     "xlabel": rf"$\alpha$ at batch {low}",
-                    "series": [(label, *values) for label, values in pairs.items()],
+                    "series": [(label, *_in_order(*values)) for label, values in pairs.items()],
                     "theory": [("equal", span, span)],
                 }
             ],
@@ -183,6 +183,12 @@ def _analyse(results: StoredRuns, plan) -> Analysis:
             title="fig5's exponents at two batch sizes",
         )
     return analysis
+
+
+def _in_order(x, y, e) -> tuple:
+    """The points sorted by x, so that the line through them does not double back."""
+    order = np.argsort(x)
+    return [x[i] for i in order], [y[i] for i in order], [e[i] for i in order]
 
 
 def _row(base, m) -> dict:
