@@ -89,7 +89,25 @@ def test_the_tiny_report_keeps_every_verdict_and_number(tiny):
     assert [(c["experiment"], c["key"]) for c in now] == [(c["experiment"], c["key"]) for c in before]
     for old, new in zip(before, now, strict=True):
         for field in JUDGED:
-            assert new[field] == old[field], (old["experiment"], old["key"], field)
+            assert _same(new[field], old[field]), (
+                old["experiment"],
+                old["key"],
+                field,
+                old[field],
+                new[field],
+            )
+
+
+def _same(new, old) -> bool:
+    """Equal, numbers to 1e-6 relative: a fresh install compiles the numba sums anew (fastmath), and
+    a nonlinear fit on them moved by 1e-10 there; a change of method moves a number far more."""
+    if isinstance(old, float) and isinstance(new, float):
+        return new == pytest.approx(old, rel=1e-6, abs=1e-12)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same(n, o) for n, o in zip(new, old, strict=True))
+    if isinstance(old, dict) and isinstance(new, dict):
+        return old.keys() == new.keys() and all(_same(new[k], old[k]) for k in old)
+    return new == old
 
 
 def test_every_declared_claim_is_measured_at_the_tiny_scale(tiny):
