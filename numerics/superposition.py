@@ -100,7 +100,9 @@ def superposition_modes(task: Task, W, *, covariance="diagonal") -> ModeSpectrum
     return ModeSpectrum(rates, weights, plateau)
 
 
-def linear_superposition(task: Task, W, t=None, *, covariance="diagonal", per_mode=False) -> LossCurve:
+def linear_superposition(
+    task: Task, W, t=None, *, covariance="diagonal", lr=None, per_mode=False
+) -> LossCurve:
     """Exact loss curve of the linear superposition model under gradient flow.
 
     Parameters
@@ -112,7 +114,11 @@ def linear_superposition(task: Task, W, t=None, *, covariance="diagonal", per_mo
     t : array_like, optional
         Times t = eta * steps; default: 200 log-spaced points over the modes' window.
     covariance : {"diagonal", "exact"}
-        Second moment used for Sigma.
+        Second moment used for Sigma ("exact": that of the sparse inputs the trainer draws).
+    lr : float, optional
+        Learning rate eta of discrete gradient descent, each mode decaying as
+        (1 - eta r_jk)^(2k) at t = eta k (``spectral_loss``); ``None``: gradient flow. The
+        mean of online SGD from B = 0 follows it exactly (the gradient is linear in B).
     per_mode : bool
         Also return the K^2 per-mode losses.
 
@@ -138,5 +144,5 @@ def linear_superposition(task: Task, W, t=None, *, covariance="diagonal", per_mo
     """
     modes = superposition_modes(task, W, covariance=covariance)
     t = default_times(modes.rates) if t is None else check_times(t)
-    curve = spectral_loss(modes.rates, modes.weights, t, plateau=modes.plateau, per_mode=per_mode)
-    return replace(curve, method="modes")
+    curve = spectral_loss(modes.rates, modes.weights, t, plateau=modes.plateau, lr=lr, per_mode=per_mode)
+    return replace(curve, method="modes" if lr is None else "modes, gd")

@@ -49,6 +49,38 @@ def test_modes_match_the_matrix_flow(seed, k, n, covariance):
     assert np.allclose(curve.loss, _matrix_flow(task, w, t, covariance), rtol=1e-9, atol=1e-14)
 
 
+def _gradient_descent(task, w, lr, steps, covariance):
+    """B_{k+1} = B_k - lr (P B_k C - S) from B = 0, and L(B_k) at every step."""
+    sigma = task.second_moment(covariance)
+    a = np.diag(task.importance)
+    p, c, s = w @ w.T, w @ sigma @ w.T, w @ a @ sigma @ w.T
+    b = np.zeros_like(p)
+    out = []
+    for _ in range(steps + 1):
+        delta = w.T @ b @ w - a
+        out.append(0.5 * np.trace(delta @ sigma @ delta.T))
+        b = b - lr * (p @ b @ c - s)
+    return np.array(out)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 4),
+    n=st.integers(4, 9),
+    share=st.floats(0.05, 0.95),
+    covariance=st.sampled_from(["diagonal", "exact"]),
+)
+def test_modes_at_a_learning_rate_match_gradient_descent(seed, k, n, share, covariance):
+    rng = np.random.default_rng(seed)
+    task = Task(PowerLaw(1.3), PowerLaw(0.3), n_features=n)
+    w = _unit_columns(rng, k, n)
+    modes = superposition_modes(task, w, covariance=covariance)
+    lr = share * 2.0 / modes.rates.max()  # stable: lr r_jk < 2 for every mode
+    steps = 40
+    curve = linear_superposition(task, w, lr * np.arange(steps + 1), covariance=covariance, lr=lr)
+    assert np.allclose(curve.loss, _gradient_descent(task, w, lr, steps, covariance), rtol=1e-8, atol=1e-14)
+
+
 def test_identity_embedding_is_no_superposition():
     task = Task(PowerLaw(1.5), PowerLaw(0.25), n_features=64)
     t = np.logspace(-1, 5, 30)

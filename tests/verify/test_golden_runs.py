@@ -50,3 +50,14 @@ def test_the_run_id_names_the_training_revision():
     config = CONFIGS["linear"]
     assert config.run_id() == config.run_id_at(TRAINING_REVISION)
     assert config.run_id_at(TRAINING_REVISION + 1) != config.run_id()
+
+
+def test_a_field_added_later_keeps_the_ids_of_runs_stored_before_it(golden):
+    # the golden configurations were stored before RunConfig had ``readout``: their dicts, and so
+    # their ids, are unchanged; a non-default read-out is another run
+    for entry in golden["runs"].values():
+        config = RunConfig.from_dict(entry["config"])
+        assert config.to_dict() == entry["config"]
+    config = RunConfig.from_dict(golden["runs"]["superposition"]["config"])
+    assert config.replace(readout="relu").run_id() != config.run_id()
+    assert RunConfig.from_dict(config.replace(readout="linear").to_dict()).readout == "linear"

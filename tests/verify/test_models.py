@@ -17,11 +17,12 @@ def _options(model_name, scatter=None, fused=True):
     return options
 
 
-def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64, **options):
+def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64, readout="relu_bias", **options):
     width = n if model_name == "linear" else k
     # the options a model reads: the linear model starts from B = 0 (moved below), only learnable ties
     own = {} if model_name == "linear" else {"init_scale": 0.3}
     own |= {"tied": tied} if model_name == "learnable" else {}
+    own |= {"readout": readout} if model_name == "superposition" else {}
     cfgs = [
         RunConfig(
             model=model_name,
@@ -42,21 +43,23 @@ def _setup(model_name, tied=False, configs=2, n=24, k=6, batch=64, **options):
     if model_name == "linear":  # start away from B = 0 so every term of the gradient is exercised
         params["B_t"].normal_(0, 0.3, generator=gens[0])
     params = {name: value.clone() for name, value in params.items()}
-    for name in ("bias",):
-        if name in params:
-            params[name].normal_(0, 0.2, generator=gens[0])
+    if "bias" in model.trainable:  # a read-out without a bias keeps it at 0
+        params["bias"].normal_(0, 0.2, generator=gens[0])
     tasks = [c.task for c in cfgs]
     sampler = SparseSampler([t.p for t in tasks], [1.0] * configs, torch.device("cpu"), torch.float64)
     channel = torch.as_tensor(np.array([t.importance for t in tasks]))
     return model, params, sampler.sample(batch, gens), channel
 
 
-def _dense_loss(model_name, params, x, channel):
+def _dense_loss(model_name, params, x, channel, readout="relu_bias"):
     """1/2 sum over outputs, mean over the batch, written densely for autograd."""
-    return _dense_feature_losses(model_name, params, x, channel).sum(1)
+    return _dense_feature_losses(model_name, params, x, channel, readout).sum(1)
 
 
-def _dense_outputs(model_name, params, x):
+def _dense_outputs(model_name, params, x, readout="relu_bias"):
+    if model_name == "superposition" and readout == "linear":
+        enc = params["enc"]
+        return x @ enc @ params["B"].transpose(1, 2) @ enc.transpose(1, 2)
     if model_name == "linear":
         y = x @ params["B_t"]  # y_b = B x_b = (x_b^T B^T)
     elif model_name == "autoencoder":
@@ -71,9 +74,10 @@ def _dense_outputs(model_name, params, x):
     return y  # (C, batch, N)
 
 
-def _dense_feature_losses(model_name, params, x, channel):
+def _dense_feature_losses(model_name, params, x, channel, readout="relu_bias"):
     """1/2 mean over the batch of (y - y*)^2 per output: (C, N)."""
-    return 0.5 * (_dense_outputs(model_name, params, x) - x * channel[:, None, :]).pow(2).mean(1)
+    y = _dense_outputs(model_name, params, x, readout)
+    return 0.5 * (y - x * channel[:, None, :]).pow(2).mean(1)
 
 
 @pytest.mark.parametrize("fused", [True, False])  # the fused CPU read-out, or the unfused (GPU) one
@@ -122,6 +126,47 @@ def test_evaluation_gives_each_output_its_loss(name, scatter, fused):
     if model.relu:  # exact share of outputs that are on (training only estimates it)
         y = _dense_outputs(name, params, x)
         assert torch.allclose(active, (y > 0).double().mean((1, 2)))
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("readout", ["relu", "linear"])
+def test_ablation_readouts_match_autograd(readout, fused):
+    # paper A.2's ablation: ReLU with the bias held at 0, and the linear read-out W^T B W x
+    model, params, batch, channel = _setup("superposition", readout=readout, fuse_on_cpu=fused)
+    assert not torch.any(params["bias"])
+    leaves = {n: p.clone().requires_grad_(True) for n, p in params.items()}
+    x = batch.dense(channel.shape[1])
+    reference = _dense_loss("superposition", leaves, x, channel, readout)
+    reference.sum().backward()
+    loss, grads, _, _ = model.loss(params, batch, channel, grads=True)
+    assert torch.allclose(loss, reference.detach(), rtol=1e-12)
+    assert set(grads) == {"B"} and model.trainable == ("B",)
+    assert torch.allclose(grads["B"], leaves["B"].grad, rtol=1e-10, atol=1e-13)
+    assert model.relu == (readout == "relu")
+    loss, _, features, _ = model.loss(params, batch, channel, grads=False)
+    assert torch.allclose(features, _dense_feature_losses("superposition", params, x, channel, readout))
+
+
+def test_linear_readout_population_loss_is_the_sample_mean_in_the_limit():
+    # the exact quadratic form against the mean over 200 000 samples, within 4 standard errors
+    model, params, _, channel = _setup("superposition", readout="linear", configs=1, n=12, k=4)
+    config = RunConfig(model="superposition", n_features=12, width=4, a=0.6, density=3.0, readout="linear")
+    task = config.task
+    moments = {
+        name: torch.as_tensor(np.array([value]))
+        for name, value in {"p": task.p, "channel": task.importance, "m1": task.m1, "m2": task.m2}.items()
+    }
+    exact, per_feature = model.population_loss(params, moments)
+    sampler = SparseSampler([task.p], [1.0], torch.device("cpu"), torch.float64)
+    batch = sampler.sample(200_000, [torch.Generator().manual_seed(7)])
+    x = batch.dense(12)
+    samples = 0.5 * (_dense_outputs("superposition", params, x, "linear") - x * channel[:1, None, :]).pow(2)
+    per_sample = samples.sum(2).flatten()
+    stderr = float(per_sample.std() / np.sqrt(per_sample.numel()))
+    assert abs(float(exact[0]) - float(per_sample.mean())) < 4 * stderr
+    assert torch.allclose(per_feature.sum(1), exact)
+    relu, relu_params, _, _ = _setup("superposition", readout="relu", configs=1, n=12, k=4)
+    assert relu.population_loss(relu_params, moments) is None
 
 
 @pytest.mark.parametrize("name", ["learnable", "autoencoder"])

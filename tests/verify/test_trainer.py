@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from superdyn.numerics import exact_loss
+from superdyn.numerics import exact_loss, linear_superposition
 from superdyn.verify.run.config import RunConfig, measurement_steps
+from superdyn.verify.run.models.superposition import run_embedding
 from superdyn.verify.run.trainer import train
 
 
@@ -143,6 +144,8 @@ def test_float64_and_mixed_shapes():
         ({"batch_size": 0}, "batch_size must be >= 1"),
         ({"model": "linear", "width": 16}, "no bottleneck"),
         ({"dtype": "float16"}, "dtype"),
+        ({"readout": "tanh"}, "readout must be one of"),
+        ({"model": "learnable", "readout": "linear"}, "readout='linear' has no effect"),
     ],
 )
 def test_bad_configs(changes, match):
@@ -206,3 +209,34 @@ def test_a_spike_of_sgd_noise_that_recovers_is_not_divergence():
     spikes = [r for r in results if np.any(r.curve["loss"] > 1.5 * np.minimum.accumulate(r.curve["loss"]))]
     assert spikes  # the noise is there ...
     assert all(r.status == "completed" for r in results)  # ... and is not called divergence
+
+
+def test_the_linear_readout_follows_the_exact_linear_superposition_solver():
+    # online SGD's mean follows gradient descent exactly (the gradient is linear in B); at batch 512 its
+    # noise is small, so the measured population loss is the solver's curve at the same lr. The
+    # diagonal second moment (a wrong Sigma for these inputs) is off by 0.25-1% in the median.
+    configs = [
+        _small(readout="linear", a=1.5, b=0.25, batch_size=512, steps=1000, seed=s, dtype="float64")
+        for s in (0, 1)
+    ]
+    for result in train(configs, progress=False):
+        config = result.config
+        assert result.loss_measure == "population"
+        embedding = run_embedding(config).numpy()
+        assert np.allclose(
+            np.sort(result.arrays["frame_spectrum"]), np.linalg.eigvalsh(embedding @ embedding.T)
+        )
+        theory = linear_superposition(
+            config.task, embedding, result.curve["t"], covariance="exact", lr=config.lr
+        )
+        deviation = np.abs(result.curve["loss"] / theory.loss - 1.0)
+        assert np.median(deviation) < 1e-3 and deviation.max() < 0.05
+
+
+def test_relu_without_bias_trains_b_only():
+    (relu,) = train([_small(readout="relu", steps=200)], progress=False)
+    (with_bias,) = train([_small(steps=200)], progress=False)
+    assert relu.status == "completed" and relu.curve["loss"][-1] < 0.8 * relu.curve["loss"][0]
+    # the same seed, W, B(0) and batches: only the bias differs, and it moves the curve
+    assert relu.curve["loss"][0] == with_bias.curve["loss"][0]
+    assert not np.allclose(relu.curve["loss"][-5:], with_bias.curve["loss"][-5:], rtol=1e-3)

@@ -18,7 +18,15 @@ from superdyn.theory import PowerLaw, Task
 from superdyn.theory.errors import InvalidInput
 from superdyn.theory.validate import check_count, check_real
 
-__all__ = ["MODEL_NAMES", "SCALES", "TRAINING_REVISION", "RunConfig", "code_version", "measurement_steps"]
+__all__ = [
+    "MODEL_NAMES",
+    "READOUTS",
+    "SCALES",
+    "TRAINING_REVISION",
+    "RunConfig",
+    "code_version",
+    "measurement_steps",
+]
 
 #: The models of the paper (Eq. 3, Appendix A.3) and of Liu et al.
 MODEL_NAMES = ("linear", "superposition", "learnable", "autoencoder")
@@ -29,12 +37,16 @@ MODEL_NAMES = ("linear", "superposition", "learnable", "autoencoder")
 SCALES = ("tiny", "quick", "medium", "long", "paper")
 _OPTIMIZERS = ("sgd", "adamw")
 _DTYPES = ("float32", "float64")
+#: The superposition model's output (paper A.2's ablation): ReLU with a trained bias (Eq. 3), ReLU
+#: with no bias, or the linear map W^T B W x.
+READOUTS = ("relu_bias", "relu", "linear")
 #: Options a model does not read: the linear model starts from B = 0 and has no embedding; only the
 #: learnable model has a decoder to tie; the autoencoder draws its own W.
 _IGNORED_BY = {
     "init_scale": ("linear",),
     "embedding": ("linear", "autoencoder"),
     "tied": ("linear", "superposition", "autoencoder"),
+    "readout": ("linear", "learnable", "autoencoder"),
 }
 #: The fields that fix a run's tensor shapes and its loop: runs equal in all of them train as one batch.
 _SHAPE_FIELDS = (
@@ -52,7 +64,11 @@ _SHAPE_FIELDS = (
     "eval_samples",
     "per_feature",
     "density",
+    "readout",
 )
+#: Fields added after revision 1: they enter a run's dict (and so its id) only when they differ
+#: from their default, so every run stored before they existed keeps its id.
+_ADDED_LATER = ("readout",)
 #: Options of Liu et al.'s AdamW rule that plain SGD does not read.
 _ADAMW_ONLY = ("weight_decay", "warmup_steps", "lr_floor")
 
@@ -98,6 +114,9 @@ class RunConfig:
         Standard deviation of the entries of B(0) (or W(0) for the autoencoder).
     embedding : {"gaussian", "orthogonal"}
         How the random W is drawn before its columns are normalised.
+    readout : {"relu_bias", "relu", "linear"}
+        The ``superposition`` model's output: ReLU(W^T B W x + bias) with the bias trained
+        (paper Eq. 3), ReLU(W^T B W x) with no bias, or W^T B W x (paper A.2's linear limit).
     tied : bool
         ``learnable``: decoder tied to the encoder (W^T) or a separate matrix (default,
         2NK parameters as in paper A.3).
@@ -127,6 +146,7 @@ class RunConfig:
     init_scale: float = 1e-3
     embedding: str = "gaussian"
     tied: bool = False
+    readout: str = "relu_bias"
     dtype: str = "float32"
     points_per_decade: int = 10
     eval_samples: int = 8192
@@ -167,6 +187,8 @@ class RunConfig:
             raise InvalidInput(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
         if self.dtype not in _DTYPES:
             raise InvalidInput(f"dtype must be one of {_DTYPES}, got {self.dtype!r}")
+        if self.readout not in READOUTS:
+            raise InvalidInput(f"readout must be one of {READOUTS}, got {self.readout!r}")
         if self.embedding not in ("gaussian", "orthogonal"):
             raise InvalidInput(f"embedding must be 'gaussian' or 'orthogonal', got {self.embedding!r}")
         self._refuse_ignored_options()
@@ -201,6 +223,9 @@ class RunConfig:
     def to_dict(self) -> dict:
         out = asdict(self)
         out["snapshot_times"] = list(self.snapshot_times)
+        for name in _ADDED_LATER:
+            if out[name] == _DEFAULTS[name]:
+                del out[name]
         return out
 
     def run_id(self) -> str:

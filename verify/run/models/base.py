@@ -26,6 +26,7 @@ __all__ = [
     "encode",
     "feature_losses",
     "masked_matmul",
+    "quadratic_population_loss",
     "relu_readout",
     "residual_targets",
 ]
@@ -106,16 +107,20 @@ class ActiveColumns:
             torch.mm(rows[lo:hi], m, out=out[lo:hi])
         return out
 
-    def scatter(self, rows: torch.Tensor, batch: SparseBatch, size: int, base=None) -> torch.Tensor:
-        """out[row] += value * rows[feature] over the batch's active entries: (size, K).
+    def scatter(
+        self, rows: torch.Tensor, batch: SparseBatch, size: int, base=None, weights=None
+    ) -> torch.Tensor:
+        """out[row] += weight * rows[feature] over the batch's active entries: (size, K).
 
-        ``out`` starts from ``base`` (C, K), repeated over each configuration's samples, or 0.
+        ``out`` starts from ``base`` (C, K), repeated over each configuration's samples, or 0;
+        each entry's weight is its value unless ``weights`` (nnz,) are given.
         """
         if base is None:
             out = torch.zeros(size, rows.shape[1], dtype=rows.dtype, device=rows.device)
         else:
             out = base.repeat_interleave(size // base.shape[0], dim=0)
-        terms = rows.index_select(0, self.inverse).mul_(batch.value[:, None])
+        weights = batch.value if weights is None else weights
+        terms = rows.index_select(0, self.inverse).mul_(weights[:, None])
         return out.index_add_(0, batch.row, terms)
 
     def gather(self, per_sample: torch.Tensor, batch: SparseBatch) -> torch.Tensor:
@@ -162,6 +167,23 @@ def relu_readout(pre: torch.Tensor, batch: SparseBatch, channel: torch.Tensor, g
     active = torch.count_nonzero(probe.reshape(c, -1), dim=1).to(y.dtype) / probe[0].numel()
     y[batch.row, batch.feature] = at - target * (at > 0) if grads else at - target
     return loss, y.view(c, size, n), active
+
+
+def quadratic_population_loss(d: torch.Tensor, task_moments: dict):
+    """Exact population loss of a linear student y = M x against y* = A x, with D = M - A (C, N, N).
+
+    With the second moment Sigma = diag(p m2) + (p p^T - diag(p^2)) m1^2 of the sparse inputs,
+    L = 1/2 Tr[D Sigma D^T], and the loss of output i is
+
+        L_i = 1/2 [ sum_j D_ij^2 (p_j m2 - p_j^2 m1^2) + m1^2 (D p)_i^2 ].
+
+    Returns (loss (C,), per-feature losses (C, N)).
+    """
+    p, m1, m2 = task_moments["p"], task_moments["m1"], task_moments["m2"]
+    diagonal = p * m2[:, None] - p**2 * (m1**2)[:, None]
+    mean_term = (m1**2)[:, None] * torch.einsum("cij,cj->ci", d, p) ** 2
+    per_feature = 0.5 * ((d**2 * diagonal[:, None, :]).sum(2) + mean_term)
+    return per_feature.sum(1), per_feature
 
 
 def feature_losses(residual: torch.Tensor, n_configs: int) -> torch.Tensor:

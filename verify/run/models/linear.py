@@ -3,16 +3,15 @@
 Gradient of L = 1/2 mean_b ||(B - A) x_b||^2: dL/dB = mean_b r_b x_b^T with r = (B - A) x,
 accumulated over the few active features of each sample. The population loss is the
 quadratic form L = 1/2 Tr[D Sigma D^T], D = B - A, with the exact second moment
-Sigma = diag(p m2) + (p p^T - diag(p^2)) m1^2, so no evaluation noise is needed:
-
-    L_i = 1/2 [ sum_j D_ij^2 (p_j m2 - p_j^2 m1^2) + m1^2 (D p)_i^2 ].
+Sigma = diag(p m2) + (p p^T - diag(p^2)) m1^2 (``quadratic_population_loss``), so no
+evaluation noise is needed.
 """
 
 from __future__ import annotations
 
 import torch
 
-from .base import Model, RowGradient, feature_losses, residual_targets
+from .base import Model, RowGradient, feature_losses, quadratic_population_loss, residual_targets
 
 __all__ = ["Linear"]
 
@@ -48,11 +47,7 @@ class Linear(Model):
 
     def population_loss(self, params, task_moments):
         d = params["B_t"].transpose(1, 2) - torch.diag_embed(task_moments["channel"])
-        p, m1, m2 = task_moments["p"], task_moments["m1"], task_moments["m2"]
-        diagonal = p * m2[:, None] - p**2 * (m1**2)[:, None]
-        mean_term = (m1**2)[:, None] * torch.einsum("cij,cj->ci", d, p) ** 2
-        per_feature = 0.5 * ((d**2 * diagonal[:, None, :]).sum(2) + mean_term)
-        return per_feature.sum(1), per_feature
+        return quadratic_population_loss(d, task_moments)
 
     def snapshot(self, params):
         return {"B": params["B_t"].transpose(1, 2)}

@@ -12,6 +12,15 @@ the few outputs the ReLU leaves on, so dz = g W_dec is a sparse-dense product:
     dW_dec = sum_b g_b z_b^T,   dW_enc[:, i] = sum_b (B^T dz_b) x_bi.
 
 B(0) ~ N(0, init_scale^2) and bias(0) = 0: with B(0) = 0 the ReLU gradient never starts.
+
+The ablation of paper A.2 changes the read-out (``RunConfig.readout``): ``relu`` keeps the
+bias at 0 and does not train it; ``linear`` is y = W_dec B W x, whose loss per sample,
+with G = W_dec^T W_dec fixed and q_b = W_dec^T A x_b,
+
+    L_b = 1/2 z_b^T G z_b - z_b^T q_b + 1/2 ||A x_b||^2,   dL_b/dz_b = G z_b - q_b,
+
+costs K^2 per sample instead of N K, and whose population loss is exact
+(``quadratic_population_loss`` with D = W_dec B W^T - A).
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from __future__ import annotations
 import torch
 
 from ._fused import fused_readout
-from .base import ActiveColumns, Model, feature_losses, relu_readout
+from .base import ActiveColumns, Model, feature_losses, quadratic_population_loss, relu_readout
 
 __all__ = [
     "SCATTER_COST",
@@ -27,6 +36,7 @@ __all__ = [
     "Superposition",
     "frame_spectrum",
     "random_embedding",
+    "run_embedding",
     "superposition_diagnostics",
 ]
 
@@ -41,6 +51,18 @@ def random_embedding(n_features, width, generator, device, dtype, kind="gaussian
         q, _ = torch.linalg.qr(w.T)  # N x K with orthonormal columns
         w = q.T
     return (w / w.norm(dim=0, keepdim=True)).to(dtype)
+
+
+def run_embedding(config) -> torch.Tensor:
+    """The W (K x N, float64) a ``superposition`` run trained on the CPU draws first from its seed.
+
+    ``init`` draws W before B from the run's generator, so this reproduces it; a run trained on
+    a GPU drew it from the device's generator instead (compare its stored ``frame_spectrum``).
+    """
+    generator = torch.Generator().manual_seed(int(config.seed))
+    return random_embedding(
+        config.n_features, config.width, generator, torch.device("cpu"), torch.float64, config.embedding
+    )
 
 
 def superposition_diagnostics(rows: torch.Tensor) -> dict:
@@ -73,6 +95,9 @@ class Superposition(Model):
         K x N products) instead of a dense (batch x K x N) product. ``for_runs`` chooses it
         by cost when not given: the E active features per sample cost less than a K-wide
         product, density * ``SCATTER_COST`` < K.
+    readout : {"relu_bias", "relu", "linear"}
+        The output (``RunConfig.readout``, set from the runs by ``for_runs``): the paper's
+        ReLU with a trained bias, ReLU with the bias held at 0, or no ReLU and no bias.
     fuse_on_cpu, sparse_below
         As for :class:`~superdyn.verify.run.models.base.Model`.
     """
@@ -82,15 +107,19 @@ class Superposition(Model):
     learn_embedding = False
     static_diagnostics = True
 
-    def __init__(self, *, scatter_forward: bool = True, **options):
+    def __init__(self, *, scatter_forward: bool = True, readout: str = "relu_bias", **options):
         super().__init__(**options)
         self.scatter_forward = bool(scatter_forward)
+        self.readout = readout
+        self.relu = readout != "linear"
+        if readout != "relu_bias":  # the bias stays at 0
+            self.trainable = ("B",)
 
     @classmethod
     def for_runs(cls, configs, **options):
         first = configs[0]
         options.setdefault("scatter_forward", first.density * SCATTER_COST < first.width)
-        return cls(**options)
+        return cls(readout=first.readout, **options)
 
     def init(self, configs, generators, device, dtype):
         first = configs[0]
@@ -103,6 +132,8 @@ class Superposition(Model):
         params = {"B": b, "bias": torch.zeros(len(configs), n, dtype=dtype, device=device), "enc": enc}
         if self.learn_embedding and not first.tied:
             params["dec"] = enc.clone()  # a separate decoder, initialised to W^T
+        if self.readout == "linear":  # G = W^T W, fixed with W (not trained)
+            params["gram"] = torch.bmm(enc.transpose(1, 2), enc)
         return params
 
     def _decoder(self, params):
@@ -111,6 +142,8 @@ class Superposition(Model):
     def loss(self, params, batch, channel, grads):
         enc, dec, b = params["enc"], self._decoder(params), params["B"]
         c, n, k = enc.shape
+        if self.readout == "linear":
+            return self._linear_loss(params, batch, channel, grads)
         # z = B W x touches only the features active somewhere in the batch (U of them,
         # typically a third of N): z = sum over entries of v (B w_i), with B w_i for those U only
         columns = ActiveColumns(batch, n, c)
@@ -152,7 +185,7 @@ class Superposition(Model):
             if self.learn_embedding:
                 d_dec = self.masked_matmul(g, z, active, transpose=True)  # g^T z: (C, N, K)
         scale = 1.0 / batch.batch
-        out = {"bias": dbias.mul_(scale)}
+        out = {"bias": dbias.mul_(scale)} if "bias" in self.trainable else {}
         d_active.mul_(scale)
         # dB = sum_b dz_b h_b^T = sum_j D_j w_j^T = D^T W_active
         out["B"] = columns.outer(d_active, w_active)
@@ -166,6 +199,38 @@ class Superposition(Model):
             else:  # tied: W is both encoder and decoder
                 out["enc"] = d_enc + d_dec
         return loss, out, None, active
+
+    def _linear_loss(self, params, batch, channel, grads):
+        """The loss of y = W^T B W x through G = W^T W: K^2 per sample (module docstring; W fixed, so
+        the decoder is the encoder)."""
+        enc, b, gram = params["enc"], params["B"], params["gram"]
+        c, n, k = enc.shape
+        columns = ActiveColumns(batch, n, c)
+        w_active = enc.reshape(c * n, k)[columns.keys]  # (U, K)
+        bw = columns.per_config(w_active, b, transpose_right=True)  # (U, K): B w_i
+        z = columns.scatter(bw, batch, c * batch.batch).view(c, batch.batch, k)
+        target = channel[batch.config, batch.feature] * batch.value  # t = A_ii x_i per entry
+        q = columns.scatter(w_active, batch, c * batch.batch, weights=target).view(c, batch.batch, k)
+        gz = torch.bmm(z, gram)
+        ones = torch.ones(c, dtype=b.dtype, device=b.device)
+        if not grads:  # the loss of each output from the dense residual W z - A x
+            residual = torch.bmm(z, enc.transpose(1, 2)).view(c * batch.batch, n)
+            residual[batch.row, batch.feature] -= target
+            features = feature_losses(residual, c)
+            return features.sum(1), None, features, ones
+        squares = torch.zeros(c * batch.batch, dtype=b.dtype, device=b.device)
+        squares.index_add_(0, batch.row, target * target)
+        per_sample = 0.5 * (z * gz).sum(2) - (z * q).sum(2) + 0.5 * squares.view(c, batch.batch)
+        dz = gz.sub_(q).view(c * batch.batch, k)
+        d_active = columns.gather(dz, batch).mul_(1.0 / batch.batch)
+        return per_sample.mean(1), {"B": columns.outer(d_active, w_active)}, None, ones
+
+    def population_loss(self, params, task_moments):
+        """Exact for the linear read-out (L = 1/2 Tr[D Sigma D^T]); None with a ReLU."""
+        if self.readout != "linear":
+            return None
+        d = self._effective(params) - torch.diag_embed(task_moments["channel"])
+        return quadratic_population_loss(d, task_moments)
 
     def _effective(self, params):
         return torch.bmm(torch.bmm(self._decoder(params), params["B"]), params["enc"].transpose(1, 2))
