@@ -11,7 +11,8 @@ import pytest
 from superdyn.numerics import exact_loss, linear_superposition, sgd_loss
 from superdyn.verify import RunConfig, load_results, run_sweep
 from superdyn.verify.present.plots import compare
-from superdyn.verify.present.plots.compare import embedding_of, group_runs
+from superdyn.verify.present.plots.compare import group_runs
+from superdyn.verify.run.models.superposition import run_embedding
 
 LINEAR = [
     RunConfig(
@@ -86,7 +87,7 @@ def test_compare_overlays_each_configuration_with_its_own_theory(sweep):
     assert len(own) == 2 and len(other) == 2
     config = next(c for c in SUPERPOSITION if c.b == 0.5 and c.seed == 0)
     t = own[1].get_xdata()
-    assert np.allclose(own[1].get_ydata(), linear_superposition(config.task, embedding_of(config), t).loss)
+    assert np.allclose(own[1].get_ydata(), linear_superposition(config.task, run_embedding(config), t).loss)
     assert np.allclose(other[1].get_ydata(), exact_loss(config.task, t).loss)
     labels = [text.get_text() for text in sup.get_legend().get_texts()]
     assert labels[0].startswith("b=0:") and "linear superposition, same W (exact)" in labels
@@ -112,7 +113,7 @@ def test_the_regenerated_embedding_is_the_trained_one(sweep):
     store = ResultStore(sweep)
     for config in SUPERPOSITION:
         stored = store.arrays(config.run_id())["frame_spectrum"]
-        w = embedding_of(config)
+        w = run_embedding(config)
         assert np.allclose(np.linalg.eigvalsh(w @ w.T), stored, rtol=1e-5, atol=1e-6)
 
 

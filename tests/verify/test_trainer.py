@@ -222,7 +222,7 @@ def test_the_linear_readout_follows_the_exact_linear_superposition_solver():
     for result in train(configs, progress=False):
         config = result.config
         assert result.loss_measure == "population"
-        embedding = run_embedding(config).numpy()
+        embedding = run_embedding(config)
         assert np.allclose(
             np.sort(result.arrays["frame_spectrum"]), np.linalg.eigvalsh(embedding @ embedding.T)
         )

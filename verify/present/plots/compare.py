@@ -76,6 +76,8 @@ def own_theory(config: RunConfig, t):
     """(loss, label) of the theory of a run's own configuration, or None where there is none."""
     from superdyn.numerics import exact_loss, linear_superposition, sgd_loss
 
+    from ...run.models.superposition import run_embedding  # torch, only for W
+
     task = config.task
     if config.model == "linear":
         if config.optimizer == "sgd" and config.weight_decay == 0:
@@ -88,23 +90,13 @@ def own_theory(config: RunConfig, t):
                 pass
         return exact_loss(task, t).loss, "gradient-flow theory (exact)"
     if config.model in _FW_MODELS and config.n_features <= 4096:
+        if config.readout == "linear":  # the run's own model: discrete GD, the inputs' exact Sigma
+            curve = linear_superposition(task, run_embedding(config), t, covariance="exact", lr=config.lr)
+            return curve.loss, "exact linear superposition at the run's lr, same W"
         return linear_superposition(
-            task, embedding_of(config), t
+            task, run_embedding(config), t
         ).loss, "linear superposition, same W (exact)"
     return None
-
-
-def embedding_of(config: RunConfig) -> np.ndarray:
-    """The fixed W (K x N) of a superposition run, drawn again from its seed as the trainer does
-    on the CPU (the generator's first draw)."""
-    import torch
-
-    from ...run.models.superposition import random_embedding
-
-    generator = torch.Generator(device="cpu").manual_seed(int(config.seed))
-    dtype = torch.float64 if config.dtype == "float64" else torch.float32
-    w = random_embedding(config.n_features, config.width, generator, "cpu", dtype, config.embedding)
-    return w.double().numpy()
 
 
 @styled

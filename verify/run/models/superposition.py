@@ -25,6 +25,7 @@ costs K^2 per sample instead of N K, and whose population loss is exact
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ._fused import fused_readout
@@ -53,16 +54,17 @@ def random_embedding(n_features, width, generator, device, dtype, kind="gaussian
     return (w / w.norm(dim=0, keepdim=True)).to(dtype)
 
 
-def run_embedding(config) -> torch.Tensor:
-    """The W (K x N, float64) a ``superposition`` run trained on the CPU draws first from its seed.
+def run_embedding(config) -> np.ndarray:
+    """The W (K x N) a ``superposition`` run trained on the CPU used, as float64.
 
-    ``init`` draws W before B from the run's generator, so this reproduces it; a run trained on
-    a GPU drew it from the device's generator instead (compare its stored ``frame_spectrum``).
+    ``init`` draws W before B from the run's generator, so drawing again from its seed gives
+    W, rounded to the run's dtype. A run trained on a GPU drew it from the device's generator
+    instead (its stored ``frame_spectrum`` tells the two apart).
     """
-    generator = torch.Generator().manual_seed(int(config.seed))
-    return random_embedding(
-        config.n_features, config.width, generator, torch.device("cpu"), torch.float64, config.embedding
-    )
+    generator = torch.Generator(device="cpu").manual_seed(int(config.seed))
+    dtype = torch.float64 if config.dtype == "float64" else torch.float32
+    w = random_embedding(config.n_features, config.width, generator, "cpu", dtype, config.embedding)
+    return w.double().numpy()
 
 
 def superposition_diagnostics(rows: torch.Tensor) -> dict:
