@@ -13,7 +13,7 @@ from superdyn.verify.errors import RunsBusy
 from superdyn.jsonio import dumps_strict
 
 from ..analyse.claims import tally_verdicts
-from ..run.config import MODEL_NAMES, SCALES
+from ..run.config import MODEL_NAMES, READOUTS, SCALES
 
 __all__ = ["add_run_commands", "add_threads_option"]
 
@@ -56,6 +56,7 @@ def _train_configs(args) -> list:
             dtype=args.dtype,
             eval_samples=args.eval_samples,
             **({} if args.init_scale is None else {"init_scale": args.init_scale}),
+            **({} if args.readout is None else {"readout": args.readout}),
         )
         for seed in args.seeds
     ]
@@ -239,6 +240,12 @@ def _add_train(sub) -> None:
         default=None,
         help="std of B(0) (superposition, learnable) or W(0) (autoencoder), default 1e-3; the linear model "
         "starts from B = 0 and refuses it",
+    )
+    p.add_argument(
+        "--readout",
+        choices=READOUTS,
+        default=None,
+        help="superposition only: relu_bias (the paper's, default), relu (no bias) or linear (W^T B W x)",
     )
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--eval-samples", type=int, default=8192, help="size of the fixed evaluation set")

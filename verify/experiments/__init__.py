@@ -21,6 +21,7 @@ sgd-noise      online SGD against its exact theory, batch and lr             --
 liu-width      Liu et al.'s width scaling, weak and strong regimes           --
 lr-invariance  the superposition model's loss in t = lr * steps, across lr   --
 fig5-batch     fig5's exponents at batch 64 and 1024                          --
+ablation       alpha with and without the ReLU and the bias (A.2's words)    --
 =============  ============================================================  ==========
 """
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from superdyn.theory.errors import InvalidInput
 
+from .ablation import ABLATION
 from .base import SCALES, Analysis, Experiment, Plan, StoredRuns, check_scale
 from .batch_study import BATCH_STUDY
 from .compute import FIG7, FIG13
@@ -71,6 +73,7 @@ EXPERIMENTS = {
         SGD_NOISE,
         LR_INVARIANCE,
         BATCH_STUDY,
+        ABLATION,
     )
 }
 #: Figures produced by an experiment registered under another name.
@@ -98,7 +101,7 @@ def at_scale(scale: str) -> list:
     Examples
     --------
     >>> at_scale("medium")
-    ['fig4', 'fig5', 'fig7', 'fig12', 'fig13', 'lr-invariance', 'fig5-batch']
+    ['fig4', 'fig5', 'fig7', 'fig12', 'fig13', 'lr-invariance', 'fig5-batch', 'ablation']
     """
     check_scale(scale)
     return [name for name, e in EXPERIMENTS.items() if scale in e.scales]
