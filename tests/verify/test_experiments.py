@@ -206,7 +206,16 @@ def test_paper_scale_on_a_cpu_estimates_and_stops(tmp_path, monkeypatch):
 def test_the_medium_scale_is_what_it_promises():
     from superdyn.verify.experiments import at_scale
 
-    assert at_scale("medium") == ["fig4", "fig5", "fig7", "fig12", "fig13", "lr-invariance", "fig5-batch"]
+    assert at_scale("medium") == [
+        "fig4",
+        "fig5",
+        "fig7",
+        "fig12",
+        "fig13",
+        "lr-invariance",
+        "fig5-batch",
+        "ablation",
+    ]
     names = ["fig4", "fig5", "fig7", "fig12", "fig13"]  # the central claims, to t = 3e4
     configs = plan(names, "medium")
     fig5 = get_experiment("fig5").configs("medium")

@@ -38,6 +38,7 @@ import numpy as np
 from superdyn.numerics import linear_superposition, superposition_modes
 from superdyn.theory.paper_values import PAPER
 
+from ..analyse.local import seed_local_exponent
 from ..analyse.registered import ClaimSpec, Measurement, NotMeasured
 from ..present import plots
 from ..run.models.superposition import run_embedding
@@ -296,7 +297,8 @@ def _row(variant, base, m) -> dict:
 
 
 def _figures(found, results, plan) -> dict:
-    """``ablation``: alpha against K per read-out, one panel per (a, b); ``ablation-linear``: the
+    """``ablation``: alpha against K per read-out, one panel per (a, b); ``ablation-local``: the local
+    exponent against t of each read-out at the largest K (window-free); ``ablation-linear``: the
     linear read-out's curves against its exact solver."""
     figures = {}
     panels = []
@@ -322,6 +324,27 @@ def _figures(found, results, plan) -> dict:
             )
     if panels:
         figures["ablation"] = plots.exponents_figure(panels, title="alpha by read-out (headline method)")
+    k_max = max(plan.setup.widths)
+    points = list(plan.setup.grid)
+    local = [
+        (
+            READOUT_NAMES[variant],
+            [
+                (
+                    points.index((base.a, base.b)),
+                    seed_local_exponent([results.curve(c) for c in seeds]),
+                    f"a={base.a:g}, b={base.b:g}",
+                )
+                for base, _, seeds in rows
+                if base.width == k_max
+            ],
+        )
+        for variant, rows in found.items()
+    ]
+    if any(lines for _, lines in local):
+        figures["ablation-local"] = plots.local_exponent_figure(
+            local, colour_label="(a, b)", title=f"Local exponent against t by read-out, K = {k_max}"
+        )
     a, b = plan.setup.grid[0]
     measured, theory = [], []
     for base, _, seeds in found["linear"]:

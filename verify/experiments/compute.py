@@ -27,6 +27,7 @@ from superdyn.numerics.fit import ols
 from superdyn.theory.errors import InvalidInput
 from superdyn.theory.paper_values import PAPER
 
+from ..analyse.local import seed_local_exponent
 from ..analyse.registered import ClaimSpec, Measurement, NotMeasured
 from ..present import plots
 from .base import Analysis, Experiment, StoredRuns
@@ -327,7 +328,22 @@ def _analyse_plateau_scaling(results: StoredRuns, plan) -> Analysis:
         undecided=undecided,
     )
     analysis.figures["fig13"] = _plateau_figure(rows, slope, intercept)
+    analysis.figures["fig13-local"] = _local_figure(results, plan)
     return analysis
+
+
+def _local_figure(results, plan):
+    """The window-free view: each width's local exponent against t, seed band where it has seeds."""
+    lines = [
+        (k, seed_local_exponent([results.curve(c) for c in seeds]), f"K = {k}")
+        for k, seeds in sorted(group_widths(results.completed(plan.configs)).items())
+    ]
+    return plots.local_exponent_figure(
+        [("", lines)],
+        colour_label="width",
+        reference=FLAT_EXPONENT,
+        title=f"Local exponent against t per width (a plateau: below {FLAT_EXPONENT} at the end)",
+    )
 
 
 def _plateau_figure(rows, slope, intercept):
