@@ -19,7 +19,7 @@ Method and thresholds (superdyn's, fixed before measuring; the paper states none
 * ``solver[K, a, b]``: the linear read-out's seed-mean loss against the seed mean of the exact
   solver (``superdyn.numerics.linear_superposition``: each seed's W, the inputs' exact second
   moment, discrete gradient descent at the run's lr); the median over the measured t > 0 of
-  |L / L_solver - 1| at most ``SOLVER_TOLERANCE`` = 0.01. Online SGD's mean follows gradient
+  ``|L / L_solver - 1|`` at most ``SOLVER_TOLERANCE`` = 0.01. Online SGD's mean follows gradient
   descent exactly here (the gradient is linear in B); its noise adds about 1e-3 at batch 64
   in the trainer's tests.
 

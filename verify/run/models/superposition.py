@@ -71,7 +71,7 @@ def superposition_diagnostics(rows: torch.Tensor) -> dict:
     """Liu et al.'s diagnostics of feature vectors ``rows`` (C, N, m).
 
     phi_half: share of features with norm > 1/2; mean_sq_overlap: mean of
-    (w_i . w_j)^2 / (|w_i| |w_j|)^2 over i != j (1/m for random directions).
+    ``(w_i . w_j)^2 / (|w_i| |w_j|)^2`` over i != j (1/m for random directions).
     """
     norms = rows.norm(dim=2)
     unit = rows / norms.clamp_min(1e-30)[..., None]
