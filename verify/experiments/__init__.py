@@ -22,6 +22,8 @@ liu-width      Liu et al.'s width scaling, weak and strong regimes           --
 lr-invariance  the superposition model's loss in t = lr * steps, across lr   --
 fig5-batch     fig5's exponents at batch 64 and 1024                          --
 ablation       alpha with and without the ReLU and the bias (A.2's words)    --
+effective-     the superposition model as one mode per feature: effective    --
+spectrum       rates, weights, floors, and their closure
 =============  ============================================================  ==========
 """
 
@@ -33,6 +35,7 @@ from .ablation import ABLATION
 from .base import SCALES, Analysis, Experiment, Plan, StoredRuns, check_scale
 from .batch_study import BATCH_STUDY
 from .compute import FIG7, FIG13
+from .effective_spectrum import EFFECTIVE_SPECTRUM
 from .learnable import FIG12
 from .liu import LIU_WIDTH
 from .lr_invariance import LR_INVARIANCE
@@ -74,6 +77,7 @@ EXPERIMENTS = {
         LR_INVARIANCE,
         BATCH_STUDY,
         ABLATION,
+        EFFECTIVE_SPECTRUM,
     )
 }
 #: Figures produced by an experiment registered under another name.
@@ -100,8 +104,8 @@ def at_scale(scale: str) -> list:
 
     Examples
     --------
-    >>> at_scale("medium")
-    ['fig4', 'fig5', 'fig7', 'fig12', 'fig13', 'lr-invariance', 'fig5-batch', 'ablation']
+    >>> at_scale("medium")[-3:]
+    ['fig5-batch', 'ablation', 'effective-spectrum']
     """
     check_scale(scale)
     return [name for name, e in EXPERIMENTS.items() if scale in e.scales]
