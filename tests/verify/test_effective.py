@@ -35,7 +35,7 @@ def test_planted_power_law_modes_are_read_back(gamma, beta, scale, n):
     assert np.allclose(spectrum.weight[clean], weights[clean], rtol=1e-3)
     if np.all(clean[spectrum.decayed]):  # the power law over clean modes only is exact
         assert spectrum.gamma == pytest.approx(gamma, abs=0.01)
-    assert spectrum.alpha == pytest.approx((spectrum.beta - 1) / spectrum.gamma)
+    assert spectrum.power_law_alpha == pytest.approx((spectrum.beta - 1) / spectrum.gamma)
 
 
 def test_floors_are_the_late_level_and_the_closure_sums_the_modes():

@@ -215,6 +215,7 @@ def test_the_medium_scale_is_what_it_promises():
         "lr-invariance",
         "fig5-batch",
         "ablation",
+        "effective-spectrum",
     ]
     names = ["fig4", "fig5", "fig7", "fig12", "fig13"]  # the central claims, to t = 3e4
     configs = plan(names, "medium")

@@ -71,7 +71,7 @@ class EffectiveSpectrum:
         return np.isfinite(self.rate)
 
     @property
-    def alpha(self) -> float:
+    def power_law_alpha(self) -> float:
         """(beta - 1) / gamma, the exponent of a power-law spectrum (Eq. 8's form)."""
         return (self.beta - 1.0) / self.gamma if self.gamma > 0 else float("nan")
 

@@ -277,7 +277,8 @@ def _add_reproduce(sub) -> None:
         choices=SCALES,
         default="quick",
         help="quick: a 2-core CPU in minutes (default); medium: the central claims (fig4, fig5, fig7, fig12, "
-        "fig13) with three seeds to t = 3e4, and the lr-invariance check, about 100 minutes on a 2-core CPU; "
+        "fig13) with three seeds to t = 3e4, about 80 minutes on a 2-core CPU, and the studies around them "
+        "(lr-invariance, fig5-batch, ablation, effective-spectrum), each up to 90 minutes; "
         "long: fig7 and fig13 to t = 1e6 at the largest lr the lr-invariance check passed; paper: for a GPU "
         "(the paper's N and K, superdyn's grids and batches); tiny: seconds, a smoke test",
     )

@@ -297,11 +297,19 @@ def _row(variant, base, m) -> dict:
 
 
 def _figures(found, results, plan) -> dict:
-    """``ablation``: alpha against K per read-out, one panel per (a, b); ``ablation-local``: the local
-    exponent against t of each read-out at the largest K (window-free); ``ablation-linear``: the
-    linear read-out's curves against its exact solver."""
-    figures = {}
+    """``ablation``, ``ablation-local`` and ``ablation-linear`` (where they have data)."""
+    figures = {
+        "ablation": _alpha_figure(found, plan),
+        "ablation-local": _local_figure(found, results, plan),
+        "ablation-linear": _linear_figure(found["linear"], results, plan),
+    }
+    return {name: figure for name, figure in figures.items() if figure is not None}
+
+
+def _alpha_figure(found, plan):
+    """alpha against K per read-out, one panel per (a, b)."""
     panels = []
+    widths = list(plan.setup.widths)
     for a, b in plan.setup.grid:
         series = []
         for variant, rows in found.items():
@@ -313,7 +321,6 @@ def _figures(found, results, plan) -> dict:
             if points:
                 series.append((READOUT_NAMES[variant], *map(list, zip(*points, strict=True))))
         if series:
-            widths = list(plan.setup.widths)
             panels.append(
                 {
                     "xlabel": "K",
@@ -322,59 +329,61 @@ def _figures(found, results, plan) -> dict:
                     "theory": [("alpha = 1", [min(widths), max(widths)], [1.0, 1.0])],
                 }
             )
-    if panels:
-        figures["ablation"] = plots.exponents_figure(panels, title="alpha by read-out (headline method)")
+    return plots.exponents_figure(panels, title="alpha by read-out (headline method)") if panels else None
+
+
+def _local_figure(found, results, plan):
+    """The window-free view: each read-out's local exponent against t at the largest K."""
     k_max = max(plan.setup.widths)
     points = list(plan.setup.grid)
-    local = [
-        (
-            READOUT_NAMES[variant],
-            [
-                (
-                    points.index((base.a, base.b)),
-                    seed_local_exponent([results.curve(c) for c in seeds]),
-                    f"a={base.a:g}, b={base.b:g}",
-                )
-                for base, _, seeds in rows
-                if base.width == k_max
-            ],
-        )
-        for variant, rows in found.items()
-    ]
-    if any(lines for _, lines in local):
-        figures["ablation-local"] = plots.local_exponent_figure(
-            local, colour_label="(a, b)", title=f"Local exponent against t by read-out, K = {k_max}"
-        )
+    local = []
+    for variant, rows in found.items():
+        lines = [
+            (
+                points.index((base.a, base.b)),
+                seed_local_exponent([results.curve(c) for c in seeds]),
+                f"a={base.a:g}, b={base.b:g}",
+            )
+            for base, _, seeds in rows
+            if base.width == k_max
+        ]
+        local.append((READOUT_NAMES[variant], lines))
+    if not any(lines for _, lines in local):
+        return None
+    return plots.local_exponent_figure(
+        local, colour_label="(a, b)", title=f"Local exponent against t by read-out, K = {k_max}"
+    )
+
+
+def _linear_figure(linear, results, plan):
+    """The linear read-out's seed-mean curves against the seed mean of its exact solver, first (a, b)."""
     a, b = plan.setup.grid[0]
     measured, theory = [], []
-    for base, _, seeds in found["linear"]:
+    for base, _, seeds in linear:
         if (base.a, base.b) != (a, b):
             continue
         mean = results.loss_curve(seeds, mean="arithmetic")
-        solver = np.mean(
-            [
-                linear_superposition(c.task, run_embedding(c), mean.t, covariance="exact", lr=c.lr).loss
-                for c in seeds
-            ],
-            axis=0,
-        )
+        solver = [
+            linear_superposition(c.task, run_embedding(c), mean.t, covariance="exact", lr=c.lr).loss
+            for c in seeds
+        ]
         measured.append((mean, base.width))
-        theory.append((mean.t, solver, base.width))
-    if measured:
-        figures["ablation-linear"] = plots.curves_figure(
-            measured,
-            theory,
-            colour_label="K",
-            labels=("linear read-out, seed mean", "exact solver, same W and lr"),
-            title=f"Linear read-out, a = {a:g}, b = {b:g}",
-        )
-    return figures
+        theory.append((mean.t, np.mean(solver, axis=0), base.width))
+    if not measured:
+        return None
+    return plots.curves_figure(
+        measured,
+        theory,
+        colour_label="K",
+        labels=("linear read-out, seed mean", "exact solver, same W and lr"),
+        title=f"Linear read-out, a = {a:g}, b = {b:g}",
+    )
 
 
 ABLATION = Experiment(
     "ablation",
     "alpha with and without the ReLU and the bias",
-    ("ablation", "ablation-linear"),
+    ("ablation", "ablation-local", "ablation-linear"),
     SCALES_ABLATION,
     _plan,
     _claims,

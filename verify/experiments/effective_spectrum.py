@@ -8,7 +8,7 @@ the floor, no fit). Three claims per (a, b, K), with thresholds that are superdy
 before measuring (the paper makes no such claim; this is a step towards predicting alpha):
 
 * ``closure[...]``: the closure curve sum_i f_i + w_i exp(-2 lambda_i t) against the
-  measured loss, the median of |L_closure / L - 1| over the headline fit window at most
+  measured loss, the median of ``|L_closure / L - 1|`` over the headline fit window at most
   ``CLOSURE_TOLERANCE`` = 0.1;
 * ``closure-alpha[...]``: the Eq. 9 exponent of the closure curve within ``ALPHA_TOLERANCE`` =
   0.05 of the measured curve's, on the same window;
@@ -87,86 +87,98 @@ def _claims(plan) -> list:
 
 def _analyse(results: StoredRuns, plan) -> Analysis:
     analysis = Analysis()
-    rows, rate_curves = [], []
+    rows, spectra = [], []
     for base, m, seeds in results.exponents(plan.configs):
         point = _point(base)
         keys = (f"closure[{point}]", f"closure-alpha[{point}]", f"powerlaw-alpha[{point}]")
-        mean = results.loss_curve(seeds, mean="arithmetic")
-        t_all = results.curve(seeds[0])[0]
         per_feature = np.mean([results.arrays(c)["per_feature_loss"] for c in seeds], axis=0)
         task = base.task
         try:
-            spectrum = effective_spectrum(t_all, per_feature, task.p * task.m2 * task.importance**2 / 2)
+            spectrum = effective_spectrum(
+                results.curve(seeds[0])[0], per_feature, task.p * task.m2 * task.importance**2 / 2
+            )
         except InvalidInput as err:
-            for key in keys:
-                analysis.measurements[key] = NotMeasured(str(err))
+            analysis.measurements.update(dict.fromkeys(keys, NotMeasured(str(err))))
             continue
         if m.window is None:
-            for key in keys:
-                analysis.measurements[key] = NotMeasured(f"no headline window: {m.failure}")
+            analysis.measurements.update(dict.fromkeys(keys, NotMeasured(f"no headline window: {m.failure}")))
             continue
-        inside = (mean.t >= m.window[0]) & (mean.t <= m.window[1])
-        closure = spectrum.closure(mean.t)
-        deviation = np.abs(closure[inside] / mean.loss[inside] - 1.0)
-        alpha_measured = eq9_alpha(mean.t, mean.loss, m.window)
-        alpha_closure = eq9_alpha(mean.t, closure, m.window)
-        share = float(spectrum.decayed.mean())
-        analysis.measurements[keys[0]] = Measurement(
+        measured, row = _judge(spectrum, results.loss_curve(seeds, mean="arithmetic"), base, m, len(seeds))
+        analysis.measurements.update(zip(keys, measured, strict=True))
+        rows.append(row)
+        if (base.a, base.b) == plan.setup.grid[0]:
+            spectra.append((base, spectrum))
+    analysis.tables["effective spectrum per (a, b, K)"] = rows
+    if spectra:
+        analysis.figures["effective-rates"] = _rates_figure(spectra)
+    return analysis
+
+
+def _judge(spectrum, mean, base, m, n_seeds) -> tuple:
+    """The three measurements of one (a, b, K), and its table row."""
+    inside = (mean.t >= m.window[0]) & (mean.t <= m.window[1])
+    closure = spectrum.closure(mean.t)
+    deviation = np.abs(closure[inside] / mean.loss[inside] - 1.0)
+    alpha_measured = eq9_alpha(mean.t, mean.loss, m.window)
+    alpha_closure = eq9_alpha(mean.t, closure, m.window)
+    share = float(spectrum.decayed.mean())
+    predicted = spectrum.power_law_alpha
+    window = f"[{m.window[0]:.3g}, {m.window[1]:.3g}]"
+    measurements = (
+        Measurement(
             value=float(np.median(deviation)),
             uncertainty=0.0,
-            method=f"median over t in [{m.window[0]:.3g}, {m.window[1]:.3g}] of |L_closure / L - 1|, "
-            f"{len(seeds)} seed(s)",
+            method=f"median over t in {window} of |L_closure / L - 1|, {n_seeds} seed(s)",
             context=f"Largest deviation {deviation.max():.3g}; {share:.0%} of the features decayed before "
             "t_end.",
-        )
-        analysis.measurements[keys[1]] = Measurement(
+        ),
+        Measurement(
             value=float(abs(alpha_closure - alpha_measured)),
             uncertainty=0.0,
-            method=f"Eq. 9 on [{m.window[0]:.3g}, {m.window[1]:.3g}]: closure {alpha_closure:.3f}, measured "
-            f"{alpha_measured:.3f}",
-        )
-        analysis.measurements[keys[2]] = Measurement(
-            value=float(abs(spectrum.alpha - m.alpha)),
+            method=f"Eq. 9 on {window}: closure {alpha_closure:.3f}, measured {alpha_measured:.3f}",
+        ),
+        Measurement(
+            value=float(abs(predicted - m.alpha)),
             uncertainty=float(np.hypot(m.uncertainty, _alpha_se(spectrum))),
-            method=f"(beta - 1) / gamma = ({spectrum.beta:.3f} - 1) / {spectrum.gamma:.3f} = "
-            f"{spectrum.alpha:.3f} against the headline alpha {m.alpha:.3f} ± {m.uncertainty:.2g}",
+            method=f"(beta - 1) / gamma = ({spectrum.beta:.3f} - 1) / {spectrum.gamma:.3f} = {predicted:.3f} "
+            f"against the headline alpha {m.alpha:.3f} ± {m.uncertainty:.2g}",
             context=f"alpha = 1 would need gamma = beta - 1 = {spectrum.beta - 1:.3f}; without superposition "
             f"gamma = a = {base.a:g}, beta = a + 2b = {base.a + 2 * base.b:g}.",
-        )
-        rows.append(
-            {
-                "K": base.width,
-                "a": base.a,
-                "b": base.b,
-                "alpha (headline)": m.alpha,
-                "±": m.uncertainty,
-                "alpha of the closure": alpha_closure,
-                "median closure deviation": float(np.median(deviation)),
-                "gamma": spectrum.gamma,
-                "gamma ±": spectrum.gamma_se,
-                "beta": spectrum.beta,
-                "beta ±": spectrum.beta_se,
-                "(beta - 1) / gamma": spectrum.alpha,
-                "share decayed": share,
-            }
-        )
-        if (base.a, base.b) == plan.setup.grid[0]:
-            index = np.arange(1, spectrum.rate.size + 1)
-            rate_curves.append((index[spectrum.decayed], spectrum.rate[spectrum.decayed], base.width))
-            no_superposition = (index, task.p * task.m2, None, "no superposition: p_i m2")
-    analysis.tables["effective spectrum per (a, b, K)"] = rows
-    if rate_curves:
-        a, b = plan.setup.grid[0]
-        analysis.figures["effective-rates"] = plots.curves_figure(
-            rate_curves,
-            [no_superposition],
-            colour_label="K",
-            xlabel="feature i",
-            ylabel=r"effective rate $\lambda_{eff}(i)$",
-            labels=("superposition, e-folding rate", "theory"),
-            title=f"Effective rate per feature, a = {a:g}, b = {b:g}",
-        )
-    return analysis
+        ),
+    )
+    row = {
+        "K": base.width,
+        "a": base.a,
+        "b": base.b,
+        "alpha (headline)": m.alpha,
+        "±": m.uncertainty,
+        "alpha of the closure": alpha_closure,
+        "median closure deviation": float(np.median(deviation)),
+        "gamma": spectrum.gamma,
+        "gamma ±": spectrum.gamma_se,
+        "beta": spectrum.beta,
+        "beta ±": spectrum.beta_se,
+        "(beta - 1) / gamma": predicted,
+        "share decayed": share,
+    }
+    return measurements, row
+
+
+def _rates_figure(spectra):
+    """lambda_eff(i) of each width at one (a, b), with the no-superposition rates p_i m2."""
+    base = spectra[0][0]
+    task = base.task
+    index = np.arange(1, task.n_features + 1)
+    curves = [(index[s.decayed], s.rate[s.decayed], b.width) for b, s in spectra]
+    return plots.curves_figure(
+        curves,
+        [(index, task.p * task.m2, None, "no superposition: p_i m2")],
+        colour_label="K",
+        xlabel="feature i",
+        ylabel=r"effective rate $\lambda_{eff}(i)$",
+        labels=("superposition, e-folding rate", "theory"),
+        title=f"Effective rate per feature, a = {base.a:g}, b = {base.b:g}",
+    )
 
 
 def _alpha_se(spectrum) -> float:
