@@ -94,6 +94,17 @@ def test_train_rejects_bad_input_before_training(tmp_path, extra, message):
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_train_takes_the_read_out_and_measures_the_linear_one_exactly(tmp_path):
+    result = run(*TRAIN, "--readout", "linear", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (record,) = json.loads(result.stdout)["runs"]
+    assert record["loss_measure"] == "population" and record["status"] == "completed"
+    refused = run(
+        "train", "--model", "linear", "--features", "16", "--readout", "relu", "--out", str(tmp_path)
+    )
+    assert refused.returncode == 2 and "readout='relu' has no effect with the linear model" in refused.stderr
+
+
 def test_train_rejects_a_file_as_store_and_unknown_models(tmp_path):
     target = tmp_path / "file"
     target.write_text("x")
