@@ -342,7 +342,7 @@ def _local_figure(results, plan):
         [("", lines)],
         colour_label="width",
         reference=FLAT_EXPONENT,
-        title=f"Local exponent against t per width (a plateau: below {FLAT_EXPONENT} at the end)",
+        title=f"Local exponent per width (plateau: < {FLAT_EXPONENT})",
     )
 
 
