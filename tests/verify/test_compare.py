@@ -107,6 +107,18 @@ def test_the_legend_names_the_theory_each_run_got(tmp_path):
     assert set(labels[-2:]) == {"exact SGD theory at the run's lr, batch", "gradient-flow theory (exact)"}
 
 
+def test_runs_with_and_without_a_later_field_are_plotted_each_with_its_theory(tmp_path):
+    # a run stored with readout at its default has no "readout" in its dict; beside a linear read-out
+    # run it is still the paper's read-out, and the linear one is drawn against its exact solver
+    default = SUPERPOSITION[0].replace(steps=100)
+    linear = default.replace(readout="linear")
+    run_sweep([default, linear], tmp_path, device="cpu", progress=False)
+    assert sorted(c.readout for c, _ in group_runs(load_results(tmp_path))) == ["linear", "relu_bias"]
+    fig = compare(tmp_path, theory=True, by="readout")
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert "exact linear superposition at the run's lr, same W" in labels
+
+
 def test_the_regenerated_embedding_is_the_trained_one(sweep):
     from superdyn.verify.store import ResultStore
 

@@ -34,6 +34,7 @@ import re
 import tempfile
 import time
 import warnings
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -360,9 +361,9 @@ class ResultStore:
                 continue
             frame = pd.read_parquet(meta_path.with_suffix(".parquet"))
             frame.insert(0, "run", meta["run"])
-            for name, value in meta["config"].items():
-                if name != "snapshot_times":
-                    frame[name] = value
+            for field in fields(config):  # every field, so runs stored without a later one get its default
+                if field.name != "snapshot_times":
+                    frame[field.name] = getattr(config, field.name)
             frame["status"] = meta["status"]
             frame["loss_measure"] = meta["loss_measure"]
             frames.append(frame)
