@@ -42,7 +42,7 @@ from ..analyse.local import seed_local_exponent
 from ..analyse.registered import ClaimSpec, Measurement, NotMeasured
 from ..present import plots
 from ..run.models.superposition import run_embedding
-from .base import Analysis, Experiment, StoredRuns, steps_for
+from .base import Analysis, Experiment, StoredRuns, group_seeds, steps_for
 from .setup import count, setting
 from .superposition import ALPHA_TOLERANCE as FIG5_TOLERANCE
 from .superposition import SCALES_SUPERPOSITION, SuperpositionScale, superposition_configs, worst_alpha
@@ -183,13 +183,9 @@ def _claims(plan) -> list:
             tolerance=SOLVER_TOLERANCE,
             kind="at_most",
         )
-        for c in _bases(plan["linear"])
+        for c in group_seeds(plan["linear"])
     ]
     return specs
-
-
-def _bases(configs) -> list:
-    return list(dict.fromkeys(c.replace(seed=0) for c in configs))
 
 
 def _analyse(results: StoredRuns, plan) -> Analysis:
@@ -211,9 +207,9 @@ def _analyse(results: StoredRuns, plan) -> Analysis:
                 _distinct_from_one(mine[variant]) if mine[variant] else NotMeasured("every seed diverged")
             )
     solver_rows = []
-    for base in _bases(plan["linear"]):
+    for base, planned in group_seeds(plan["linear"]).items():
         key = f"solver[{_point(base)}]"
-        seeds = results.completed([c for c in plan["linear"] if c.replace(seed=0) == base])
+        seeds = results.completed(planned)
         if not seeds:
             analysis.measurements[key] = NotMeasured("every seed diverged")
             continue
